@@ -1,0 +1,1 @@
+"""Pure-Python core: auth, transport, paging and vendor endpoints. Never imports Airflow."""

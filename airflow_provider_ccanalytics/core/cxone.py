@@ -1,0 +1,260 @@
+"""NICE CXone endpoints: discovery, tenant API base, completed contacts, Data Extraction jobs."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from airflow_provider_ccanalytics.core.client import ApiClient
+from airflow_provider_ccanalytics.core.errors import (
+    ApiError,
+    CcAnalyticsError,
+    ConfigurationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
+from airflow_provider_ccanalytics.core.paging import PageRequest, SkipTopPaginator
+from airflow_provider_ccanalytics.core.transport import (
+    Authenticator,
+    HttpTransport,
+    api_error_from_response,
+    json_body,
+)
+from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+DEFAULT_ISSUER = "https://cxone.niceincontact.com"
+COMPLETED_CONTACTS = "/inContactAPI/services/v34.0/contacts/completed"
+EXTRACTION_JOBS = "/data-extraction/v1/jobs"
+
+EXTRACTION_SUCCESS_STATES = frozenset({"SUCCEEDED"})
+EXTRACTION_FAILURE_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
+
+_THROTTLE_WORDS = ("throttl", "rate limit", "too many", "quota")
+_PERMISSIONS = {
+    "/data-extraction/": "Data Extraction > Jobs (Create/View)",
+    "/contacts/completed": "Reporting > Completed Contacts (View)",
+}
+
+
+class ExtractionJobRunningError(ApiError):
+    """The tenant already runs a Data Extraction job (one at a time): wait, then submit again."""
+
+
+def cxone_error_mapper(response: requests.Response, method: str) -> CcAnalyticsError:
+    """CXone errors: 403 with a throttling message is throttling (retried); any other 403 is a permission."""
+    error = api_error_from_response(response, method)
+    if not isinstance(error, ApiError):
+        return error
+    common: dict[str, Any] = {"code": error.code, "correlation_id": error.correlation_id,
+                              "method": error.method, "path": error.path, "retry_after": error.retry_after}
+    if error.status == 403:
+        if any(word in error.message.lower() for word in _THROTTLE_WORDS):
+            return RateLimitedError(403, error.message, **common)
+        required = next((perm for part, perm in _PERMISSIONS.items() if part in error.path), None)
+        return PermissionDeniedError(403, error.message, required=required, **common)
+    if error.status == 409 and error.path.rstrip("/").endswith(EXTRACTION_JOBS):
+        return ExtractionJobRunningError(409, error.message, **common)
+    return error
+
+
+@dataclass(frozen=True)
+class OidcConfiguration:
+    """The issuer's OpenID configuration (what we need of it)."""
+
+    issuer: str
+    token_endpoint: str
+    authorization_endpoint: str
+
+
+_discovery: dict[str, Any] = {}
+_discovery_lock = threading.Lock()
+
+
+def _cached(key: str, load: Any) -> Any:
+    with _discovery_lock:
+        if key in _discovery:
+            return _discovery[key]
+    value = load()
+    with _discovery_lock:
+        _discovery[key] = value
+    return value
+
+
+def discover(transport: HttpTransport, issuer: str) -> OidcConfiguration:
+    """Read ``{issuer}/.well-known/openid-configuration`` (cached per process).
+
+    :param issuer: e.g. ``https://cxone.niceincontact.com``.
+    """
+    issuer = issuer.rstrip("/")
+
+    def load() -> OidcConfiguration:
+        body = json_body(transport.request("GET", f"{issuer}/.well-known/openid-configuration", paced=False))
+        try:
+            return OidcConfiguration(body.get("issuer", issuer), body["token_endpoint"],
+                                     body["authorization_endpoint"])
+        except KeyError as missing:
+            raise ConfigurationError("issuer", f"{issuer} gave no {missing} in its openid-configuration") from None
+
+    return _cached(f"oidc:{issuer}", load)  # type: ignore[no-any-return]
+
+
+def tenant_id_from_jwt(access_token: str) -> str:
+    """The ``tenantId`` claim of a CXone access token (read, not verified)."""
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["tenantId"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        raise ConfigurationError(
+            "api_url", "the access token carries no tenantId claim; set the connection's api_url extra"
+        ) from None
+
+
+def tenant_api_endpoint(transport: HttpTransport, issuer: str, tenant_id: str) -> str:
+    """The tenant's API base from ``cxone-configuration`` (cached per process)."""
+    issuer = issuer.rstrip("/")
+
+    def load() -> str:
+        url = f"{issuer}/.well-known/cxone-configuration"
+        body = json_body(transport.request("GET", url, params={"tenantId": tenant_id}, paced=False))
+        if not body.get("api_endpoint"):
+            raise ConfigurationError("api_url", f"{url} gave no api_endpoint; set the connection's api_url extra")
+        return str(body["api_endpoint"]).rstrip("/")
+
+    return _cached(f"api:{issuer}:{tenant_id}", load)  # type: ignore[no-any-return]
+
+
+@dataclass
+class CxoneSettings:
+    """CXone limits that are settings.
+
+    :param top: completed contacts page size.
+    :param create_wait_timeout: how long to wait for the tenant's running extraction job to end.
+    :param poll_interval: seconds between checks while waiting.
+    :param download_attempts: fresh result URLs to try when one has expired.
+    """
+
+    top: int = 10_000
+    create_wait_timeout: float = 3600.0
+    poll_interval: float = 15.0
+    download_attempts: int = 3
+
+
+class CxoneClient(ApiClient):
+    """CXone reporting and Data Extraction calls.
+
+    :param transport: the shared request path.
+    :param authenticator: the connection's token manager.
+    :param issuer: the OIDC issuer, for the tenant's API base.
+    :param api_url: an explicit API base (skips discovery).
+    """
+
+    def __init__(
+        self,
+        transport: HttpTransport,
+        authenticator: Authenticator,
+        issuer: str = DEFAULT_ISSUER,
+        api_url: str | None = None,
+        settings: CxoneSettings | None = None,
+    ) -> None:
+        super().__init__(transport, authenticator, cxone_error_mapper)
+        self.issuer = issuer.rstrip("/")
+        self._api_url = api_url.rstrip("/") if api_url else None
+        self.settings = settings or CxoneSettings()
+
+    @property
+    def api_base(self) -> str:
+        if self._api_url is None:
+            bearer = self.authenticator.authorization().removeprefix("Bearer ")
+            self._api_url = tenant_api_endpoint(self.transport, self.issuer, tenant_id_from_jwt(bearer))
+        return self._api_url
+
+    # -- completed contacts -------------------------------------------------------------------
+
+    def iter_completed_contacts(
+        self, window: Window, updated_since: datetime | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Completed contacts that started in ``window``, once each (skip/top, ``_links.next``, 204 = none).
+
+        :param updated_since: only contacts updated after this instant (incremental runs).
+        """
+        params: dict[str, Any] = {"startDate": iso_z(window.start), "endDate": iso_z(window.end),
+                                  "orderBy": "contactStart asc"}
+        if updated_since is not None:
+            params["updatedSince"] = iso_z(updated_since)
+            params["orderBy"] = "lastUpdateTime asc"
+        request = PageRequest("GET", COMPLETED_CONTACTS, params=params)
+        seen: set[Any] = set()
+        pages = self.pages(request, SkipTopPaginator(self.settings.top), "completedContacts",
+                           what=f"completed contacts {window.label()}")
+        for _body, records in pages:
+            for record in records:
+                key = record.get("contactId")
+                if key in seen or not window.contains(parse_instant(record["contactStart"], "contactStart")):
+                    continue
+                seen.add(key)
+                yield record
+
+    # -- Data Extraction ------------------------------------------------------------------------
+
+    def create_extraction_job(self, entity_name: str, version: str, window: Window) -> str:
+        """Create a Data Extraction job, waiting while the tenant's one running job finishes."""
+        body = {"entityName": entity_name, "version": version,
+                "startDate": iso_z(window.start), "endDate": iso_z(window.end)}
+        deadline = time.monotonic() + self.settings.create_wait_timeout
+        while True:
+            try:
+                response = self.call("POST", EXTRACTION_JOBS, json=body)
+                break
+            except ExtractionJobRunningError:
+                if time.monotonic() > deadline:
+                    raise
+                log.info("Another extraction job is running for this tenant; waiting %.0f s",
+                         self.settings.poll_interval)
+                time.sleep(self.settings.poll_interval)
+        answer = response.json()
+        job_id = answer if isinstance(answer, str) else str(answer.get("jobId") or answer.get("id"))
+        log.info("Created CXone extraction job %s (%s %s) for %s", job_id, entity_name, version, window.interval())
+        return job_id
+
+    def extraction_job(self, job_id: str) -> dict[str, Any]:
+        """The job's ``jobStatus``: ``status`` and, once SUCCEEDED, ``result.url``."""
+        return dict(self.call_json("GET", f"{EXTRACTION_JOBS}/{job_id}").get("jobStatus") or {})
+
+    def iter_extraction_rows(self, job_id: str) -> Iterator[dict[str, str]]:
+        """Download the job's CSV at once (no bearer token) and stream its rows; a stale URL is renewed."""
+        for attempt in range(1, self.settings.download_attempts + 1):
+            url = ((self.extraction_job(job_id).get("result") or {}).get("url"))
+            if not url:
+                raise ConfigurationError("job_id", f"extraction job {job_id} has no result url (not SUCCEEDED?)")
+            try:
+                response = self.transport.request("GET", url, stream=True, paced=False, ok=(200,))
+            except (PermissionDeniedError, NotFoundError, ApiError) as expired:
+                if attempt == self.settings.download_attempts or getattr(expired, "status", 0) < 400:
+                    raise
+                log.info("Result url of job %s expired (HTTP %s); asking for a fresh one", job_id,
+                         getattr(expired, "status", "?"))
+                continue
+            response.encoding = response.encoding or "utf-8"
+            with response:
+                lines = response.iter_lines(decode_unicode=True)
+                yield from csv.DictReader(line for line in lines if line is not None)
+            return
+
+    def cancel_extraction_job(self, job_id: str) -> None:
+        """Cancel a running job (best effort)."""
+        self.call("PUT", f"{EXTRACTION_JOBS}/{job_id}", json={"status": "CANCELLED"}, ok=(200, 202, 204, 404, 409))
+        log.info("Cancelled CXone extraction job %s", job_id)

@@ -1,0 +1,203 @@
+"""Typed exceptions. Each names what went wrong and what to change; none carries a secret."""
+
+from __future__ import annotations
+
+
+class CcAnalyticsError(Exception):
+    """Base class of every error this provider raises."""
+
+    #: Whether the shared retry policy may try the same request again.
+    retryable: bool = False
+
+
+class ConfigurationError(CcAnalyticsError, ValueError):
+    """A connection field or operator argument is missing or invalid.
+
+    :param field: the name of the field or argument to change.
+    :param message: what is wrong and how to fix it.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class ApiError(CcAnalyticsError):
+    """The vendor API answered with an error.
+
+    :param status: HTTP status code.
+    :param message: the vendor's message, or a summary.
+    :param code: the vendor's error code (e.g. ``too.many.requests.retry.after``).
+    :param correlation_id: the vendor's request id (``ININ-Correlation-Id`` on Genesys).
+    :param method: HTTP method of the failed request.
+    :param path: URL path of the failed request (never the query string, which may hold secrets).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        correlation_id: str | None = None,
+        method: str = "",
+        path: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.code = code
+        self.correlation_id = correlation_id
+        self.method = method
+        self.path = path
+        self.retry_after = retry_after
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [f"HTTP {self.status}"]
+        if self.method or self.path:
+            parts.append(f"on {self.method} {self.path}".rstrip())
+        text = " ".join(parts) + f": {self.message}"
+        if self.code:
+            text += f" (code {self.code})"
+        if self.correlation_id:
+            text += f" [correlation id {self.correlation_id}]"
+        hint = self.hint()
+        return f"{text}. {hint}" if hint else text
+
+    def hint(self) -> str:
+        """What the user should do about this error ('' when nothing specific applies)."""
+        return ""
+
+
+class RateLimitedError(ApiError):
+    """429 (or a vendor's throttling 403): retried after ``Retry-After``."""
+
+    retryable = True
+
+    def hint(self) -> str:
+        return "The request was throttled; it is retried after Retry-After. Lower the concurrency if it persists"
+
+
+class ServerError(ApiError):
+    """5xx from the vendor: retried with backoff."""
+
+    retryable = True
+
+
+class ConnectionFailedError(CcAnalyticsError):
+    """The TCP connection failed, was dropped, or timed out: retried with backoff."""
+
+    retryable = True
+
+
+class BadRequestError(ApiError):
+    """400 for a malformed request: the query body or window needs changing."""
+
+
+class NotAuthorizedError(ApiError):
+    """401 that persisted after one re-authentication."""
+
+    def hint(self) -> str:
+        return "The token was refused even after re-authenticating: check the client id, secret and grant"
+
+
+class PermissionDeniedError(ApiError):
+    """403 that is not throttling: the OAuth client or user lacks a permission or scope."""
+
+    def __init__(self, *args: object, required: str | None = None, **kwargs: object) -> None:
+        self.required = required
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def hint(self) -> str:
+        need = f" '{self.required}'" if self.required else ""
+        return f"Grant the OAuth client (or the user behind it) the permission{need}, then rerun"
+
+
+class NotFoundError(ApiError):
+    """404: the resource (job id, endpoint) does not exist."""
+
+
+class ResultCapExceededError(BadRequestError):
+    """Genesys refuses to page past 100000 results for one query: split the interval."""
+
+
+class IntervalTooLongError(BadRequestError):
+    """The vendor refuses an interval this long: split it."""
+
+
+class TokenError(CcAnalyticsError):
+    """The OAuth token endpoint refused a grant.
+
+    :param error: the OAuth ``error`` code.
+    :param description: the server's ``error_description``.
+    :param status: HTTP status.
+    """
+
+    def __init__(self, error: str, description: str = "", status: int = 400, *, hint: str = "") -> None:
+        self.error = error
+        self.description = description
+        self.status = status
+        text = f"OAuth token request failed: {error} (HTTP {status})"
+        if description:
+            text += f": {description}"
+        if hint:
+            text += f". {hint}"
+        super().__init__(text)
+
+
+class InvalidClientError(TokenError):
+    """The client id or secret (or the access key) is wrong."""
+
+
+class InvalidGrantError(TokenError):
+    """The code, refresh token or access key is expired, revoked or already used."""
+
+
+class TokenEndpointThrottledError(TokenError):
+    """The token endpoint throttled us (Genesys answers 400 invalid_request, others 429): retried."""
+
+    retryable = True
+
+    def __init__(self, *args: object, retry_after: float | None = None, **kwargs: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ReauthorizationRequired(CcAnalyticsError):
+    """Delegated access was lost (refresh token revoked or expired): a person must log in again.
+
+    :param conn_id: the Airflow connection id.
+    :param command: the exact command that restores access.
+    """
+
+    def __init__(self, conn_id: str, command: str, reason: str = "") -> None:
+        self.conn_id = conn_id
+        self.command = command
+        why = f" ({reason})" if reason else ""
+        super().__init__(
+            f"Connection '{conn_id}' needs a new interactive login: its refresh token no longer works{why}. "
+            f"Run: {command}"
+        )
+
+
+class JobFailedError(CcAnalyticsError):
+    """A remote analytics job ended in a state other than success.
+
+    :param job_id: the vendor's job id.
+    :param state: the final state (FAILED, EXPIRED, CANCELLED...).
+    """
+
+    def __init__(self, job_id: str, state: str, message: str = "") -> None:
+        self.job_id = job_id
+        self.state = state
+        text = f"Job {job_id} ended in state {state}"
+        if message:
+            text += f": {message}"
+        if state.upper() == "EXPIRED":
+            text += ". Its results expired before they were read: rerun the task to submit a new job"
+        super().__init__(text)
+
+
+class OutputTooLargeError(CcAnalyticsError):
+    """More records than the XCom cap allows."""

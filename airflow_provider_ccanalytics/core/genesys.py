@@ -1,0 +1,244 @@
+"""Genesys Cloud endpoints: regions, conversation details (query and jobs), aggregates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import requests
+
+from airflow_provider_ccanalytics.core.client import ApiClient
+from airflow_provider_ccanalytics.core.errors import (
+    BadRequestError,
+    CcAnalyticsError,
+    ConfigurationError,
+    IntervalTooLongError,
+    ResultCapExceededError,
+)
+from airflow_provider_ccanalytics.core.paging import CursorPaginator, PageNumberPaginator, PageRequest
+from airflow_provider_ccanalytics.core.transport import Authenticator, HttpTransport, api_error_from_response
+from airflow_provider_ccanalytics.core.windows import Window, parse_instant
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+#: Region domains (API host ``api.{region}``, login host ``login.{region}``).
+GENESYS_REGIONS: dict[str, str] = {
+    "mypurecloud.com": "Americas (US East)",
+    "use2.us-gov-pure.cloud": "Americas (US East 2, FedRAMP)",
+    "usw2.pure.cloud": "Americas (US West)",
+    "cac1.pure.cloud": "Americas (Canada)",
+    "sae1.pure.cloud": "Americas (Sao Paulo)",
+    "mxc1.pure.cloud": "Americas (Mexico)",
+    "mypurecloud.ie": "EMEA (Dublin)",
+    "euw2.pure.cloud": "EMEA (London)",
+    "mypurecloud.de": "EMEA (Frankfurt)",
+    "euc2.pure.cloud": "EMEA (Zurich)",
+    "mec1.pure.cloud": "EMEA (UAE)",
+    "edee1.eusc-pure.cloud": "EMEA (EU sovereign cloud)",
+    "aps1.pure.cloud": "Asia Pacific (Mumbai)",
+    "apne2.pure.cloud": "Asia Pacific (Seoul)",
+    "mypurecloud.com.au": "Asia Pacific (Sydney)",
+    "mypurecloud.jp": "Asia Pacific (Tokyo)",
+    "apne3.pure.cloud": "Asia Pacific (Osaka)",
+    "apse1.pure.cloud": "Asia Pacific (Singapore)",
+}
+DEFAULT_REGION = "mypurecloud.com"
+
+DETAILS_QUERY = "/api/v2/analytics/conversations/details/query"
+DETAILS_JOBS = "/api/v2/analytics/conversations/details/jobs"
+AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
+
+JOB_SUCCESS_STATES = frozenset({"FULFILLED"})
+JOB_FAILURE_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
+
+
+def genesys_base_urls(region: str | None, login_url: str | None = None, api_url: str | None = None) -> tuple[str, str]:
+    """The (login, api) base URLs for a region, or the explicit overrides.
+
+    :param region: a region domain such as ``mypurecloud.ie``.
+    :param login_url: full login base URL (private link, sandbox); overrides the region.
+    :param api_url: full API base URL; overrides the region.
+    """
+    region = (region or DEFAULT_REGION).strip().lower()
+    for prefix in ("https://", "http://", "api.", "login."):
+        region = region.removeprefix(prefix)
+    region = region.rstrip("/")
+    if (not login_url or not api_url) and region not in GENESYS_REGIONS:
+        known = ", ".join(sorted(GENESYS_REGIONS))
+        raise ConfigurationError(
+            "host", f"unknown Genesys Cloud region '{region}'. Use one of: {known}; or set login_url and api_url"
+        )
+    return (login_url or f"https://login.{region}").rstrip("/"), (api_url or f"https://api.{region}").rstrip("/")
+
+
+def genesys_error_mapper(response: requests.Response, method: str) -> CcAnalyticsError:
+    """Genesys errors, telling apart the two 400s that mean 'split the interval'."""
+    error = api_error_from_response(response, method)
+    if isinstance(error, BadRequestError):
+        text = error.message.lower()
+        args = (error.status, error.message)
+        kwargs: dict[str, Any] = {"code": error.code, "correlation_id": error.correlation_id,
+                                  "method": error.method, "path": error.path}
+        if "pagination may not exceed" in text:
+            return ResultCapExceededError(*args, **kwargs)
+        if "interval" in text and any(word in text for word in ("exceed", "too long", "maximum", "greater than")):
+            return IntervalTooLongError(*args, **kwargs)
+    return error
+
+
+@dataclass
+class GenesysSettings:
+    """Limits of the analytics API that are settings, not constants.
+
+    :param max_interval: the longest interval one synchronous details query may cover.
+    :param result_cap: the most results one details query may page through.
+    :param page_size: details query page size (at most 100).
+    :param job_page_size: details job results page size.
+    """
+
+    max_interval: timedelta = timedelta(days=7)
+    result_cap: int = 100_000
+    page_size: int = 100
+    job_page_size: int = 1000
+
+
+class _SplitNeeded(Exception):
+    pass
+
+
+def conversation_start(record: dict[str, Any]) -> datetime:
+    return parse_instant(record["conversationStart"], "conversationStart")
+
+
+class GenesysClient(ApiClient):
+    """Genesys Cloud analytics calls, streaming records in constant memory.
+
+    :param transport: the shared request path.
+    :param authenticator: the connection's token manager.
+    :param api_url: the API base URL (``https://api.mypurecloud.ie``).
+    :param settings: vendor limits.
+    """
+
+    def __init__(
+        self,
+        transport: HttpTransport,
+        authenticator: Authenticator,
+        api_url: str,
+        settings: GenesysSettings | None = None,
+    ) -> None:
+        super().__init__(transport, authenticator, genesys_error_mapper)
+        self._api_url = api_url.rstrip("/")
+        self.settings = settings or GenesysSettings()
+
+    @property
+    def api_base(self) -> str:
+        return self._api_url
+
+    # -- conversation details, synchronous ---------------------------------------------------
+
+    def details_windows(self, window: Window, split: timedelta | None = None) -> list[Window]:
+        """The sub-windows a details extraction runs as (at most ``max_interval``, or ``split``)."""
+        step = min(split or self.settings.max_interval, self.settings.max_interval)
+        return window.split(step)
+
+    def iter_conversation_details(
+        self, window: Window, query: dict[str, Any] | None = None, split: timedelta | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every conversation that started in ``window``, once, in start order.
+
+        Windows longer than the vendor's interval cap are split; a split that would page past
+        the result cap is halved again. A conversation overlapping two splits is kept only in
+        the one that contains its ``conversationStart``.
+
+        :param window: the window.
+        :param query: extra body fields (``segmentFilters``, ``conversationFilters``...).
+        :param split: an optional shorter split (e.g. one hour), which Genesys advises for speed.
+        """
+        for part in self.details_windows(window, split):
+            yield from self.iter_details_in(part, query)
+
+    def iter_details_in(self, window: Window, query: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Conversations that started in one sub-window, splitting further when Genesys demands it."""
+        yielded: set[str] = set()
+        try:
+            for record in self._details_pages(window, query):
+                yielded.add(record["conversationId"])
+                yield record
+        except (_SplitNeeded, ResultCapExceededError, IntervalTooLongError) as reason:
+            halves = window.halves()
+            if len(halves) == 1:
+                raise
+            log.info("Splitting %s in two (%s)", window.interval(), type(reason).__name__)
+            for half in halves:
+                for record in self.iter_details_in(half, query):
+                    if record["conversationId"] not in yielded:
+                        yield record
+
+    def _details_pages(self, window: Window, query: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
+        body = {**(query or {}), "interval": window.interval(), "order": "asc", "orderBy": "conversationStart"}
+        paginator = PageNumberPaginator(self.settings.page_size)
+        request = PageRequest("POST", DETAILS_QUERY, json=body)
+        for body, records in self.pages(request, paginator, "conversations", what=f"details {window.label()}"):
+            if paginator.seen == 0 and int(body.get("totalHits") or 0) > self.settings.result_cap:
+                raise _SplitNeeded
+            for record in records:
+                if window.contains(conversation_start(record)):
+                    yield record
+
+    # -- conversation details, asynchronous jobs ------------------------------------------------
+
+    def submit_details_job(self, window: Window, query: dict[str, Any] | None = None) -> str:
+        """Start a details job for ``window``; returns its job id."""
+        body = {**(query or {}), "interval": window.interval(), "order": "asc", "orderBy": "conversationStart"}
+        job_id = str(self.call_json("POST", DETAILS_JOBS, json=body)["jobId"])
+        log.info("Submitted Genesys details job %s for %s", job_id, window.interval())
+        return job_id
+
+    def details_job_status(self, job_id: str) -> dict[str, Any]:
+        """The job's status body: ``state``, ``errorMessage``, ``expirationDate``."""
+        return self.call_json("GET", f"{DETAILS_JOBS}/{job_id}")
+
+    def iter_details_job_results(self, job_id: str, window: Window) -> Iterator[dict[str, Any]]:
+        """The job's conversations that started in ``window`` (cursor paging)."""
+        request = PageRequest("GET", f"{DETAILS_JOBS}/{job_id}/results")
+        paginator = CursorPaginator(self.settings.job_page_size)
+        for _body, records in self.pages(request, paginator, "conversations", what=f"job {job_id}"):
+            for record in records:
+                if window.contains(conversation_start(record)):
+                    yield record
+
+    def cancel_details_job(self, job_id: str) -> None:
+        """Cancel (delete) a job; a job that is already gone is fine."""
+        self.call("DELETE", f"{DETAILS_JOBS}/{job_id}", ok=(200, 202, 204, 404))
+        log.info("Cancelled Genesys details job %s", job_id)
+
+    def data_availability(self) -> datetime:
+        """The instant up to which details jobs see complete data."""
+        body = self.call_json("GET", f"{DETAILS_JOBS}/availability")
+        return parse_instant(body["dataAvailabilityDate"], "dataAvailabilityDate")
+
+    # -- aggregates -----------------------------------------------------------------------------
+
+    def query_aggregates(self, window: Window, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Raw aggregate ``results`` groups, one query per sub-window of at most ``max_interval``.
+
+        :param body: ``metrics`` (required), ``granularity``, ``groupBy``, ``filter``, ``timeZone``...
+        """
+        if not body.get("metrics"):
+            raise ConfigurationError("metrics", "aggregates need at least one metric, e.g. ['nConnected', 'tHandle']")
+        for part in window.split(self.settings.max_interval):
+            answer = self.call_json("POST", AGGREGATES_QUERY, json={**body, "interval": part.interval()})
+            yield from answer.get("results") or []
+
+    def iter_aggregate_rows(self, window: Window, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Aggregates flattened to one row per group x interval x metric x stat."""
+        for result in self.query_aggregates(window, body):
+            group = result.get("group") or {}
+            for bucket in result.get("data") or []:
+                for metric in bucket.get("metrics") or []:
+                    for stat, value in sorted((metric.get("stats") or {}).items()):
+                        yield {**group, "interval": bucket.get("interval"), "metric": metric.get("metric"),
+                               "stat": stat, "value": value}

@@ -1,0 +1,96 @@
+"""Paginators: small state machines over plain data, one class per paging style.
+
+Each has ``start(request)`` to set the first page and ``advance(request, body, records)``
+that updates the request for the next page and says whether there is one. The client loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class PageRequest:
+    """A request being paged: method, URL, query params and JSON body."""
+
+    method: str
+    url: str
+    params: dict[str, Any] = field(default_factory=dict)
+    json: dict[str, Any] | None = None
+
+
+class Paginator(Protocol):
+    def start(self, request: PageRequest) -> None: ...
+
+    def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool: ...
+
+
+@dataclass
+class PageNumberPaginator:
+    """``paging: {pageSize, pageNumber}`` in the JSON body (Genesys details query).
+
+    Stops on a short page or once ``totalHits`` records were seen.
+    """
+
+    page_size: int
+    total_key: str = "totalHits"
+    seen: int = 0
+    total: int | None = None
+
+    def start(self, request: PageRequest) -> None:
+        request.json = {**(request.json or {}), "paging": {"pageSize": self.page_size, "pageNumber": 1}}
+
+    def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool:
+        self.seen += len(records)
+        if self.total is None and isinstance(body.get(self.total_key), int):
+            self.total = body[self.total_key]
+        if len(records) < self.page_size or (self.total is not None and self.seen >= self.total):
+            return False
+        assert request.json is not None
+        paging = request.json["paging"]
+        request.json = {**request.json, "paging": {**paging, "pageNumber": paging["pageNumber"] + 1}}
+        return True
+
+
+@dataclass
+class CursorPaginator:
+    """An opaque cursor in the body, sent back as a query parameter (Genesys job results)."""
+
+    page_size: int
+    cursor_key: str = "cursor"
+
+    def start(self, request: PageRequest) -> None:
+        request.params = {**request.params, "pageSize": self.page_size}
+
+    def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool:
+        cursor = body.get(self.cursor_key)
+        if not cursor:
+            return False
+        request.params = {**request.params, self.cursor_key: cursor}
+        return True
+
+
+@dataclass
+class SkipTopPaginator:
+    """Offset paging with ``skip``/``top``, following ``_links.next`` when the server gives it (CXone)."""
+
+    top: int
+    skip: int = 0
+
+    def start(self, request: PageRequest) -> None:
+        request.params = {**request.params, "skip": self.skip, "top": self.top}
+
+    def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool:
+        next_link = (body.get("_links") or {}).get("next")
+        if next_link:
+            parts = urlsplit(next_link)
+            request.url = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else request.url
+            request.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+            return True
+        if len(records) < self.top:
+            return False
+        self.skip += len(records)
+        request.params = {**request.params, "skip": self.skip, "top": self.top}
+        return True

@@ -1,0 +1,91 @@
+"""Time windows: parsing, ISO-8601 intervals, splitting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pendulum
+
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+
+
+def parse_instant(value: Any, field: str = "start") -> datetime:
+    """An aware UTC datetime from a datetime, a pendulum value or an ISO-8601 string.
+
+    :param field: named in the error when the value cannot be read.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ConfigurationError(field, f"{value!r} has no time zone; give an aware datetime or 'Z'")
+        return value.astimezone(timezone.utc)
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = pendulum.parse(value.strip())
+        except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
+            raise ConfigurationError(field, f"{value!r} is not an ISO-8601 instant ({exc})") from None
+        if isinstance(parsed, datetime):
+            return parsed.astimezone(timezone.utc)
+    raise ConfigurationError(field, f"{value!r} is not an instant; give an ISO-8601 string or a datetime")
+
+
+def iso_z(moment: datetime) -> str:
+    """``2026-01-01T00:00:00.000Z``: the form both vendors accept."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open time window [start, end) in UTC.
+
+    :param start: inclusive start.
+    :param end: exclusive end.
+    """
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ConfigurationError(
+                "end", f"the window must end after it starts (start={iso_z(self.start)}, end={iso_z(self.end)})"
+            )
+
+    @classmethod
+    def of(cls, start: Any, end: Any) -> Window:
+        """Build a window from instants in any form :func:`parse_instant` reads."""
+        return cls(parse_instant(start, "start"), parse_instant(end, "end"))
+
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
+    def interval(self) -> str:
+        """The ISO-8601 interval string Genesys takes."""
+        return f"{iso_z(self.start)}/{iso_z(self.end)}"
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def split(self, max_length: timedelta) -> list[Window]:
+        """Consecutive windows of at most ``max_length`` covering this one."""
+        if max_length <= timedelta(0):
+            raise ConfigurationError("max_interval", "must be a positive duration")
+        parts, cursor = [], self.start
+        while cursor < self.end:
+            stop = min(cursor + max_length, self.end)
+            parts.append(Window(cursor, stop))
+            cursor = stop
+        return parts
+
+    def halves(self) -> list[Window]:
+        """Two windows splitting this one in the middle (to the millisecond)."""
+        middle = self.start + timedelta(milliseconds=self.length // timedelta(milliseconds=1) // 2)
+        if middle <= self.start:
+            return [self]
+        return [Window(self.start, middle), Window(middle, self.end)]
+
+    def label(self) -> str:
+        """A filesystem-safe name for partitions: ``2026-01-01T00:00:00Z``."""
+        return self.start.strftime("%Y-%m-%dT%H:%M:%SZ")
