@@ -13,7 +13,7 @@ _GRANT_HELP = (
 
 
 def _genesys_connection_type() -> dict[str, Any]:
-    from airflow_provider_ccanalytics.core.genesys import DEFAULT_REGION, GENESYS_REGIONS
+    from airflow_provider_ccanalytics.core.genesys import DEFAULT_REGION
 
     return {
         "connection-type": "genesys_cloud",
@@ -35,11 +35,6 @@ def _genesys_connection_type() -> dict[str, Any]:
                            "default": "client_credentials"},
                 "description": "client_credentials (machine-to-machine) or authorization_code (delegated). "
                 + _GRANT_HELP,
-            },
-            "region_help": {
-                "label": "Known regions",
-                "schema": {"type": ["string", "null"], "enum": sorted(GENESYS_REGIONS)},
-                "description": "Reference only: put one of these domains in Region.",
             },
             "scopes": {
                 "label": "Scopes",

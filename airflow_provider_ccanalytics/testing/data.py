@@ -1,0 +1,283 @@
+"""Deterministic contact-centre data for the sandbox, with the ground truth tests compare to.
+
+Everything follows from (seed, size, time range): the same arguments give the same
+conversation ids, contacts and metrics in every process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import random
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+QUEUES = [str(uuid.UUID(int=random.Random(f"queue{i}").getrandbits(128), version=4)) for i in range(6)]
+USERS = [str(uuid.UUID(int=random.Random(f"user{i}").getrandbits(128), version=4)) for i in range(25)]
+MEDIA = ["voice", "voice", "voice", "chat", "email", "message", "callback"]
+COUNT_METRICS = ("nOffered", "nConnected")
+TIME_METRICS = ("tAnswered", "tTalk", "tAcw", "tHandle", "tAbandon")
+CXONE_MEDIA = ["Call", "Call", "Chat", "Email", "SMS"]
+CONVERSATION_MAX_SECONDS = 2 * 3600
+CONTACT_FIELDS = ("contactId", "masterContactId", "contactStart", "contactEnd", "agentId", "skillId",
+                  "campaignId", "mediaTypeName", "totalDurationSeconds", "abandoned", "lastUpdateTime")
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(day: int) -> str:
+    return datetime.fromtimestamp(day * 86400, tz=timezone.utc).strftime("%Y-%m-%dT")
+
+
+def iso(ts: float) -> str:
+    """Epoch seconds as ``2026-01-01T00:00:00.000Z`` (fast: the sandbox formats millions)."""
+    millis = int(round(ts * 1000))
+    day, rest = divmod(millis, 86_400_000)
+    seconds, ms = divmod(rest, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_iso_day(day)}{hours:02d}:{minutes:02d}:{seconds:02d}.{ms:03d}Z"
+
+
+def random_uuid(rng: random.Random) -> str:
+    """A version-4 UUID string drawn from ``rng`` (deterministic)."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def parse_ts(value: str) -> float:
+    """ISO-8601 (with Z or an offset) to epoch seconds; ValueError when unreadable."""
+    text = value.strip().replace("Z", "+00:00")
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _ms(ts: float) -> float:
+    return math.floor(ts * 1000) / 1000
+
+
+_DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def parse_duration(value: str) -> float:
+    """ISO-8601 duration (``PT30M``, ``P1D``, ``PT1H``) in seconds; ValueError when unreadable."""
+    match = _DURATION.match(value or "")
+    if not match or not any(match.groups()):
+        raise ValueError(f"not an ISO-8601 duration: {value!r}")
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return float(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What to generate.
+
+    :param seed: the random seed.
+    :param conversations: Genesys conversations in the range.
+    :param contacts: CXone completed contacts in the range.
+    :param start: ISO start of the range.
+    :param end: ISO end of the range.
+    :param contact_max_seconds: the longest CXone contact.
+    """
+
+    seed: int = 7
+    conversations: int = 1000
+    contacts: int = 1000
+    start: str = "2026-01-01T00:00:00Z"
+    end: str = "2026-01-02T00:00:00Z"
+    contact_max_seconds: float = 1800.0
+
+
+class Dataset:
+    """Conversations and contacts, generated lazily per record from the spec."""
+
+    def __init__(self, spec: DataSpec) -> None:
+        self.spec = spec
+        self.start, self.end = parse_ts(spec.start), parse_ts(spec.end)
+        if self.end <= self.start:
+            raise ValueError("the data range must end after it starts")
+        span = self.end - self.start
+        rng = random.Random(spec.seed)
+        # starts are whole milliseconds, as the APIs show them, so ground truth and API agree at edges
+        self.conv_starts = sorted(_ms(self.start + rng.random() * span) for _ in range(spec.conversations))
+        self.conv_seconds = [30 + rng.random() * (CONVERSATION_MAX_SECONDS - 30) for _ in self.conv_starts]
+        self.contact_starts = sorted(_ms(self.start + rng.random() * span) for _ in range(spec.contacts))
+        self.contact_seconds = [5 + rng.random() * (spec.contact_max_seconds - 5) for _ in self.contact_starts]
+        self._conversation = lru_cache(maxsize=50_000)(self._make_conversation)
+        self._conversation_json = lru_cache(maxsize=300_000)(self._make_conversation_json)
+
+    # -- Genesys ---------------------------------------------------------------------------------
+
+    def conversation(self, index: int) -> dict[str, Any]:
+        """The conversation at ``index`` (start order), as the details API shows it."""
+        return self._conversation(index)  # type: ignore[no-any-return]
+
+    def conversation_json(self, index: int) -> bytes:
+        """The conversation at ``index`` serialized once (the sandbox serves pages from these)."""
+        return self._conversation_json(index)  # type: ignore[no-any-return]
+
+    def _make_conversation_json(self, index: int) -> bytes:
+        return json.dumps(self._make_conversation(index), separators=(",", ":")).encode()
+
+    def conversations_overlapping(self, start: float, end: float) -> list[int]:
+        """Indexes of conversations active at any time in [start, end), in start order (the API's rule)."""
+        low = bisect.bisect_left(self.conv_starts, start - CONVERSATION_MAX_SECONDS)
+        high = bisect.bisect_left(self.conv_starts, end)
+        return [i for i in range(low, high) if self.conv_starts[i] + self.conv_seconds[i] > start]
+
+    def conversation_ids_started(self, start: float, end: float) -> list[str]:
+        """Ground truth: ids of conversations that started in [start, end)."""
+        low, high = bisect.bisect_left(self.conv_starts, start), bisect.bisect_left(self.conv_starts, end)
+        return [self.conversation(i)["conversationId"] for i in range(low, high)]
+
+    def _facts(self, index: int) -> dict[str, Any]:
+        rng = random.Random(f"{self.spec.seed}:conversation:{index}")
+        seconds = self.conv_seconds[index]
+        abandoned = rng.random() < 0.08
+        answered_ms = int(rng.uniform(2, 120) * 1000)
+        talk_ms = 0 if abandoned else int(max(1.0, seconds * 0.7) * 1000)
+        acw_ms = 0 if abandoned else int(rng.uniform(5, 180) * 1000)
+        return {
+            "id": random_uuid(rng),
+            "queueId": rng.choice(QUEUES),
+            "mediaType": rng.choice(MEDIA),
+            "userId": rng.choice(USERS),
+            "direction": "inbound" if rng.random() < 0.85 else "outbound",
+            "mos": round(rng.uniform(3.2, 4.9), 2),
+            "abandoned": abandoned,
+            "metrics": {
+                "nOffered": 1,
+                "nConnected": 0 if abandoned else 1,
+                "tAnswered": None if abandoned else answered_ms,
+                "tTalk": None if abandoned else talk_ms,
+                "tAcw": None if abandoned else acw_ms,
+                "tHandle": None if abandoned else talk_ms + acw_ms,
+                "tAbandon": answered_ms if abandoned else None,
+            },
+        }
+
+    def _make_conversation(self, index: int) -> dict[str, Any]:
+        facts = self._facts(index)
+        start = self.conv_starts[index]
+        end = start + self.conv_seconds[index]
+        emit = iso(start)
+        rng = random.Random(f"{self.spec.seed}:ids:{index}")
+
+        def new_id() -> str:
+            return random_uuid(rng)
+
+        metrics = [{"name": name, "value": value, "emitDate": emit}
+                   for name, value in facts["metrics"].items() if value is not None]
+        customer = {
+            "participantId": new_id(), "purpose": "customer", "participantName": "Customer",
+            "sessions": [{"sessionId": new_id(), "mediaType": facts["mediaType"], "direction": facts["direction"],
+                          "ani": f"tel:+1555{index % 10_000_000:07d}",
+                          "segments": [{"segmentStart": iso(start), "segmentEnd": iso(end),
+                                        "segmentType": "interact", "disconnectType": "client"}]}],
+        }
+        acd = {
+            "participantId": new_id(), "purpose": "acd", "participantName": "Queue",
+            "sessions": [{"sessionId": new_id(), "mediaType": facts["mediaType"],
+                          "segments": [{"segmentStart": iso(start), "segmentEnd": iso(start + 5),
+                                        "segmentType": "interact", "queueId": facts["queueId"]}],
+                          "metrics": [m for m in metrics if m["name"] in ("nOffered", "tAbandon")]}],
+        }
+        participants = [customer, acd]
+        if not facts["abandoned"]:
+            participants.append({
+                "participantId": new_id(), "purpose": "agent", "userId": facts["userId"],
+                "sessions": [{"sessionId": new_id(), "mediaType": facts["mediaType"],
+                              "segments": [{"segmentStart": iso(start + 5), "segmentEnd": iso(end),
+                                            "segmentType": "interact", "queueId": facts["queueId"]},
+                                           {"segmentStart": iso(end), "segmentEnd": iso(end + 30),
+                                            "segmentType": "wrapup", "wrapUpCode": "resolved"}],
+                              "metrics": [m for m in metrics if m["name"] not in ("nOffered", "tAbandon")]}],
+            })
+        return {
+            "conversationId": facts["id"],
+            "conversationStart": iso(start),
+            "conversationEnd": iso(end),
+            "originatingDirection": facts["direction"],
+            "mediaStatsMinConversationMos": facts["mos"],
+            "divisionIds": ["00000000-0000-4000-8000-000000000001"],
+            "participants": participants,
+        }
+
+    def aggregates(
+        self, start: float, end: float, granularity: str | None, group_by: list[str], metrics: list[str]
+    ) -> list[dict[str, Any]]:
+        """Ground truth of the aggregates query: stats per group and granularity bucket.
+
+        Conversations count in the bucket holding their start (their metrics' emitDate).
+        """
+        step = parse_duration(granularity) if granularity else end - start
+        buckets: dict[tuple[Any, ...], dict[int, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(
+            lambda: defaultdict(list)))
+        low, high = bisect.bisect_left(self.conv_starts, start), bisect.bisect_left(self.conv_starts, end)
+        for index in range(low, high):
+            facts = self._facts(index)
+            group = tuple(facts[key] for key in group_by)
+            bucket = int((self.conv_starts[index] - start) // step)
+            for name in metrics:
+                value = facts["metrics"].get(name)
+                if value is not None:
+                    buckets[group][bucket][name].append(value)
+        results = []
+        for group in sorted(buckets):
+            data = []
+            for bucket in sorted(buckets[group]):
+                b_start = start + bucket * step
+                stats = []
+                for name in metrics:
+                    values = buckets[group][bucket].get(name)
+                    if not values:
+                        continue
+                    if name.startswith("n"):
+                        stats.append({"metric": name, "stats": {"count": sum(values)}})
+                    else:
+                        stats.append({"metric": name, "stats": {"max": max(values), "min": min(values),
+                                                                "count": len(values), "sum": sum(values)}})
+                if stats:
+                    data.append({"interval": f"{iso(b_start)}/{iso(min(b_start + step, end))}", "metrics": stats})
+            results.append({"group": dict(zip(group_by, group, strict=True)), "data": data})
+        return results
+
+    # -- CXone -----------------------------------------------------------------------------------
+
+    def contact(self, index: int) -> dict[str, Any]:
+        """The completed contact at ``index`` (start order)."""
+        rng = random.Random(f"{self.spec.seed}:contact:{index}")
+        start = self.contact_starts[index]
+        seconds = self.contact_seconds[index]
+        contact_id = 600_000_000 + index * 7 + self.spec.seed % 7
+        return {
+            "contactId": contact_id,
+            "masterContactId": contact_id,
+            "contactStart": iso(start),
+            "contactEnd": iso(start + seconds),
+            "agentId": 1000 + rng.randrange(200),
+            "skillId": 4000 + rng.randrange(12),
+            "campaignId": 50 + rng.randrange(4),
+            "mediaTypeName": rng.choice(CXONE_MEDIA),
+            "totalDurationSeconds": round(seconds, 3),
+            "abandoned": rng.random() < 0.07,
+            "lastUpdateTime": iso(start + seconds + 60),
+        }
+
+    def contact_settles_at(self, index: int, settle_seconds: float) -> float:
+        """When the contact becomes visible in reporting (it ended, then settled)."""
+        return self.contact_starts[index] + self.contact_seconds[index] + settle_seconds
+
+    def contacts_started(self, start: float, end: float) -> range:
+        """Indexes of contacts that started in [start, end)."""
+        return range(bisect.bisect_left(self.contact_starts, start), bisect.bisect_left(self.contact_starts, end))
+
+    def contact_ids_started(self, start: float, end: float) -> list[int]:
+        """Ground truth: ids of contacts that started in [start, end)."""
+        return [self.contact(i)["contactId"] for i in self.contacts_started(start, end)]
