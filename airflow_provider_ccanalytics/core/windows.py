@@ -19,15 +19,22 @@ def parse_instant(value: Any, field: str = "start") -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ConfigurationError(field, f"{value!r} has no time zone; give an aware datetime or 'Z'")
-        return value.astimezone(timezone.utc)
+        return _plain_utc(value)
     if isinstance(value, str) and value.strip():
         try:
             parsed = pendulum.parse(value.strip())
         except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
             raise ConfigurationError(field, f"{value!r} is not an ISO-8601 instant ({exc})") from None
         if isinstance(parsed, datetime):
-            return parsed.astimezone(timezone.utc)
+            return _plain_utc(parsed)
     raise ConfigurationError(field, f"{value!r} is not an instant; give an ISO-8601 string or a datetime")
+
+
+def _plain_utc(moment: datetime) -> datetime:
+    """A stdlib datetime in UTC (pendulum values and other zones normalised)."""
+    utc = moment.astimezone(timezone.utc)
+    return datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond,
+                    tzinfo=timezone.utc)
 
 
 def iso_z(moment: datetime) -> str:

@@ -1,0 +1,158 @@
+"""What both vendor hooks share: reading the connection, the transport, the token manager, job status."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseHook
+from airflow.sdk.log import mask_secret
+
+from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings
+from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
+from airflow_provider_ccanalytics.core.grants import TokenEndpoint
+from airflow_provider_ccanalytics.core.ratelimit import shared_rate_limiter
+from airflow_provider_ccanalytics.core.tokens import TokenStore
+from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
+from airflow_provider_ccanalytics.token_store import VariableTokenStore
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """A remote job's state in vendor-neutral terms.
+
+    :param state: the vendor's state string.
+    :param done: whether the job reached a final state.
+    :param succeeded: whether that final state is success.
+    :param message: the vendor's error message, if any.
+    """
+
+    state: str
+    done: bool
+    succeeded: bool
+    message: str = ""
+
+
+class CcAnalyticsHook(BaseHook):
+    """Base of the vendor hooks; the only place that reads Connections.
+
+    :param conn_id: the Airflow connection id.
+    :param token_store: where tokens are shared (default: Airflow Variables).
+    :param retry: the retry policy of every request.
+    """
+
+    conn_name_attr = ""
+    default_conn_name = ""
+    conn_type = ""
+    hook_name = ""
+    #: grant types this vendor supports; the first is the default.
+    grant_types: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        conn_id: str | None = None,
+        *,
+        token_store: TokenStore | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__()
+        self.conn_id = conn_id or self.default_conn_name
+        self.token_store: TokenStore = token_store or VariableTokenStore()
+        self.retry = retry or RetryPolicy()
+
+    @cached_property
+    def connection(self) -> Any:
+        connection = self.get_connection(self.conn_id)
+        if connection.conn_type and connection.conn_type.replace("-", "_") != self.conn_type:
+            raise ConfigurationError(
+                "conn_type", f"connection '{self.conn_id}' is of type '{connection.conn_type}', "
+                f"expected '{self.conn_type}'")
+        for secret in (connection.password, *(self.extras.get(k) for k in ("refresh_token", "access_key_secret"))):
+            if secret:
+                mask_secret(secret)
+        return connection
+
+    @cached_property
+    def extras(self) -> dict[str, Any]:
+        extras = self.get_connection(self.conn_id).extra_dejson
+        return {key: value for key, value in extras.items() if value not in (None, "")}
+
+    @property
+    def grant_type(self) -> str:
+        grant = str(self.extras.get("grant_type") or self.grant_types[0])
+        if grant not in self.grant_types:
+            raise ConfigurationError(
+                "grant_type", f"'{grant}' is not supported for {self.hook_name}; use one of {list(self.grant_types)}")
+        return grant
+
+    def require(self, value: Any, field: str, why: str) -> str:
+        """``value`` as a string, or a ConfigurationError naming the connection field."""
+        if value in (None, ""):
+            raise ConfigurationError(field, f"connection '{self.conn_id}' needs {field}: {why}")
+        return str(value)
+
+    def setting(self, name: str, default: float) -> float:
+        """A numeric extra, or a ConfigurationError naming it."""
+        value = self.extras.get(name, default)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigurationError(name, f"must be a number, got {value!r}") from None
+
+    @cached_property
+    def transport(self) -> HttpTransport:
+        limiter = None
+        per_minute = self.setting("requests_per_minute", self.default_requests_per_minute)
+        if per_minute > 0:
+            window = self.setting("rate_window_seconds", 60.0)
+            limiter = shared_rate_limiter(f"{self.conn_type}:{self.conn_id}", per_minute, window)
+        return HttpTransport(retry=self.retry, limiter=limiter)
+
+    default_requests_per_minute: float = 300.0
+
+    def token_manager(self, endpoint: TokenEndpoint, grant_form: dict[str, str] | None) -> TokenManager:
+        """The connection's token manager (machine-to-machine when ``grant_form`` is given)."""
+        return TokenManager(
+            key=f"{self.conn_type}__{self.conn_id}",
+            endpoint=endpoint,
+            transport=self.transport,
+            store=self.token_store,
+            grant_form=grant_form,
+            refresh_token=self.extras.get("refresh_token"),
+            conn_id=self.conn_id,
+            login_command=f"ccanalytics-login --conn-id {self.conn_id}",
+            settings=TokenManagerSettings(leeway=self.setting("token_leeway_seconds", 60.0)),
+            on_secret=mask_secret,
+        )
+
+    def job_status(self, job_id: str) -> JobStatus:
+        """The vendor job's status (used by triggers, sensors and synchronous waits)."""
+        raise NotImplementedError
+
+    def cancel_job(self, job_id: str) -> None:
+        """Cancel the vendor job."""
+        raise NotImplementedError
+
+    def check(self) -> str:
+        """Obtain a token and make one cheap API call; returns a one-line description."""
+        raise NotImplementedError
+
+    def test_connection(self) -> tuple[bool, str]:
+        """For the UI's Test button: a token is obtained and one API call succeeds."""
+        try:
+            return True, self.check()
+        except CcAnalyticsError as error:
+            return False, str(error)
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        from airflow_provider_ccanalytics import get_provider_info
+
+        for conn in get_provider_info()["connection-types"]:
+            if conn["connection-type"] == cls.conn_type:
+                return dict(conn["ui-field-behaviour"])
+        return {}

@@ -1,0 +1,86 @@
+"""NiceCxoneHook: NICE CXone OAuth (access key or authorization code) and reporting."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from airflow_provider_ccanalytics.core.cxone import (
+    DEFAULT_ISSUER,
+    EXTRACTION_FAILURE_STATES,
+    EXTRACTION_SUCCESS_STATES,
+    CxoneClient,
+    CxoneSettings,
+    OidcConfiguration,
+    discover,
+)
+from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint, access_key_form
+from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook, JobStatus
+
+
+class NiceCxoneHook(CcAnalyticsHook):
+    """Talks to NICE CXone with the connection ``nice_cxone_conn_id``.
+
+    Connection: Login = OAuth client id, Password = client secret. Extras: ``issuer``,
+    ``grant_type`` (``access_key`` or ``authorization_code``), ``access_key_id``,
+    ``access_key_secret``, ``refresh_token``, ``redirect_uri``, ``api_url``.
+
+    :param nice_cxone_conn_id: the connection id.
+    """
+
+    conn_name_attr = "nice_cxone_conn_id"
+    default_conn_name = "nice_cxone_default"
+    conn_type = "nice_cxone"
+    hook_name = "NICE CXone"
+    grant_types = ("access_key", "authorization_code")
+    default_requests_per_minute = 0.0  # CXone publishes no fixed per-token rate: rely on Retry-After
+
+    def __init__(self, nice_cxone_conn_id: str = default_conn_name, **kwargs: object) -> None:
+        super().__init__(nice_cxone_conn_id, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def issuer(self) -> str:
+        return str(self.extras.get("issuer") or DEFAULT_ISSUER).rstrip("/")
+
+    @cached_property
+    def oidc(self) -> OidcConfiguration:
+        return discover(self.transport, self.issuer)
+
+    @cached_property
+    def token_endpoint(self) -> TokenEndpoint:
+        client_id = self.require(self.connection.login, "login", "the OAuth client id registered with CXone")
+        return TokenEndpoint(self.oidc.token_endpoint, client_id, self.connection.password or None)
+
+    def get_conn(self) -> CxoneClient:
+        """An authenticated :class:`CxoneClient`."""
+        form = None
+        if self.grant_type == "access_key":
+            form = access_key_form(
+                self.require(self.extras.get("access_key_id"), "access_key_id", "the CXone access key id"),
+                self.require(self.extras.get("access_key_secret"), "access_key_secret",
+                             "the CXone access key secret"),
+            )
+        settings = CxoneSettings(poll_interval=self.setting("poll_interval_seconds", 15.0))
+        return CxoneClient(self.transport, self.token_manager(self.token_endpoint, form), self.issuer,
+                           self.extras.get("api_url"), settings)
+
+    @cached_property
+    def client(self) -> CxoneClient:
+        return self.get_conn()
+
+    def authorization_request(self, redirect_uri: str | None = None) -> AuthorizationRequest:
+        """A new interactive login for ``ccanalytics-login``."""
+        redirect = redirect_uri or self.extras.get("redirect_uri") or "http://127.0.0.1:8976/callback"
+        return AuthorizationRequest(self.oidc.authorization_endpoint, self.token_endpoint.client_id, redirect,
+                                    self.extras.get("scopes"))
+
+    def job_status(self, job_id: str) -> JobStatus:
+        status = self.client.extraction_job(job_id)
+        state = str(status.get("status", "UNKNOWN"))
+        done = state in EXTRACTION_SUCCESS_STATES or state in EXTRACTION_FAILURE_STATES
+        return JobStatus(state, done, state in EXTRACTION_SUCCESS_STATES, str(status.get("errorMessage") or ""))
+
+    def cancel_job(self, job_id: str) -> None:
+        self.client.cancel_extraction_job(job_id)
+
+    def check(self) -> str:
+        return f"Connected to CXone tenant API {self.client.api_base} (issuer {self.issuer})"

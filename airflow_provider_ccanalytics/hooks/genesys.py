@@ -1,0 +1,82 @@
+"""GenesysCloudHook: Genesys Cloud OAuth (client credentials or authorization code) and analytics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cached_property
+
+from airflow_provider_ccanalytics.core.genesys import (
+    JOB_FAILURE_STATES,
+    JOB_SUCCESS_STATES,
+    GenesysClient,
+    GenesysSettings,
+    genesys_base_urls,
+)
+from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint, client_credentials_form
+from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook, JobStatus
+
+
+class GenesysCloudHook(CcAnalyticsHook):
+    """Talks to Genesys Cloud with the connection ``genesys_cloud_conn_id``.
+
+    Connection: Login = client id, Password = client secret (empty for a PKCE public client),
+    Host = region (``mypurecloud.ie``...). Extras: ``grant_type``, ``scopes``, ``refresh_token``,
+    ``redirect_uri``, ``login_url``, ``api_url``, ``requests_per_minute``.
+
+    :param genesys_cloud_conn_id: the connection id.
+    """
+
+    conn_name_attr = "genesys_cloud_conn_id"
+    default_conn_name = "genesys_cloud_default"
+    conn_type = "genesys_cloud"
+    hook_name = "Genesys Cloud"
+    grant_types = ("client_credentials", "authorization_code")
+
+    def __init__(self, genesys_cloud_conn_id: str = default_conn_name, **kwargs: object) -> None:
+        super().__init__(genesys_cloud_conn_id, **kwargs)  # type: ignore[arg-type]
+
+    @cached_property
+    def base_urls(self) -> tuple[str, str]:
+        return genesys_base_urls(self.connection.host, self.extras.get("login_url"), self.extras.get("api_url"))
+
+    @cached_property
+    def token_endpoint(self) -> TokenEndpoint:
+        client_id = self.require(self.connection.login, "login", "the OAuth client id")
+        secret = self.connection.password or None
+        if self.grant_type == "client_credentials" and not secret:
+            self.require(secret, "password", "the OAuth client secret (client credentials need one)")
+        return TokenEndpoint(f"{self.base_urls[0]}/oauth/token", client_id, secret)
+
+    def get_conn(self) -> GenesysClient:
+        """An authenticated :class:`GenesysClient`."""
+        form = None
+        if self.grant_type == "client_credentials":
+            form = client_credentials_form(self.extras.get("scopes"))
+        settings = GenesysSettings(
+            max_interval=timedelta(days=self.setting("max_interval_days", 7)),
+            page_size=int(self.setting("page_size", 100)),
+        )
+        return GenesysClient(self.transport, self.token_manager(self.token_endpoint, form), self.base_urls[1], settings)
+
+    @cached_property
+    def client(self) -> GenesysClient:
+        return self.get_conn()
+
+    def authorization_request(self, redirect_uri: str | None = None) -> AuthorizationRequest:
+        """A new interactive login (authorize URL with state and PKCE) for ``ccanalytics-login``."""
+        redirect = redirect_uri or self.extras.get("redirect_uri") or "http://127.0.0.1:8976/callback"
+        return AuthorizationRequest(f"{self.base_urls[0]}/oauth/authorize", self.token_endpoint.client_id,
+                                    redirect, self.extras.get("scopes"))
+
+    def job_status(self, job_id: str) -> JobStatus:
+        body = self.client.details_job_status(job_id)
+        state = str(body.get("state", "UNKNOWN"))
+        done = state in JOB_SUCCESS_STATES or state in JOB_FAILURE_STATES
+        return JobStatus(state, done, state in JOB_SUCCESS_STATES, str(body.get("errorMessage") or ""))
+
+    def cancel_job(self, job_id: str) -> None:
+        self.client.cancel_details_job(job_id)
+
+    def check(self) -> str:
+        available = self.client.data_availability()
+        return f"Connected to {self.base_urls[1]}; analytics data available up to {available.isoformat()}"

@@ -1,0 +1,70 @@
+"""The default TokenStore: one Airflow Variable per connection (Fernet-encrypted at rest).
+
+Inside a task or the triggerer it goes through the Task SDK (``airflow.sdk.Variable``); in a
+CLI such as ``ccanalytics-login`` it uses the metadata database directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from airflow_provider_ccanalytics.core.tokens import Token
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+
+def _in_task_runtime() -> bool:
+    try:
+        from airflow.sdk.execution_time import task_runner
+    except ImportError:  # pragma: no cover
+        return False
+    return getattr(task_runner, "SUPERVISOR_COMMS", None) is not None
+
+
+class VariableTokenStore:
+    """Tokens in Airflow Variables named ``{prefix}{key}``, so every worker and the triggerer share them.
+
+    :param prefix: the Variable name prefix.
+    """
+
+    def __init__(self, prefix: str = "ccanalytics_token_") -> None:
+        self.prefix = prefix
+
+    def name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def load(self, key: str) -> Token | None:
+        raw = self._get(self.name(key))
+        if not raw:
+            return None
+        try:
+            return Token.from_record(json.loads(raw))
+        except (ValueError, TypeError):
+            log.warning("Ignoring unreadable token record in Variable %s", self.name(key))
+            return None
+
+    def save(self, key: str, token: Token) -> None:
+        self._set(self.name(key), json.dumps(token.to_record()))
+
+    def _get(self, name: str) -> str | None:
+        if _in_task_runtime():
+            from airflow.sdk import Variable
+
+            value = Variable.get(name, default=None)
+        else:
+            from airflow.models.variable import Variable as StoredVariable
+
+            value = StoredVariable.get(name, default_var=None)
+        return None if value is None else str(value)
+
+    def _set(self, name: str, value: str) -> None:
+        description = "OAuth tokens of airflow-provider-ccanalytics (managed; do not edit)"
+        if _in_task_runtime():
+            from airflow.sdk import Variable
+
+            Variable.set(name, value, description=description)
+        else:
+            from airflow.models.variable import Variable as StoredVariable
+
+            StoredVariable.set(name, value, description=description)
