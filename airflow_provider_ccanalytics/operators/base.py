@@ -1,0 +1,178 @@
+"""What every analytics operator shares: the window from the run, the output, deferral plumbing."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.configuration import conf
+from airflow.sdk import BaseOperator
+
+from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
+from airflow_provider_ccanalytics.core.windows import Window, parse_instant
+from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
+from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
+from airflow_provider_ccanalytics.triggers.jobs import AnalyticsJobTrigger
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+EMPTY_INTERVAL_HELP = (
+    "Pass start= and end= (templated, e.g. start='{{ data_interval_start }}'), or schedule the DAG with a "
+    "timetable that has data intervals: schedule=CronDataIntervalTimetable('0 0 * * *', timezone='UTC') or "
+    "schedule=timedelta(days=1). Airflow 3's cron strings, manual and asset-triggered runs have no data "
+    "interval."
+)
+
+
+def resolve_window(start: Any, end: Any, context: Any) -> Window:
+    """The window of this run: explicit ``start``/``end``, else the run's data interval.
+
+    :raises ConfigurationError: when neither gives a non-empty window; the message says how to fix it.
+    """
+    if start not in (None, "") or end not in (None, ""):
+        if start in (None, "") or end in (None, ""):
+            raise ConfigurationError("start" if start in (None, "") else "end", "give both start and end, or neither")
+        return Window.of(start, end)
+    interval_start, interval_end = context.get("data_interval_start"), context.get("data_interval_end")
+    if interval_start is None or interval_end is None:
+        raise ConfigurationError("start", f"this run has no data interval. {EMPTY_INTERVAL_HELP}")
+    begin, finish = parse_instant(interval_start, "data_interval_start"), parse_instant(interval_end,
+                                                                                        "data_interval_end")
+    if finish <= begin:
+        raise ConfigurationError("start", f"this run's data interval is empty ({begin.isoformat()}). "
+                                 f"{EMPTY_INTERVAL_HELP}")
+    return Window(begin, finish)
+
+
+class AnalyticsOperator(BaseOperator):
+    """Base of the analytics operators: window, output and job plumbing.
+
+    :param start: window start (templated; default: the run's ``data_interval_start``).
+    :param end: window end (templated; default: the run's ``data_interval_end``).
+    :param output: None for XCom, or a URI / ObjectStoragePath for files (templated).
+    :param output_format: ``jsonl.gz`` (default) or ``parquet`` (needs the ``parquet`` extra).
+    :param max_xcom_records: the most records returned through XCom.
+    :param max_workers: parts fetched and written concurrently.
+    """
+
+    template_fields: Sequence[str] = ("start", "end", "output")
+    vendor = ""
+    dataset = ""
+
+    def __init__(
+        self,
+        *,
+        start: Any = None,
+        end: Any = None,
+        output: Any = None,
+        output_format: str = "jsonl.gz",
+        max_xcom_records: int = 10_000,
+        max_workers: int = 4,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.start = start
+        self.end = end
+        self.output = output
+        self.output_format = output_format
+        self.max_xcom_records = max_xcom_records
+        self.max_workers = max_workers
+
+    def get_hook(self) -> CcAnalyticsHook:
+        raise NotImplementedError
+
+    def window(self, context: Any) -> Window:
+        return resolve_window(self.start, self.end, context)
+
+    def deliver(self, window: Window, sources: list[RecordSource], query: dict[str, Any] | None = None) -> Any:
+        """Send the records to XCom or storage; returns what the task returns (records or the manifest)."""
+        started = time.monotonic()
+        hook = self.get_hook()
+        if self.output in (None, ""):
+            records = collect_for_xcom(sources, self.max_xcom_records)
+            self.log.info("%d records for %s to XCom in %.1f s; API: %s", len(records), window.interval(),
+                          time.monotonic() - started, hook.transport.stats.snapshot())
+            return records
+        stats = hook.transport.stats.snapshot()
+        manifest = write_partition(
+            self.output, vendor=self.vendor, dataset=self.dataset, window=window, sources=sources,
+            output_format=self.output_format, max_workers=self.max_workers,
+            manifest_extra={"query": query or {},
+                            "retried_failures": hook.transport.stats.snapshot()["retried_failures"]},
+        )
+        after = hook.transport.stats.snapshot()
+        self.log.info("Extracted %d records in %.1f s: %d requests, %d retries, %d throttled (since start: %s)",
+                      manifest["record_count"], time.monotonic() - started, after["requests"] - stats["requests"],
+                      after["retries"] - stats["retries"], after["throttled"] - stats["throttled"], after)
+        return manifest
+
+
+class JobOperatorMixin:
+    """Submit a remote job, wait for it (deferred or in place), cancel it on kill or failure.
+
+    :param deferrable: wait in the triggerer instead of a worker slot.
+    :param poll_interval: seconds between status checks.
+    :param job_timeout: seconds to wait for the job before failing.
+    """
+
+    log: Any
+    job_id: str | None = None
+    deferrable: bool
+    poll_interval: float
+    job_timeout: float | None
+
+    def get_hook(self) -> CcAnalyticsHook:
+        raise NotImplementedError
+
+    def job_trigger(self, job_id: str) -> AnalyticsJobTrigger:
+        hook = self.get_hook()
+        hook_class = f"{type(hook).__module__}.{type(hook).__name__}"
+        return AnalyticsJobTrigger(hook_class, hook.conn_id, job_id, self.poll_interval, self.job_timeout)
+
+    def wait_in_place(self, job_id: str) -> None:
+        """Poll until the job ends (the non-deferrable path); raises JobFailedError on failure."""
+        hook = self.get_hook()
+        deadline = None if self.job_timeout is None else time.monotonic() + self.job_timeout
+        while True:
+            status = hook.job_status(job_id)
+            if status.done:
+                if not status.succeeded:
+                    raise JobFailedError(job_id, status.state, status.message)
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise JobFailedError(job_id, status.state, f"timed out after {self.job_timeout:.0f} s")
+            self.log.info("Job %s is %s; next check in %.0f s", job_id, status.state, self.poll_interval)
+            time.sleep(self.poll_interval)
+
+    def check_event(self, event: dict[str, Any]) -> str:
+        """The job id of a successful trigger event; raises JobFailedError otherwise."""
+        self.job_id = str(event["job_id"])
+        if event.get("status") != "success":
+            self.cancel_quietly()
+            raise JobFailedError(self.job_id, str(event.get("state")), str(event.get("message") or ""))
+        return self.job_id
+
+    def cancel_quietly(self) -> None:
+        """Cancel the remote job, logging (not raising) if that fails."""
+        if not self.job_id:
+            return
+        try:
+            self.get_hook().cancel_job(self.job_id)
+        except Exception as error:
+            self.log.warning("Could not cancel job %s: %s", self.job_id, error)
+
+    def on_kill(self) -> None:
+        self.cancel_quietly()
+
+
+def default_deferrable() -> bool:
+    """Airflow's ``[operators] default_deferrable`` setting."""
+    return conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+def seconds(value: timedelta | float | int) -> float:
+    """A duration in seconds from a timedelta or a number."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,145 @@
+"""NICE CXone operators: completed contacts and Data Extraction jobs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import Any
+
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
+from airflow_provider_ccanalytics.operators.base import (
+    AnalyticsOperator,
+    JobOperatorMixin,
+    default_deferrable,
+    seconds,
+)
+from airflow_provider_ccanalytics.triggers.jobs import WaitUntilTrigger
+
+
+class _CxoneOperator(AnalyticsOperator):
+    """Shared by the CXone operators: the connection and the late-data margin.
+
+    :param nice_cxone_conn_id: the NICE CXone connection.
+    :param late_data_margin: how long after a window ends before its contacts are complete (30 min).
+    :param wait_for_late_data: wait out the margin (True) or fail at once (False).
+    :param deferrable: wait in the triggerer instead of a worker slot.
+    """
+
+    vendor = "cxone"
+
+    def __init__(self, *, nice_cxone_conn_id: str = NiceCxoneHook.default_conn_name,
+                 late_data_margin: timedelta | float = timedelta(minutes=30), wait_for_late_data: bool = True,
+                 deferrable: bool = default_deferrable(), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.nice_cxone_conn_id = nice_cxone_conn_id
+        self.late_data_margin = seconds(late_data_margin)
+        self.wait_for_late_data = wait_for_late_data
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> NiceCxoneHook:
+        return NiceCxoneHook(self.nice_cxone_conn_id)
+
+    def get_hook(self) -> NiceCxoneHook:
+        return self.hook
+
+    def settled_window(self, context: Any) -> Window | None:
+        """The window once its contacts settled; None when the task deferred to wait for that."""
+        window = self.window(context)
+        settled_at = window.end + timedelta(seconds=self.late_data_margin)
+        wait = (settled_at - datetime.now(timezone.utc)).total_seconds()
+        if wait <= 0:
+            return window
+        if not self.wait_for_late_data:
+            raise ConfigurationError(
+                "wait_for_late_data", f"the window ends {iso_z(window.end)}, inside the {self.late_data_margin:.0f} s "
+                "late-data margin: its contacts are not settled yet. Run later, or set wait_for_late_data=True")
+        self.log.info("Window ends inside the late-data margin; waiting %.0f s until %s", wait, iso_z(settled_at))
+        if self.deferrable:
+            self.defer(trigger=WaitUntilTrigger(iso_z(settled_at)), method_name="execute_settled")
+        time.sleep(wait)
+        return window
+
+    def execute(self, context: Any) -> Any:
+        window = self.settled_window(context)
+        assert window is not None
+        return self.extract(context, window)
+
+    def execute_settled(self, context: Any, event: dict[str, Any]) -> Any:
+        """Resume after the late-data margin."""
+        return self.extract(context, self.window(context))
+
+    def extract(self, context: Any, window: Window) -> Any:
+        raise NotImplementedError
+
+
+class CxoneCompletedContactsOperator(_CxoneOperator):
+    """Completed contacts that started in the window, once each (skip/top paging, ``_links.next``).
+
+    :param nice_cxone_conn_id: the NICE CXone connection.
+    :param start: window start (templated; default: the run's data interval).
+    :param end: window end (templated; default: the run's data interval).
+    :param output: None for XCom, or a URI / ObjectStoragePath (templated).
+    :param late_data_margin: wait this long after the window's end (default 30 minutes).
+    """
+
+    dataset = "completed_contacts"
+
+    def extract(self, context: Any, window: Window) -> Any:
+        client = self.hook.client
+        return self.deliver(window, [lambda: client.iter_completed_contacts(window)],
+                            {"endpoint": "contacts/completed"})
+
+
+class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
+    """A Data Extraction job for the window: create, wait (deferrable), download the CSV at once, write rows.
+
+    Waits (never fails) while the tenant's one running job finishes and while creation is
+    throttled. An expired result URL is renewed by polling again. ``on_kill`` and a failed
+    job cancel the remote job.
+
+    :param entity_name: the extracted entity (templated), e.g. ``completed-contacts``.
+    :param version: the entity version (templated).
+    :param poll_interval: seconds between job status checks.
+    :param job_timeout: seconds to wait for the job.
+    """
+
+    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "entity_name", "version")
+    dataset = "data_extraction"
+
+    def __init__(self, *, entity_name: str = "completed-contacts", version: str = "1",
+                 poll_interval: timedelta | float = 30.0, job_timeout: timedelta | float | None = 6 * 3600,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entity_name = entity_name
+        self.version = version
+        self.poll_interval = seconds(poll_interval)
+        self.job_timeout = None if job_timeout is None else seconds(job_timeout)
+
+    def extract(self, context: Any, window: Window) -> Any:
+        self.job_id = self.hook.client.create_extraction_job(self.entity_name, self.version, window)
+        if self.deferrable:
+            self.defer(trigger=self.job_trigger(self.job_id), method_name="execute_complete")
+        try:
+            self.wait_in_place(self.job_id)
+            return self._collect(window)
+        except BaseException:
+            self.cancel_quietly()
+            raise
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Resume after the trigger: download and write the rows."""
+        self.check_event(event)
+        return self._collect(self.window(context))
+
+    def _collect(self, window: Window) -> Any:
+        job_id = self.job_id
+        assert job_id is not None
+        client = self.hook.client
+        return self.deliver(window, [lambda: client.iter_extraction_rows(job_id)],
+                            {"endpoint": "data-extraction", "entity": self.entity_name, "version": self.version,
+                             "job_id": job_id})

@@ -1,0 +1,206 @@
+"""Genesys Cloud analytics operators: conversation details (query and jobs) and aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
+from airflow_provider_ccanalytics.operators.base import (
+    AnalyticsOperator,
+    JobOperatorMixin,
+    default_deferrable,
+    seconds,
+)
+from airflow_provider_ccanalytics.triggers.jobs import DataAvailabilityTrigger
+
+
+class _GenesysOperator(AnalyticsOperator):
+    vendor = "genesys"
+
+    def __init__(self, *, genesys_cloud_conn_id: str = GenesysCloudHook.default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.genesys_cloud_conn_id = genesys_cloud_conn_id
+
+    @cached_property
+    def hook(self) -> GenesysCloudHook:
+        return GenesysCloudHook(self.genesys_cloud_conn_id)
+
+    def get_hook(self) -> GenesysCloudHook:
+        return self.hook
+
+
+class GenesysConversationDetailsOperator(_GenesysOperator):
+    """Conversation details of the window, through the synchronous details query.
+
+    Every conversation that started in the window is written exactly once. The window is
+    fetched as sub-windows (``split``, at most the vendor's interval cap) that run
+    concurrently within the connection's rate limit and become one part file each.
+
+    :param genesys_cloud_conn_id: the Genesys Cloud connection.
+    :param query: extra query body fields: ``segmentFilters``, ``conversationFilters``... (templated).
+    :param split: sub-window length (default one hour, as Genesys advises).
+    :param start: window start (templated; default: the run's data interval).
+    :param end: window end (templated; default: the run's data interval).
+    :param output: None for XCom, or a URI / ObjectStoragePath (templated).
+    """
+
+    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "query")
+    template_fields_renderers = {"query": "json"}
+    dataset = "conversation_details"
+
+    def __init__(self, *, query: dict[str, Any] | None = None, split: timedelta = timedelta(hours=1),
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.query = query or {}
+        self.split = split
+
+    def execute(self, context: Any) -> Any:
+        window = self.window(context)
+        client = self.hook.client
+        parts = client.details_windows(window, self.split)
+        self.log.info("Conversation details for %s in %d sub-windows", window.interval(), len(parts))
+        sources = [lambda part=part: client.iter_details_in(part, self.query) for part in parts]
+        return self.deliver(window, sources, {"endpoint": "details/query", **self.query})
+
+
+class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
+    """Conversation details of the window through an asynchronous details job (bulk, backfills).
+
+    Submits a job, waits (deferred by default in deferrable mode), pages the results by cursor,
+    and writes every conversation that started in the window once. ``on_kill`` and a failed
+    job cancel the remote job.
+
+    :param genesys_cloud_conn_id: the Genesys Cloud connection.
+    :param query: extra job body fields (filters) (templated).
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    :param poll_interval: seconds between job status checks.
+    :param job_timeout: seconds to wait for the job.
+    :param wait_for_availability: wait until ``dataAvailabilityDate`` covers the window (True), or fail
+        at once when it does not (False).
+    :param availability_poll_interval: seconds between availability checks.
+    """
+
+    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "query")
+    template_fields_renderers = {"query": "json"}
+    dataset = "conversation_details"
+
+    def __init__(self, *, query: dict[str, Any] | None = None, deferrable: bool = default_deferrable(),
+                 poll_interval: timedelta | float = 30.0, job_timeout: timedelta | float | None = 6 * 3600,
+                 wait_for_availability: bool = True, availability_poll_interval: timedelta | float = 300.0,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.query = query or {}
+        self.deferrable = deferrable
+        self.poll_interval = seconds(poll_interval)
+        self.job_timeout = None if job_timeout is None else seconds(job_timeout)
+        self.wait_for_availability = wait_for_availability
+        self.availability_poll_interval = seconds(availability_poll_interval)
+
+    def execute(self, context: Any) -> Any:
+        window = self.window(context)
+        available = self.hook.client.data_availability()
+        if available < window.end:
+            if not self.wait_for_availability:
+                raise ConfigurationError(
+                    "wait_for_availability",
+                    f"Genesys has complete job data only up to {iso_z(available)}, before this window's end "
+                    f"{iso_z(window.end)}; run later, or set wait_for_availability=True")
+            if self.deferrable:
+                self.defer(trigger=DataAvailabilityTrigger(self.genesys_cloud_conn_id, iso_z(window.end),
+                                                           self.availability_poll_interval),
+                           method_name="execute_after_availability")
+            self._wait_for_availability(window)
+        return self._submit(context, window)
+
+    def execute_after_availability(self, context: Any, event: dict[str, Any]) -> Any:
+        if event.get("status") != "success":
+            raise ConfigurationError("wait_for_availability", str(event.get("message")))
+        return self._submit(context, self.window(context))
+
+    def _wait_for_availability(self, window: Window) -> None:
+        import time
+
+        while (available := self.hook.client.data_availability()) < window.end:
+            self.log.info("Data available up to %s; waiting for %s", iso_z(available), iso_z(window.end))
+            time.sleep(self.availability_poll_interval)
+
+    def _submit(self, context: Any, window: Window) -> Any:
+        self.job_id = self.hook.client.submit_details_job(window, self.query)
+        if self.deferrable:
+            self.defer(trigger=self.job_trigger(self.job_id), method_name="execute_complete")
+        try:
+            self.wait_in_place(self.job_id)
+            return self._collect(window)
+        except BaseException:
+            self.cancel_quietly()
+            raise
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Resume after the trigger: page the job's results into the output."""
+        self.check_event(event)
+        try:
+            return self._collect(self.window(context))
+        except BaseException:
+            self.cancel_quietly()
+            raise
+
+    def _collect(self, window: Window) -> Any:
+        job_id = self.job_id
+        assert job_id is not None
+        client = self.hook.client
+        return self.deliver(window, [lambda: client.iter_details_job_results(job_id, window)],
+                            {"endpoint": "details/jobs", "job_id": job_id, **self.query})
+
+
+class GenesysConversationAggregatesOperator(_GenesysOperator):
+    """Conversation aggregates (the real ``aggregates/query``; there is no 'summary' endpoint).
+
+    Rows are flattened to one per group x interval x metric x stat
+    (``{queueId..., interval, metric, stat, value}``), or the raw ``results`` with ``raw=True``.
+
+    :param metrics: metric names, e.g. ``["nOffered", "nConnected", "tHandle"]`` (templated).
+    :param granularity: ISO-8601 duration of each bucket, e.g. ``PT30M`` (templated).
+    :param group_by: dimensions, e.g. ``["queueId", "mediaType"]`` (templated).
+    :param filter: a Genesys aggregate filter (templated).
+    :param time_zone: the time zone for bucket boundaries, e.g. ``Europe/Dublin``.
+    :param raw: return the vendor's raw ``results`` groups instead of flat rows.
+    """
+
+    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "metrics", "granularity", "group_by",
+                                      "filter")
+    template_fields_renderers = {"filter": "json"}
+    dataset = "conversation_aggregates"
+
+    def __init__(self, *, metrics: list[str], granularity: str | None = None, group_by: list[str] | None = None,
+                 filter: dict[str, Any] | None = None, time_zone: str | None = None, raw: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metrics = metrics
+        self.granularity = granularity
+        self.group_by = group_by or []
+        self.filter = filter
+        self.time_zone = time_zone
+        self.raw = raw
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"metrics": list(self.metrics)}
+        if self.granularity:
+            body["granularity"] = self.granularity
+        if self.group_by:
+            body["groupBy"] = list(self.group_by)
+        if self.filter:
+            body["filter"] = self.filter
+        if self.time_zone:
+            body["timeZone"] = self.time_zone
+        return body
+
+    def execute(self, context: Any) -> Any:
+        window = self.window(context)
+        body, client = self.body(), self.hook.client
+        read = client.query_aggregates if self.raw else client.iter_aggregate_rows
+        return self.deliver(window, [lambda: read(window, body)], {"endpoint": "aggregates/query", **body})

@@ -1,0 +1,133 @@
+"""Deferrable waits: poll a remote job by id, wait for data availability, or wait for a moment.
+
+Triggers carry only small kwargs (conn id, job id, intervals) and reuse the hooks' synchronous
+client through ``asyncio.to_thread``, so the triggerer's event loop never blocks and retry,
+auth and error handling exist once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_ccanalytics.core.errors import CcAnalyticsError
+from airflow_provider_ccanalytics.core.windows import parse_instant
+from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
+
+
+def load_hook(hook_class: str, conn_id: str) -> CcAnalyticsHook:
+    """Instantiate a hook from its dotted class path."""
+    module, _, name = hook_class.rpartition(".")
+    hook_type = getattr(importlib.import_module(module), name)
+    return hook_type(conn_id)  # type: ignore[no-any-return]
+
+
+class AnalyticsJobTrigger(BaseTrigger):
+    """Polls a Genesys details job or a CXone extraction job until it ends.
+
+    Emits ``{"status": "success"|"error", "job_id", "state", "message"}``.
+
+    :param hook_class: dotted path of the hook class.
+    :param conn_id: the connection id.
+    :param job_id: the vendor's job id.
+    :param poll_interval: seconds between polls.
+    :param timeout: seconds after which waiting fails (None: no limit).
+    """
+
+    def __init__(self, hook_class: str, conn_id: str, job_id: str, poll_interval: float = 30.0,
+                 timeout: float | None = None, started_at: float | None = None) -> None:
+        super().__init__()
+        self.hook_class = hook_class
+        self.conn_id = conn_id
+        self.job_id = job_id
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.started_at = started_at if started_at is not None else time.time()
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (f"{type(self).__module__}.{type(self).__name__}", {
+            "hook_class": self.hook_class, "conn_id": self.conn_id, "job_id": self.job_id,
+            "poll_interval": self.poll_interval, "timeout": self.timeout, "started_at": self.started_at})
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        hook = load_hook(self.hook_class, self.conn_id)
+        while True:
+            try:
+                status = await asyncio.to_thread(hook.job_status, self.job_id)
+            except CcAnalyticsError as error:
+                yield TriggerEvent({"status": "error", "job_id": self.job_id, "state": "UNKNOWN",
+                                    "message": str(error)})
+                return
+            if status.done:
+                yield TriggerEvent({"status": "success" if status.succeeded else "error", "job_id": self.job_id,
+                                    "state": status.state, "message": status.message})
+                return
+            if self.timeout is not None and time.time() - self.started_at > self.timeout:
+                yield TriggerEvent({"status": "error", "job_id": self.job_id, "state": status.state,
+                                    "message": f"still {status.state} after {self.timeout:.0f} s (timeout)"})
+                return
+            self.log.info("Job %s is %s; next check in %.0f s", self.job_id, status.state, self.poll_interval)
+            await asyncio.sleep(self.poll_interval)
+
+
+class DataAvailabilityTrigger(BaseTrigger):
+    """Waits until Genesys' ``dataAvailabilityDate`` reaches ``until``.
+
+    :param conn_id: the Genesys connection id.
+    :param until: ISO instant the availability must reach.
+    :param poll_interval: seconds between checks.
+    """
+
+    def __init__(self, conn_id: str, until: str, poll_interval: float = 300.0) -> None:
+        super().__init__()
+        self.conn_id = conn_id
+        self.until = until
+        self.poll_interval = poll_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (f"{type(self).__module__}.{type(self).__name__}",
+                {"conn_id": self.conn_id, "until": self.until, "poll_interval": self.poll_interval})
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
+
+        hook = GenesysCloudHook(self.conn_id)
+        until = parse_instant(self.until, "until")
+        while True:
+            try:
+                available = await asyncio.to_thread(hook.client.data_availability)
+            except CcAnalyticsError as error:
+                yield TriggerEvent({"status": "error", "message": str(error)})
+                return
+            if available >= until:
+                yield TriggerEvent({"status": "success", "available": available.isoformat()})
+                return
+            self.log.info("Data available up to %s, waiting for %s", available.isoformat(), self.until)
+            await asyncio.sleep(self.poll_interval)
+
+
+class WaitUntilTrigger(BaseTrigger):
+    """Fires at ``moment`` (used to wait out CXone's late-data margin without holding a worker).
+
+    :param moment: ISO instant.
+    """
+
+    def __init__(self, moment: str) -> None:
+        super().__init__()
+        self.moment = moment
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (f"{type(self).__module__}.{type(self).__name__}", {"moment": self.moment})
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        target: datetime = parse_instant(self.moment, "moment")
+        delay = target.timestamp() - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        yield TriggerEvent({"status": "success", "moment": self.moment})
