@@ -52,13 +52,13 @@ class AnalyticsOperator(BaseOperator):
 
     :param start: window start (templated; default: the run's ``data_interval_start``).
     :param end: window end (templated; default: the run's ``data_interval_end``).
-    :param output: None for XCom, or a URI / ObjectStoragePath for files (templated).
+    :param output: None for XCom, or a URI / ObjectStoragePath for files (templated, kept as ``destination``).
     :param output_format: ``jsonl.gz`` (default) or ``parquet`` (needs the ``parquet`` extra).
     :param max_xcom_records: the most records returned through XCom.
     :param max_workers: parts fetched and written concurrently.
     """
 
-    template_fields: Sequence[str] = ("start", "end", "output")
+    template_fields: Sequence[str] = ("start", "end", "destination")
     vendor = ""
     dataset = ""
 
@@ -76,7 +76,8 @@ class AnalyticsOperator(BaseOperator):
         super().__init__(**kwargs)
         self.start = start
         self.end = end
-        self.output = output
+        # stored as ``destination``: ``output`` is BaseOperator's XComArg property
+        self.destination = output
         self.output_format = output_format
         self.max_xcom_records = max_xcom_records
         self.max_workers = max_workers
@@ -91,14 +92,14 @@ class AnalyticsOperator(BaseOperator):
         """Send the records to XCom or storage; returns what the task returns (records or the manifest)."""
         started = time.monotonic()
         hook = self.get_hook()
-        if self.output in (None, ""):
+        if self.destination in (None, ""):
             records = collect_for_xcom(sources, self.max_xcom_records)
             self.log.info("%d records for %s to XCom in %.1f s; API: %s", len(records), window.interval(),
                           time.monotonic() - started, hook.transport.stats.snapshot())
             return records
         stats = hook.transport.stats.snapshot()
         manifest = write_partition(
-            self.output, vendor=self.vendor, dataset=self.dataset, window=window, sources=sources,
+            self.destination, vendor=self.vendor, dataset=self.dataset, window=window, sources=sources,
             output_format=self.output_format, max_workers=self.max_workers,
             manifest_extra={"query": query or {},
                             "retried_failures": hook.transport.stats.snapshot()["retried_failures"]},

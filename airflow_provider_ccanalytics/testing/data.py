@@ -106,7 +106,7 @@ class Dataset:
         rng = random.Random(spec.seed)
         # starts are whole milliseconds, as the APIs show them, so ground truth and API agree at edges
         self.conv_starts = sorted(_ms(self.start + rng.random() * span) for _ in range(spec.conversations))
-        self.conv_seconds = [30 + rng.random() * (CONVERSATION_MAX_SECONDS - 30) for _ in self.conv_starts]
+        self.conv_seconds = [min(30 + rng.expovariate(1 / 360), CONVERSATION_MAX_SECONDS) for _ in self.conv_starts]
         self.contact_starts = sorted(_ms(self.start + rng.random() * span) for _ in range(spec.contacts))
         self.contact_seconds = [5 + rng.random() * (spec.contact_max_seconds - 5) for _ in self.contact_starts]
         self._conversation = lru_cache(maxsize=50_000)(self._make_conversation)

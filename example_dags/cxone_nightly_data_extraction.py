@@ -1,0 +1,30 @@
+"""Nightly NICE CXone Data Extraction job (bulk) to object storage, deferrable."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from airflow_provider_ccanalytics.operators.cxone import CxoneDataExtractionOperator
+
+OUTPUT = os.environ.get("CCANALYTICS_OUTPUT", "file:///tmp/ccanalytics")
+
+with DAG(
+    dag_id="cxone_nightly_data_extraction",
+    schedule=CronDataIntervalTimetable("0 1 * * *", timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    tags=["ccanalytics", "cxone"],
+) as dag:
+    CxoneDataExtractionOperator(
+        task_id="data_extraction",
+        entity_name="completed-contacts",
+        version="1",
+        output=OUTPUT,
+        deferrable=True,
+        poll_interval=timedelta(seconds=float(os.environ.get("CCANALYTICS_POLL_SECONDS", "30"))),
+    )
