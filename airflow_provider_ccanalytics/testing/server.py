@@ -714,7 +714,8 @@ class Sandbox:
             status, payload = self._completed_contacts(query)
             return "cxone contacts/completed", status, {}, payload
         if path == "/data-extraction/v1/jobs" and method == "POST":
-            return "cxone extraction create", 202, {}, self._create_extraction(_json(body))
+            job_id = self._create_extraction(_json(body))
+            return "cxone extraction create", 202, {}, RawJson(json.dumps(job_id).encode())
         match = re.fullmatch(r"/data-extraction/v1/jobs/([^/]+)", path)
         if match:
             with self._lock:

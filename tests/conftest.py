@@ -1,0 +1,170 @@
+"""Test setup: a private SQLite Airflow home, a dags folder, the sandbox, and helpers to run DAGs.
+
+Airflow reads its configuration on first import, so the environment is set here, before
+anything imports airflow.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_HOME = Path(tempfile.mkdtemp(prefix="ccanalytics-airflow-"))
+DAGS = _HOME / "dags"
+DAGS.mkdir()
+os.environ.update({
+    "AIRFLOW_HOME": str(_HOME),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+    "AIRFLOW__CORE__FERNET_KEY": "Yk9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm8=",
+    "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
+})
+
+from airflow_provider_ccanalytics.core.auth import forget_process_tokens  # noqa: E402
+from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig  # noqa: E402
+
+DAY = DataSpec().start  # 2026-01-01
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated SQLite metadata database (once per session)."""
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
+                   env=os.environ.copy())
+    return _HOME
+
+
+@pytest.fixture(autouse=True)
+def fresh_token_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts like a new deployment: no cached or stored tokens."""
+    forget_process_tokens()
+    if "airflow_db" in request.fixturenames:
+        _delete_token_variables()
+    yield
+    forget_process_tokens()
+
+
+def _delete_token_variables() -> None:
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        session.query(Variable).filter(Variable.key.like("ccanalytics_token_%")).delete(synchronize_session=False)
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
+    """Start sandboxes with custom settings; all are stopped after the test."""
+    started: list[Sandbox] = []
+
+    def make(data: DataSpec | None = None, **settings: Any) -> Sandbox:
+        config = SandboxConfig(data=data or DataSpec(), **settings)
+        sandbox = Sandbox(config).start()
+        started.append(sandbox)
+        return sandbox
+
+    yield make
+    for sandbox in started:
+        sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
+    """A default sandbox (1000 conversations and contacts on 2026-01-01, real rate limit)."""
+    return sandbox_factory()
+
+
+@pytest.fixture
+def connect(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, dict[str, Any]], str]:
+    """Define an Airflow connection through ``AIRFLOW_CONN_*``; returns its id."""
+
+    def define(conn_id: str, connection: dict[str, Any]) -> str:
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(connection))
+        return conn_id
+
+    return define
+
+
+def secrets_of(sandbox: Sandbox) -> list[str]:
+    """Every secret a test against ``sandbox`` may have handled: credentials and issued tokens."""
+    config = sandbox.config
+    values = [config.genesys_client_secret, config.cxone_client_secret, config.cxone_access_key_secret]
+    values += list(sandbox._tokens) + list(sandbox._refresh)
+    return values
+
+
+@pytest.fixture
+def run_dag(airflow_db: Path) -> Callable[..., Any]:
+    """Write a DAG file into the dags folder and run it with ``dag.test()``; returns the DagRun.
+
+    :param source: the DAG module's code (it must define ``dag``).
+    :param logical_date: the run's logical date.
+    """
+
+    def run(source: str, logical_date: datetime, name: str = "test_dag") -> Any:
+        for old in DAGS.glob("*.py"):
+            old.unlink()
+        path = DAGS / f"{name}.py"
+        path.write_text(textwrap.dedent(source))
+        spec = importlib.util.spec_from_file_location(f"dagfile_{name}", path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.dag.test(logical_date=logical_date)
+
+    return run
+
+
+def xcom_result(dagrun: Any, task_id: str) -> Any:
+    """The return value of a task in a finished run."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = session.scalars(XComModel.get_many(run_id=dagrun.run_id, key="return_value", task_ids=task_id,
+                                                 dag_ids=dagrun.dag_id)).first()
+        return None if row is None else XComModel.deserialize_value(row)
+
+
+def task_states(dagrun: Any) -> dict[str, str]:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return {ti.task_id: str(ti.state) for ti in dagrun.get_task_instances(session=session)}
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)  # type: ignore[misc]
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "out"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def log_text(caplog: pytest.LogCaptureFixture) -> Callable[[], str]:
+    """Everything logged so far at DEBUG and above, as text."""
+    caplog.set_level(logging.DEBUG)
+    return lambda: caplog.text
+
+
+def copy_example_dag(name: str) -> None:
+    shutil.copy(ROOT / "example_dags" / name, DAGS / name)
