@@ -114,10 +114,15 @@ class CcAnalyticsHook(BaseHook):
 
     default_requests_per_minute: float = 300.0
 
+    @property
+    def token_key(self) -> str:
+        """This connection's key in the token store."""
+        return f"{self.conn_type}__{self.conn_id}"
+
     def token_manager(self, endpoint: TokenEndpoint, grant_form: dict[str, str] | None) -> TokenManager:
         """The connection's token manager (machine-to-machine when ``grant_form`` is given)."""
         return TokenManager(
-            key=f"{self.conn_type}__{self.conn_id}",
+            key=self.token_key,
             endpoint=endpoint,
             transport=self.transport,
             store=self.token_store,

@@ -1,0 +1,129 @@
+"""The one request path: retries with Retry-After, re-auth on 401, typed errors that name the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from airflow_provider_ccanalytics.core.errors import (
+    BadRequestError,
+    ConnectionFailedError,
+    InvalidClientError,
+    PermissionDeniedError,
+    ServerError,
+    TokenEndpointThrottledError,
+)
+from airflow_provider_ccanalytics.core.grants import TokenEndpoint, client_credentials_form
+from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.testing import Sandbox
+from tests import clients
+
+DAY = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
+HOUR = Window.of("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")
+
+
+class SleepRecorder:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def test_503_and_dropped_connections_are_retried_without_losing_data(sandbox: Sandbox) -> None:
+    sleeps = SleepRecorder()
+    client = clients.genesys(sandbox, http=clients.transport(sleep=sleeps))
+    sandbox.add_fault("details/query", status=503, times=2)
+    sandbox.add_fault("details/query", drop=True, times=1)
+    ids = [c["conversationId"] for c in client.iter_details_in(DAY)]
+    assert ids == sandbox.data.conversation_ids_started(sandbox.data.start, sandbox.data.end)
+    assert len(sleeps.waits) == 3
+    assert client.transport.stats.retries == 3
+
+
+def test_429_waits_exactly_retry_after(sandbox: Sandbox) -> None:
+    sleeps = SleepRecorder()
+    client = clients.genesys(sandbox, http=clients.transport(sleep=sleeps))
+    sandbox.add_fault("details/query", status=429, retry_after=7, times=1)
+    assert len(list(client.iter_details_in(HOUR))) > 0
+    assert sleeps.waits == [7.0]
+    assert client.transport.stats.throttled == 1
+
+
+def test_persistent_5xx_ends_in_a_typed_error_with_correlation_id(sandbox: Sandbox) -> None:
+    client = clients.genesys(sandbox)
+    client.call_json("GET", "/api/v2/analytics/conversations/details/jobs/availability")  # token first
+    sandbox.add_fault("details/query", status=500, times=99)
+    with pytest.raises(ServerError) as caught:
+        list(client.iter_details_in(HOUR))
+    assert caught.value.status == 500 and "details/query" in str(caught.value)
+    assert client.transport.stats.retries == clients.FAST_RETRY.max_attempts - 1
+
+
+def test_a_bad_query_is_not_retried_and_says_what_is_wrong(sandbox: Sandbox) -> None:
+    client = clients.genesys(sandbox)
+    with pytest.raises(BadRequestError) as caught:
+        client.call_json("POST", "/api/v2/analytics/conversations/details/query", json={"interval": "nonsense"})
+    assert "Invalid interval" in str(caught.value) and "correlation id" in str(caught.value)
+    assert client.transport.stats.retries == 0
+
+
+def test_401_renews_the_token_once_and_the_caller_sees_no_failure(sandbox: Sandbox) -> None:
+    client = clients.genesys(sandbox)
+    pages = client.iter_details_in(DAY)
+    first = next(pages)
+    sandbox.expire_access_tokens()
+    rest = list(pages)
+    assert len([first, *rest]) == 1000
+    assert sandbox.count("tokens issued genesys") == 2
+    assert client.transport.stats.reauthentications == 1
+
+
+def test_token_endpoint_throttling_backs_off_and_is_not_bad_credentials(
+        sandbox_factory: Callable[..., Sandbox]) -> None:
+    sandbox = sandbox_factory()
+    sandbox.add_fault("oauth/token", status=400, times=2,
+                      body={"error": "invalid_request", "description": "Rate limit exceeded"})
+    sleeps = SleepRecorder()
+    client = clients.genesys(sandbox, http=clients.transport(sleep=sleeps))
+    assert client.data_availability()
+    assert len(sleeps.waits) == 2
+    sandbox.add_fault("oauth/token", status=429, times=99, retry_after=1)
+    http = clients.transport(sleep=SleepRecorder())
+    endpoint = TokenEndpoint(f"{sandbox.genesys_login_url}/oauth/token", "id", "secret")
+    with pytest.raises(TokenEndpointThrottledError):
+        endpoint.request_token(http, client_credentials_form())
+
+
+def test_wrong_client_secret_is_a_typed_error_naming_the_fields(sandbox: Sandbox) -> None:
+    endpoint = TokenEndpoint(f"{sandbox.genesys_login_url}/oauth/token", sandbox.config.genesys_client_id, "nope")
+    with pytest.raises(InvalidClientError) as caught:
+        endpoint.request_token(clients.transport(), client_credentials_form())
+    assert "client id and client secret" in str(caught.value)
+    assert "nope" not in str(caught.value) and "nope" not in repr(endpoint)
+
+
+def test_cxone_403_throttling_is_retried_but_a_permission_403_names_the_permission(sandbox: Sandbox) -> None:
+    sleeps = SleepRecorder()
+    client = clients.cxone(sandbox, http=clients.transport(sleep=sleeps))
+    sandbox.add_fault("data-extraction", status=403, times=1, retry_after=2,
+                      body={"error": "Forbidden", "message": "Request throttled: too many requests"})
+    sandbox.config.extraction_create_interval = 0
+    job_id = client.create_extraction_job("completed-contacts", "1", DAY)
+    assert job_id and sleeps.waits == [2.0]
+    sandbox.add_fault("data-extraction", status=403, times=1,
+                      body={"error": "Forbidden", "message": "Missing required permission"})
+    with pytest.raises(PermissionDeniedError) as caught:
+        client.extraction_job(job_id)
+    assert "Data Extraction" in str(caught.value)
+    assert len(sleeps.waits) == 1
+
+
+def test_an_unreachable_server_is_a_typed_error_not_a_requests_traceback() -> None:
+    http = clients.transport(sleep=SleepRecorder())
+    with pytest.raises(ConnectionFailedError) as caught:
+        http.request("GET", "http://127.0.0.1:9/nothing")
+    assert "127.0.0.1:9" in str(caught.value)
+    assert caught.value.__cause__ is None and not isinstance(caught.value, requests.RequestException)
