@@ -55,6 +55,8 @@ class GenesysCloudHook(CcAnalyticsHook):
         settings = GenesysSettings(
             max_interval=timedelta(days=self.setting("max_interval_days", 7)),
             page_size=int(self.setting("page_size", 100)),
+            result_cap=int(self.setting("result_cap", 100_000)),
+            job_page_size=int(self.setting("job_page_size", 1000)),
         )
         return GenesysClient(self.transport, self.token_manager(self.token_endpoint, form), self.base_urls[1], settings)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -124,9 +124,7 @@ class JobOperatorMixin:
     deferrable: bool
     poll_interval: float
     job_timeout: float | None
-
-    def get_hook(self) -> CcAnalyticsHook:
-        raise NotImplementedError
+    get_hook: Callable[[], CcAnalyticsHook]  # provided by the vendor operator this is mixed into
 
     def job_trigger(self, job_id: str) -> AnalyticsJobTrigger:
         hook = self.get_hook()
@@ -157,9 +155,10 @@ class JobOperatorMixin:
         return self.job_id
 
     def cancel_quietly(self) -> None:
-        """Cancel the remote job, logging (not raising) if that fails."""
-        if not self.job_id:
+        """Cancel the remote job once, logging (not raising) if that fails."""
+        if not self.job_id or self.job_id == getattr(self, "_cancelled_job_id", None):
             return
+        self._cancelled_job_id = self.job_id
         try:
             self.get_hook().cancel_job(self.job_id)
         except Exception as error:
