@@ -74,7 +74,11 @@ class CursorPaginator:
 
 @dataclass
 class SkipTopPaginator:
-    """Offset paging with ``skip``/``top``, following ``_links.next`` when the server gives it (CXone)."""
+    """Offset paging with ``skip``/``top``, following ``_links.next`` when the server gives it (CXone).
+
+    A body with ``_links`` but no ``next`` is the last page; without ``_links``, paging goes
+    on by ``skip`` until a short page.
+    """
 
     top: int
     skip: int = 0
@@ -83,11 +87,16 @@ class SkipTopPaginator:
         request.params = {**request.params, "skip": self.skip, "top": self.top}
 
     def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool:
-        next_link = (body.get("_links") or {}).get("next")
-        if next_link:
+        links = body.get("_links")
+        if isinstance(links, dict):
+            next_link = links.get("next")
+            if not next_link:
+                return False
             parts = urlsplit(next_link)
-            request.url = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else request.url
+            if parts.netloc:
+                request.url = f"{parts.scheme}://{parts.netloc}{parts.path}"
             request.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+            self.skip = int(request.params.get("skip", self.skip + len(records)))
             return True
         if len(records) < self.top:
             return False

@@ -108,7 +108,9 @@ class Dataset:
         self.conv_starts = sorted(_ms(self.start + rng.random() * span) for _ in range(spec.conversations))
         self.conv_seconds = [min(30 + rng.expovariate(1 / 360), CONVERSATION_MAX_SECONDS) for _ in self.conv_starts]
         self.contact_starts = sorted(_ms(self.start + rng.random() * span) for _ in range(spec.contacts))
-        self.contact_seconds = [5 + rng.random() * (spec.contact_max_seconds - 5) for _ in self.contact_starts]
+        shortest = min(5.0, spec.contact_max_seconds / 2)
+        self.contact_seconds = [shortest + rng.random() * (spec.contact_max_seconds - shortest)
+                                for _ in self.contact_starts]
         self._conversation = lru_cache(maxsize=50_000)(self._make_conversation)
         self._conversation_json = lru_cache(maxsize=300_000)(self._make_conversation_json)
 
