@@ -7,8 +7,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _GRANT_HELP = (
-    "Machine-to-machine runs unattended; authorization_code acts as a person who logged in once "
-    "with ccanalytics-login."
+    "Machine-to-machine runs unattended; authorization_code acts as a person who logged in once with ccanalytics-login."
 )
 
 
@@ -31,8 +30,11 @@ def _genesys_connection_type() -> dict[str, Any]:
         "conn-fields": {
             "grant_type": {
                 "label": "Grant type",
-                "schema": {"type": ["string", "null"], "enum": ["client_credentials", "authorization_code"],
-                           "default": "client_credentials"},
+                "schema": {
+                    "type": ["string", "null"],
+                    "enum": ["client_credentials", "authorization_code"],
+                    "default": "client_credentials",
+                },
                 "description": "client_credentials (machine-to-machine) or authorization_code (delegated). "
                 + _GRANT_HELP,
             },
@@ -88,14 +90,20 @@ def _cxone_connection_type() -> dict[str, Any]:
         "conn-fields": {
             "issuer": {
                 "label": "Issuer",
-                "schema": {"type": ["string", "null"], "format": "uri",
-                           "default": "https://cxone.niceincontact.com"},
+                "schema": {
+                    "type": ["string", "null"],
+                    "format": "uri",
+                    "default": "https://cxone.niceincontact.com",
+                },
                 "description": "The CXone OIDC issuer of your area (e.g. https://cxone.niceincontact.com).",
             },
             "grant_type": {
                 "label": "Grant type",
-                "schema": {"type": ["string", "null"], "enum": ["access_key", "authorization_code"],
-                           "default": "access_key"},
+                "schema": {
+                    "type": ["string", "null"],
+                    "enum": ["access_key", "authorization_code"],
+                    "default": "access_key",
+                },
                 "description": "access_key (machine-to-machine, acts as the key's user) or authorization_code "
                 "(delegated). " + _GRANT_HELP,
             },
@@ -141,29 +149,55 @@ def get_provider_info() -> dict[str, Any]:
         "versions": [__version__],
         "connection-types": [_genesys_connection_type(), _cxone_connection_type()],
         "hooks": [
-            {"integration-name": "Genesys Cloud",
-             "python-modules": ["airflow_provider_ccanalytics.hooks.genesys"]},
-            {"integration-name": "NICE CXone", "python-modules": ["airflow_provider_ccanalytics.hooks.cxone"]},
+            {
+                "integration-name": "Genesys Cloud",
+                "python-modules": ["airflow_provider_ccanalytics.hooks.genesys"],
+            },
+            {
+                "integration-name": "NICE CXone",
+                "python-modules": ["airflow_provider_ccanalytics.hooks.cxone"],
+            },
         ],
         "operators": [
-            {"integration-name": "Genesys Cloud",
-             "python-modules": ["airflow_provider_ccanalytics.operators.genesys"]},
-            {"integration-name": "NICE CXone",
-             "python-modules": ["airflow_provider_ccanalytics.operators.cxone"]},
+            {
+                "integration-name": "Genesys Cloud",
+                "python-modules": ["airflow_provider_ccanalytics.operators.genesys"],
+            },
+            {
+                "integration-name": "NICE CXone",
+                "python-modules": ["airflow_provider_ccanalytics.operators.cxone"],
+            },
         ],
         "sensors": [
-            {"integration-name": "Genesys Cloud", "python-modules": ["airflow_provider_ccanalytics.sensors.genesys"]},
-            {"integration-name": "NICE CXone", "python-modules": ["airflow_provider_ccanalytics.sensors.cxone"]},
+            {
+                "integration-name": "Genesys Cloud",
+                "python-modules": ["airflow_provider_ccanalytics.sensors.genesys"],
+            },
+            {
+                "integration-name": "NICE CXone",
+                "python-modules": ["airflow_provider_ccanalytics.sensors.cxone"],
+            },
         ],
         "triggers": [
-            {"integration-name": "Genesys Cloud",
-             "python-modules": ["airflow_provider_ccanalytics.triggers.jobs"]},
-            {"integration-name": "NICE CXone", "python-modules": ["airflow_provider_ccanalytics.triggers.jobs"]},
+            {
+                "integration-name": "Genesys Cloud",
+                "python-modules": ["airflow_provider_ccanalytics.triggers.jobs"],
+            },
+            {
+                "integration-name": "NICE CXone",
+                "python-modules": ["airflow_provider_ccanalytics.triggers.jobs"],
+            },
         ],
         "integrations": [
-            {"integration-name": "Genesys Cloud", "external-doc-url": "https://developer.genesys.cloud/",
-             "tags": ["service"]},
-            {"integration-name": "NICE CXone", "external-doc-url": "https://developer.niceincontact.com/",
-             "tags": ["service"]},
+            {
+                "integration-name": "Genesys Cloud",
+                "external-doc-url": "https://developer.genesys.cloud/",
+                "tags": ["service"],
+            },
+            {
+                "integration-name": "NICE CXone",
+                "external-doc-url": "https://developer.niceincontact.com/",
+                "tags": ["service"],
+            },
         ],
     }

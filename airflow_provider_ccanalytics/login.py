@@ -30,10 +30,13 @@ def hook_for(conn_id: str) -> Any:
     from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 
     conn_type = (BaseHook.get_connection(conn_id).conn_type or "").replace("-", "_")
-    hooks = {"genesys_cloud": GenesysCloudHook, "nice_cxone": NiceCxoneHook}
+    hooks: dict[str, type[Any]] = {"genesys_cloud": GenesysCloudHook, "nice_cxone": NiceCxoneHook}
     if conn_type not in hooks:
-        raise ConfigurationError("conn_type", f"connection '{conn_id}' is of type '{conn_type}'; "
-                                 "ccanalytics-login works with genesys_cloud and nice_cxone connections")
+        raise ConfigurationError(
+            "conn_type",
+            f"connection '{conn_id}' is of type '{conn_type}'; "
+            "ccanalytics-login works with genesys_cloud and nice_cxone connections",
+        )
     return hooks[conn_type](conn_id)
 
 
@@ -46,8 +49,10 @@ class CallbackServer:
     def __init__(self, redirect_uri: str) -> None:
         parts = urlsplit(redirect_uri)
         if parts.hostname not in LOOPBACK_HOSTS or not parts.port:
-            raise ConfigurationError("redirect_uri", f"{redirect_uri} is not a loopback URL with a port; use "
-                                     "--no-browser to paste the redirect URL instead")
+            raise ConfigurationError(
+                "redirect_uri",
+                f"{redirect_uri} is not a loopback URL with a port; use --no-browser to paste the redirect URL instead",
+            )
         self.redirect_uri = redirect_uri
         self.received: list[str] = []
         received, path, origin = self.received, parts.path or "/", f"{parts.scheme}://{parts.netloc}"
@@ -85,14 +90,22 @@ class CallbackServer:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ccanalytics-login", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="ccanalytics-login", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conn-id", required=True, help="the Airflow connection (grant_type authorization_code)")
     parser.add_argument("--redirect-uri", help="overrides the connection's redirect_uri extra")
-    parser.add_argument("--no-browser", action="store_true",
-                        help="do not open a browser or listen; paste the URL you were redirected to")
-    parser.add_argument("--print", dest="print_token", action="store_true",
-                        help="print the refresh token (to paste into the connection) instead of storing it")
+    parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="do not open a browser or listen; paste the URL you were redirected to",
+    )
+    parser.add_argument(
+        "--print",
+        dest="print_token",
+        action="store_true",
+        help="print the refresh token (to paste into the connection) instead of storing it",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
     return parser
 
@@ -102,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         hook = hook_for(args.conn_id)
         if hook.grant_type != "authorization_code":
-            raise ConfigurationError("grant_type", f"connection '{args.conn_id}' uses grant_type "
-                                     f"'{hook.grant_type}'; set grant_type=authorization_code for delegated access")
+            raise ConfigurationError(
+                "grant_type",
+                f"connection '{args.conn_id}' uses grant_type "
+                f"'{hook.grant_type}'; set grant_type=authorization_code for delegated access",
+            )
         request = hook.authorization_request(args.redirect_uri)
         print("Open this URL in a browser and log in:\n", flush=True)
         print(request.url(), flush=True)
@@ -125,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         print(token.refresh_token)
         return 0
     hook.token_store.save(hook.token_key, token)
-    print(f"\nLogged in. Tokens for '{args.conn_id}' are in the token store "
-          f"(Airflow Variable {getattr(hook.token_store, 'name', lambda k: k)(hook.token_key)}).")
+    print(
+        f"\nLogged in. Tokens for '{args.conn_id}' are in the token store "
+        f"(Airflow Variable {getattr(hook.token_store, 'name', lambda k: k)(hook.token_key)})."
+    )
     return 0
 
 

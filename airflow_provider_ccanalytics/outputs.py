@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -75,7 +75,8 @@ def _write_parquet(handle: Any, records: Iterable[dict[str, Any]], progress: Cal
         import pyarrow.parquet as pq
     except ImportError:
         raise ConfigurationError(
-            "output_format", "parquet needs pyarrow: pip install 'airflow-provider-ccanalytics[parquet]'") from None
+            "output_format", "parquet needs pyarrow: pip install 'airflow-provider-ccanalytics[parquet]'"
+        ) from None
     schema = pa.schema([("record", pa.string())])
     count, batch = 0, []
     with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
@@ -120,7 +121,7 @@ def write_partition(
     vendor: str,
     dataset: str,
     window: Window,
-    sources: list[RecordSource],
+    sources: Sequence[RecordSource],
     output_format: str = "jsonl.gz",
     max_workers: int = 1,
     manifest_extra: dict[str, Any] | None = None,
@@ -148,8 +149,12 @@ def write_partition(
         with (folder / names[index]).open("wb") as raw:
             hashing = _HashingWriter(raw)
             records = writer(hashing, sources[index](), progress)
-        return {"path": names[index], "records": records, "bytes": hashing.size,
-                "sha256": hashing.sha256.hexdigest()}
+        return {
+            "path": names[index],
+            "records": records,
+            "bytes": hashing.size,
+            "sha256": hashing.sha256.hexdigest(),
+        }
 
     folder.mkdir(parents=True, exist_ok=True)
     with fs.transaction:
@@ -178,7 +183,7 @@ def write_partition(
     return {**manifest, "uri": str(folder)}
 
 
-def collect_for_xcom(sources: list[RecordSource], limit: int) -> list[dict[str, Any]]:
+def collect_for_xcom(sources: Sequence[RecordSource], limit: int) -> list[dict[str, Any]]:
     """All records in a list for XCom, refusing more than ``limit``."""
     records: list[dict[str, Any]] = []
     for source in sources:
@@ -187,5 +192,6 @@ def collect_for_xcom(sources: list[RecordSource], limit: int) -> list[dict[str, 
             if len(records) > limit:
                 raise OutputTooLargeError(
                     f"More than {limit} records: too many for XCom. Set output='file:///...' or 's3://...' "
-                    "to write files, or raise max_xcom_records if your XCom backend can hold them")
+                    "to write files, or raise max_xcom_records if your XCom backend can hold them"
+                )
     return records

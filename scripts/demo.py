@@ -26,13 +26,15 @@ def main() -> int:
     args = parser.parse_args()
 
     output = DEMO / "output"
-    os.environ.update({
-        "AIRFLOW_HOME": str(DEMO / "airflow"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "example_dags"),
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO" if args.verbose else "WARNING",
-        "CCANALYTICS_OUTPUT": output.as_uri(),
-    })
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(DEMO / "airflow"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "example_dags"),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO" if args.verbose else "WARNING",
+            "CCANALYTICS_OUTPUT": output.as_uri(),
+        }
+    )
     print(f"Airflow home {DEMO / 'airflow'} (SQLite); migrating the metadata database...", flush=True)
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
 
@@ -41,7 +43,8 @@ def main() -> int:
     config = SandboxConfig(data=DataSpec(conversations=args.conversations), rate_limit=300, rate_window=6.0)
     with Sandbox(config) as sandbox:
         os.environ["AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"] = json.dumps(
-            sandbox.genesys_connection(requests_per_minute=300, rate_window_seconds=6))
+            sandbox.genesys_connection(requests_per_minute=300, rate_window_seconds=6)
+        )
         print(f"API sandbox at {sandbox.base_url}: {args.conversations} conversations on 2026-01-01", flush=True)
 
         sys.path.insert(0, str(ROOT / "example_dags"))
@@ -67,10 +70,14 @@ def main() -> int:
     print()
     print(f"DAG run 'genesys_nightly_conversation_details' for 2026-01-01: {state} in {elapsed:.1f} s")
     print(f"Output:   {partition}")
-    print(f"Records:  {manifest['record_count']} conversations in {len(manifest['files'])} files "
-          f"(sandbox ground truth: {len(truth)})")
-    print(f"Requests: {stats.get('POST genesys details/query', 0)} detail pages, "
-          f"{stats.get('tokens issued genesys', 0)} token request(s), {stats.get('429 sent', 0)} HTTP 429")
+    print(
+        f"Records:  {manifest['record_count']} conversations in {len(manifest['files'])} files "
+        f"(sandbox ground truth: {len(truth)})"
+    )
+    print(
+        f"Requests: {stats.get('POST genesys details/query', 0)} detail pages, "
+        f"{stats.get('tokens issued genesys', 0)} token request(s), {stats.get('429 sent', 0)} HTTP 429"
+    )
     print(f"Manifest: {manifest_file}")
     return 0 if state.endswith("success") and manifest["record_count"] == len(truth) else 1
 

@@ -21,22 +21,48 @@ def transport(limiter: RateLimiter | None = None, sleep: Callable[[float], None]
     return HttpTransport(retry=FAST_RETRY, limiter=limiter, **kwargs)  # type: ignore[arg-type]
 
 
-def genesys(sandbox: Sandbox, store: TokenStore | None = None, http: HttpTransport | None = None,
-            key: str = "genesys-test", leeway: float = 60.0) -> GenesysClient:
+def genesys(
+    sandbox: Sandbox,
+    store: TokenStore | None = None,
+    http: HttpTransport | None = None,
+    key: str = "genesys-test",
+    leeway: float = 60.0,
+) -> GenesysClient:
     http = http or transport()
-    endpoint = TokenEndpoint(f"{sandbox.genesys_login_url}/oauth/token", sandbox.config.genesys_client_id,
-                             sandbox.config.genesys_client_secret)
-    manager = TokenManager(key=key, endpoint=endpoint, transport=http, store=store or MemoryTokenStore(),
-                           grant_form=client_credentials_form(), settings=TokenManagerSettings(leeway=leeway))
+    endpoint = TokenEndpoint(
+        f"{sandbox.genesys_login_url}/oauth/token",
+        sandbox.config.genesys_client_id,
+        sandbox.config.genesys_client_secret,
+    )
+    manager = TokenManager(
+        key=key,
+        endpoint=endpoint,
+        transport=http,
+        store=store or MemoryTokenStore(),
+        grant_form=client_credentials_form(),
+        settings=TokenManagerSettings(leeway=leeway),
+    )
     return GenesysClient(http, manager, sandbox.genesys_api_url)
 
 
-def cxone(sandbox: Sandbox, store: TokenStore | None = None, http: HttpTransport | None = None,
-          key: str = "cxone-test") -> CxoneClient:
+def cxone(
+    sandbox: Sandbox,
+    store: TokenStore | None = None,
+    http: HttpTransport | None = None,
+    key: str = "cxone-test",
+) -> CxoneClient:
     http = http or transport()
     config = sandbox.config
-    endpoint = TokenEndpoint(discover(http, sandbox.cxone_issuer).token_endpoint, config.cxone_client_id,
-                             config.cxone_client_secret)
-    manager = TokenManager(key=key, endpoint=endpoint, transport=http, store=store or MemoryTokenStore(),
-                           grant_form=access_key_form(config.cxone_access_key_id, config.cxone_access_key_secret))
+    endpoint = TokenEndpoint(
+        discover(http, sandbox.cxone_issuer).token_endpoint,
+        config.cxone_client_id,
+        config.cxone_client_secret,
+    )
+    manager = TokenManager(
+        key=key,
+        endpoint=endpoint,
+        transport=http,
+        store=store or MemoryTokenStore(),
+        grant_form=access_key_form(config.cxone_access_key_id, config.cxone_access_key_secret),
+    )
     return CxoneClient(http, manager, sandbox.cxone_issuer)

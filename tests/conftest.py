@@ -26,14 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 _HOME = Path(tempfile.mkdtemp(prefix="ccanalytics-airflow-"))
 DAGS = _HOME / "dags"
 DAGS.mkdir()
-os.environ.update({
-    "AIRFLOW_HOME": str(_HOME),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-    "AIRFLOW__CORE__FERNET_KEY": "Yk9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm8=",
-    "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
-})
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_HOME),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__CORE__FERNET_KEY": "Yk9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm8=",
+        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
+    }
+)
 
 from airflow_provider_ccanalytics.core.auth import forget_process_tokens  # noqa: E402
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig  # noqa: E402
@@ -44,8 +46,12 @@ DAY = DataSpec().start  # 2026-01-01
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """A migrated SQLite metadata database (once per session)."""
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
-                   env=os.environ.copy())
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
     return _HOME
 
 
@@ -136,8 +142,9 @@ def xcom_result(dagrun: Any, task_id: str) -> Any:
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        row = session.scalars(XComModel.get_many(run_id=dagrun.run_id, key="return_value", task_ids=task_id,
-                                                 dag_ids=dagrun.dag_id)).first()
+        row = session.scalars(
+            XComModel.get_many(run_id=dagrun.run_id, key="return_value", task_ids=task_id, dag_ids=dagrun.dag_id)
+        ).first()
         return None if row is None else XComModel.deserialize_value(row)
 
 

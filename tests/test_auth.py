@@ -33,8 +33,9 @@ REDIRECT = "http://127.0.0.1:9/callback"
 
 
 @pytest.fixture
-def no_secret_leaks(sandbox: Sandbox, caplog: pytest.LogCaptureFixture,
-                    capfd: pytest.CaptureFixture[str]) -> Iterator[None]:
+def no_secret_leaks(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> Iterator[None]:
     """After the test: no credential or issued token appears in the logs or the output."""
     caplog.set_level("DEBUG")
     yield
@@ -73,7 +74,8 @@ def test_genesys_client_credentials_gets_a_token_and_reads_details(sandbox: Sand
 @pytest.mark.usefixtures("no_secret_leaks")
 @pytest.mark.parametrize("public", [False, True], ids=["confidential", "pkce-public-client"])
 def test_genesys_authorization_code_refreshes_from_the_stored_token(
-        sandbox: Sandbox, connect: Any, public: bool) -> None:
+    sandbox: Sandbox, connect: Any, public: bool
+) -> None:
     connection = sandbox.genesys_connection("authorization_code", redirect_uri=REDIRECT)
     if public:
         connection.update(login=sandbox.config.genesys_public_client_id, password=None)
@@ -87,13 +89,13 @@ def test_genesys_authorization_code_refreshes_from_the_stored_token(
 @pytest.mark.usefixtures("no_secret_leaks")
 @pytest.mark.parametrize("grant", ["access_key", "authorization_code"])
 def test_cxone_each_grant_gets_a_token_discovers_the_api_and_reads_contacts(
-        sandbox: Sandbox, connect: Any, grant: str) -> None:
+    sandbox: Sandbox, connect: Any, grant: str
+) -> None:
     hook = NiceCxoneHook(connect(f"c_{grant}", sandbox.cxone_connection(grant, redirect_uri=REDIRECT)))
     if grant == "authorization_code":
         hook.token_store.save(hook.token_key, delegated_token(hook).without_access())
     contacts = list(hook.client.iter_completed_contacts(DAY))
-    assert [c["contactId"] for c in contacts] == sandbox.data.contact_ids_started(sandbox.data.start,
-                                                                                   sandbox.data.end)
+    assert [c["contactId"] for c in contacts] == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
     assert hook.client.api_base == sandbox.cxone_api_url
     assert sandbox.count("GET cxone configuration") == 1
 
@@ -122,8 +124,9 @@ def test_eight_threads_on_one_connection_make_one_token_request(sandbox: Sandbox
 
 
 def _start_worker(code: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _finish(worker: subprocess.Popen[str]) -> int:
@@ -152,10 +155,12 @@ def test_four_processes_one_after_another_share_one_stored_token(sandbox: Sandbo
 
 
 def test_a_token_expiring_mid_extraction_is_renewed_before_use(
-        sandbox_factory: Callable[..., Sandbox], connect: Any) -> None:
+    sandbox_factory: Callable[..., Sandbox], connect: Any
+) -> None:
     sandbox = sandbox_factory(token_ttl=1.5, rate_limit=None)
-    hook = GenesysCloudHook(connect("g_short", sandbox.genesys_connection(token_leeway_seconds=0.5,
-                                                                           requests_per_minute=600)))
+    hook = GenesysCloudHook(
+        connect("g_short", sandbox.genesys_connection(token_leeway_seconds=0.5, requests_per_minute=600))
+    )
     ids = [c["conversationId"] for c in hook.client.iter_conversation_details(DAY)]
     assert ids == sandbox.data.conversation_ids_started(sandbox.data.start, sandbox.data.end)
     assert sandbox.count("tokens issued genesys") >= 2  # pages span several token lifetimes
@@ -163,7 +168,8 @@ def test_a_token_expiring_mid_extraction_is_renewed_before_use(
 
 
 def test_cxone_concurrent_refresh_in_two_processes_both_work_and_the_newest_token_is_stored(
-        sandbox: Sandbox, connect: Any) -> None:
+    sandbox: Sandbox, connect: Any
+) -> None:
     conn_id = connect("c_rotation", sandbox.cxone_connection("authorization_code", redirect_uri=REDIRECT))
     hook = NiceCxoneHook(conn_id)
     first = delegated_token(hook)
@@ -179,8 +185,7 @@ def test_cxone_concurrent_refresh_in_two_processes_both_work_and_the_newest_toke
 
 @pytest.mark.usefixtures("no_secret_leaks")
 def test_a_revoked_refresh_token_asks_for_a_new_login_by_name(sandbox: Sandbox, connect: Any) -> None:
-    hook = NiceCxoneHook(connect("c_revoked", sandbox.cxone_connection("authorization_code",
-                                                                       redirect_uri=REDIRECT)))
+    hook = NiceCxoneHook(connect("c_revoked", sandbox.cxone_connection("authorization_code", redirect_uri=REDIRECT)))
     hook.token_store.save(hook.token_key, delegated_token(hook).without_access())
     sandbox.revoke_refresh_tokens()
     hook.client.authenticator.settings.rotation_wait = 0.2  # type: ignore[attr-defined]
@@ -195,7 +200,7 @@ def test_connection_validation_names_the_field(sandbox: Sandbox, connect: Any) -
     with pytest.raises(ConfigurationError, match="password"):
         GenesysCloudHook(connect("g_nosecret", no_secret)).get_conn()
     bad_region = {"conn_type": "genesys_cloud", "login": "x", "password": "y", "host": "mypurecloud.moon"}
-    with pytest.raises(ConfigurationError, match="unknown Genesys Cloud region 'mypurecloud.moon'"):
+    with pytest.raises(ConfigurationError, match=r"unknown Genesys Cloud region 'mypurecloud\.moon'"):
         GenesysCloudHook(connect("g_region", bad_region)).get_conn()
     bad_grant = sandbox.cxone_connection(grant_type="client_credentials")
     with pytest.raises(ConfigurationError, match="grant_type"):
@@ -204,14 +209,16 @@ def test_connection_validation_names_the_field(sandbox: Sandbox, connect: Any) -
     del no_key["extra"]["access_key_secret"]
     with pytest.raises(ConfigurationError, match="access_key_secret"):
         NiceCxoneHook(connect("c_nokey", no_key)).get_conn()
-    ok, message = GenesysCloudHook(connect("g_wrong", {**sandbox.genesys_connection(), "password": "x"})
-                                   ).test_connection()
+    ok, message = GenesysCloudHook(
+        connect("g_wrong", {**sandbox.genesys_connection(), "password": "x"})
+    ).test_connection()
     assert not ok and "invalid_client" in message
 
 
 def test_regions_map_to_login_and_api_hosts(connect: Any) -> None:
-    hook = GenesysCloudHook(connect("g_ie", {"conn_type": "genesys_cloud", "login": "a", "password": "b",
-                                             "host": "mypurecloud.ie"}))
+    hook = GenesysCloudHook(
+        connect("g_ie", {"conn_type": "genesys_cloud", "login": "a", "password": "b", "host": "mypurecloud.ie"})
+    )
     assert hook.base_urls == ("https://login.mypurecloud.ie", "https://api.mypurecloud.ie")
     default = GenesysCloudHook(connect("g_default", {"conn_type": "genesys_cloud", "login": "a", "password": "b"}))
     assert default.base_urls == ("https://login.mypurecloud.com", "https://api.mypurecloud.com")
@@ -222,8 +229,14 @@ def _login_env(conn_id: str, connection: dict[str, Any]) -> dict[str, str]:
 
 
 def _start_login(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    login = subprocess.Popen([sys.executable, "-m", "airflow_provider_ccanalytics.login", *args], env=env,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    login = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_ccanalytics.login", *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert login.stdout is not None
     for line in login.stdout:
         if line.startswith("http"):
@@ -235,7 +248,8 @@ def _start_login(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen
 def test_login_command_completes_headlessly_and_stores_the_refresh_token(sandbox: Sandbox, vendor: str) -> None:
     conn_id = f"{vendor}_login"
     connection = (sandbox.genesys_connection if vendor == "genesys" else sandbox.cxone_connection)(
-        "authorization_code", redirect_uri=REDIRECT)
+        "authorization_code", redirect_uri=REDIRECT
+    )
     login, url = _start_login(["--conn-id", conn_id, "--no-browser"], _login_env(conn_id, connection))
     query = parse_qs(urlsplit(url).query)
     assert query["code_challenge_method"] == ["S256"] and len(query["state"][0]) >= 20
@@ -252,9 +266,10 @@ def test_login_command_rejects_a_wrong_state(sandbox: Sandbox) -> None:
     connection = sandbox.genesys_connection("authorization_code", redirect_uri=REDIRECT)
     login, url = _start_login(["--conn-id", "g_state", "--no-browser"], _login_env("g_state", connection))
     location = urlsplit(requests.get(url, allow_redirects=False).headers["Location"])
-    forged = urlunsplit(location._replace(query=urlencode({**dict(parse_qs(location.query)), "state": "forged"},
-                                                          doseq=True)))
-    out, err = login.communicate(forged + "\n", timeout=60)
+    forged = urlunsplit(
+        location._replace(query=urlencode({**dict(parse_qs(location.query)), "state": "forged"}, doseq=True))
+    )
+    _out, err = login.communicate(forged + "\n", timeout=60)
     assert login.returncode == 2
     assert "state" in err and "does not match" in err
     assert sandbox.count("POST genesys oauth/token") == 0  # the code was never exchanged
@@ -272,8 +287,22 @@ def test_login_command_receives_the_redirect_on_its_callback_server(sandbox: San
     browser.write_text("import sys, time, requests\ntime.sleep(0.5)\nrequests.get(sys.argv[1])\n")
     env = {**_login_env("c_callback", connection), "BROWSER": f"{sys.executable} {browser} %s"}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "airflow_provider_ccanalytics.login", "--conn-id", "c_callback",
-                           "--print", "--timeout", "60"], env=env, capture_output=True, text=True, timeout=90)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow_provider_ccanalytics.login",
+            "--conn-id",
+            "c_callback",
+            "--print",
+            "--timeout",
+            "60",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     assert done.returncode == 0, done.stderr
     refresh = done.stdout.strip().splitlines()[-1]
     assert refresh in sandbox._refresh and time.monotonic() - started < 60

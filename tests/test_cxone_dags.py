@@ -23,7 +23,7 @@ pytestmark = pytest.mark.airflow
 DAY_20K = DataSpec(contacts=20_000)
 REDIRECT = "http://127.0.0.1:9/callback"
 
-DAG_TEMPLATE = '''
+DAG_TEMPLATE = """
 from datetime import datetime, timedelta, timezone
 from airflow.sdk import DAG
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -32,7 +32,7 @@ from airflow_provider_ccanalytics.operators.cxone import CxoneCompletedContactsO
 with DAG("cxone_test", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
          start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
     {operator}
-'''
+"""
 
 
 def contact_ids(folder: Path, key: str = "contactId") -> list[int]:
@@ -57,15 +57,23 @@ def delegated_connection(sandbox: Sandbox, connect: Any) -> None:
 
 @pytest.mark.parametrize("grant", ["access_key", "authorization_code"])
 def test_completed_contacts_operator_writes_each_contact_once(
-        sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path,
-        grant: str) -> None:
+    sandbox_factory: Callable[..., Sandbox],
+    connect: Any,
+    run_dag: Callable[..., Any],
+    out_dir: Path,
+    grant: str,
+) -> None:
     sandbox = sandbox_factory(DAY_20K)
     if grant == "access_key":
         connect("nice_cxone_default", sandbox.cxone_connection())
     else:
         delegated_connection(sandbox, connect)
-    run = run_dag(DAG_TEMPLATE.format(operator=f"CxoneCompletedContactsOperator(task_id='contacts', "
-                                               f"output='{out_dir.as_uri()}')"), utc(2026, 1, 2))
+    run = run_dag(
+        DAG_TEMPLATE.format(
+            operator=f"CxoneCompletedContactsOperator(task_id='contacts', output='{out_dir.as_uri()}')"
+        ),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"contacts": "success"}
     folder = out_dir / "cxone" / "completed_contacts" / "interval_start=2026-01-01T00:00:00Z"
     assert contact_ids(folder) == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
@@ -73,11 +81,17 @@ def test_completed_contacts_operator_writes_each_contact_once(
 
 
 def test_data_extraction_operator_defers_and_writes_the_ground_truth(
-        sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path) -> None:
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
+) -> None:
     sandbox = sandbox_factory(DAY_20K, extraction_seconds=1.0)
     connect("nice_cxone_default", sandbox.cxone_connection())
-    run = run_dag(DAG_TEMPLATE.format(operator=f"CxoneDataExtractionOperator(task_id='extract', deferrable=True, "
-                                               f"poll_interval=0.3, output='{out_dir.as_uri()}')"), utc(2026, 1, 2))
+    run = run_dag(
+        DAG_TEMPLATE.format(
+            operator=f"CxoneDataExtractionOperator(task_id='extract', deferrable=True, "
+            f"poll_interval=0.3, output='{out_dir.as_uri()}')"
+        ),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"extract": "success"}
     folder = out_dir / "cxone" / "data_extraction" / "interval_start=2026-01-01T00:00:00Z"
     assert contact_ids(folder) == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
@@ -88,23 +102,29 @@ def test_an_expired_result_url_is_renewed(sandbox: Sandbox, connect: Any, run_da
     sandbox.config.extraction_seconds = 0.2
     sandbox.add_fault("/cxone/files/", status=403, times=1, body={"message": "Request has expired"})
     connect("nice_cxone_default", sandbox.cxone_connection())
-    run = run_dag(DAG_TEMPLATE.format(operator="CxoneDataExtractionOperator(task_id='extract', poll_interval=0.2)"),
-                  utc(2026, 1, 2))
+    run = run_dag(
+        DAG_TEMPLATE.format(operator="CxoneDataExtractionOperator(task_id='extract', poll_interval=0.2)"),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"extract": "success"}
     assert len(xcom_result(run, "extract")) == 1000
     assert sandbox.count("GET cxone file") == 1 and sandbox.count("fault 403") == 1
     assert sandbox.count("GET cxone extraction status") >= 3  # polls, then a second status for a fresh url
 
 
-def test_a_second_extraction_waits_for_the_running_one(sandbox: Sandbox, connect: Any,
-                                                       run_dag: Callable[..., Any]) -> None:
+def test_a_second_extraction_waits_for_the_running_one(
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]
+) -> None:
     sandbox.config.extraction_seconds = 2.0
     sandbox.config.extraction_create_interval = 0
     connect("nice_cxone_default", sandbox.cxone_connection(poll_interval_seconds=0.3))
-    running = clients.cxone(sandbox).create_extraction_job("completed-contacts", "1",
-                                                           Window.of(DataSpec().start, DataSpec().end))
-    run = run_dag(DAG_TEMPLATE.format(operator="CxoneDataExtractionOperator(task_id='extract', poll_interval=0.2)"),
-                  utc(2026, 1, 2))
+    running = clients.cxone(sandbox).create_extraction_job(
+        "completed-contacts", "1", Window.of(DataSpec().start, DataSpec().end)
+    )
+    run = run_dag(
+        DAG_TEMPLATE.format(operator="CxoneDataExtractionOperator(task_id='extract', poll_interval=0.2)"),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"extract": "success"}
     assert sandbox.extraction_state(running) == "SUCCEEDED"
     assert sandbox.count("status 409") >= 1  # it was refused while the first job ran, and waited
@@ -112,17 +132,28 @@ def test_a_second_extraction_waits_for_the_running_one(sandbox: Sandbox, connect
 
 
 def test_a_window_inside_the_late_data_margin_waits_and_misses_nothing(
-        sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any]) -> None:
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any]
+) -> None:
     now = time.time()
-    start, end = datetime.fromtimestamp(int(now) - 20, timezone.utc), datetime.fromtimestamp(int(now), timezone.utc)
+    start, end = (
+        datetime.fromtimestamp(int(now) - 20, timezone.utc),
+        datetime.fromtimestamp(int(now), timezone.utc),
+    )
     spec = DataSpec(contacts=400, start=start.isoformat(), end=end.isoformat(), contact_max_seconds=2)
     sandbox = sandbox_factory(spec, settle_seconds=3)
     connect("nice_cxone_default", sandbox.cxone_connection())
     too_early = list(clients.cxone(sandbox).iter_completed_contacts(Window(start, end)))
     assert len(too_early) < 400  # extracting now would miss contacts that settle late
-    run = run_dag(DAG_TEMPLATE.format(operator=(
-        f"CxoneCompletedContactsOperator(task_id='contacts', start='{start.isoformat()}', end='{end.isoformat()}', "
-        "late_data_margin=timedelta(seconds=6), deferrable=True)")), utc(2026, 1, 2))
+    run = run_dag(
+        DAG_TEMPLATE.format(
+            operator=(
+                f"CxoneCompletedContactsOperator(task_id='contacts', start='{start.isoformat()}', "
+                f"end='{end.isoformat()}', "
+                "late_data_margin=timedelta(seconds=6), deferrable=True)"
+            )
+        ),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"contacts": "success"}
     assert time.time() >= end.timestamp() + 6
     ids = [c["contactId"] for c in xcom_result(run, "contacts")]
@@ -130,11 +161,18 @@ def test_a_window_inside_the_late_data_margin_waits_and_misses_nothing(
 
 
 def test_a_window_inside_the_margin_fails_clearly_when_waiting_is_off(
-        sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]) -> None:
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]
+) -> None:
     connect("nice_cxone_default", sandbox.cxone_connection())
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    run = run_dag(DAG_TEMPLATE.format(operator=(
-        f"CxoneCompletedContactsOperator(task_id='contacts', start='{now.isoformat()}', "
-        f"end='{now.replace(year=now.year + 1).isoformat()}', wait_for_late_data=False)")), utc(2026, 1, 2))
+    run = run_dag(
+        DAG_TEMPLATE.format(
+            operator=(
+                f"CxoneCompletedContactsOperator(task_id='contacts', start='{now.isoformat()}', "
+                f"end='{now.replace(year=now.year + 1).isoformat()}', wait_for_late_data=False)"
+            )
+        ),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"contacts": "failed"}
     assert sandbox.count("GET cxone contacts/completed") == 0

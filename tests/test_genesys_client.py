@@ -26,7 +26,9 @@ def test_a_window_longer_than_the_interval_cap_is_split(sandbox_factory: Callabl
     assert sandbox.count("status 400") == 0
 
 
-def test_a_server_cap_tighter_than_our_setting_is_handled_by_splitting(sandbox_factory: Callable[..., Sandbox]) -> None:
+def test_a_server_cap_tighter_than_our_setting_is_handled_by_splitting(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
     sandbox = sandbox_factory(THREE_DAYS, max_interval_days=1, rate_limit=None)
     client = clients.genesys(sandbox)  # believes 7 days are allowed; the server says 1
     window = Window.of(THREE_DAYS.start, THREE_DAYS.end)
@@ -35,7 +37,8 @@ def test_a_server_cap_tighter_than_our_setting_is_handled_by_splitting(sandbox_f
 
 
 def test_more_results_than_the_cap_are_split_recursively_and_kept_once(
-        sandbox_factory: Callable[..., Sandbox]) -> None:
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
     sandbox = sandbox_factory(DataSpec(conversations=5000), result_cap=700, rate_limit=None)
     client = clients.genesys(sandbox)
     client.settings = GenesysSettings(result_cap=700)
@@ -44,7 +47,9 @@ def test_more_results_than_the_cap_are_split_recursively_and_kept_once(
     assert sandbox.count("status 400") == 0  # split on totalHits before paging too deep
 
 
-def test_hitting_the_cap_mid_stream_splits_without_duplicates(sandbox_factory: Callable[..., Sandbox]) -> None:
+def test_hitting_the_cap_mid_stream_splits_without_duplicates(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
     sandbox = sandbox_factory(DataSpec(conversations=3000), result_cap=700, rate_limit=None)
     client = clients.genesys(sandbox)  # believes the cap is 100000: learns from the 400
     ids = [c["conversationId"] for c in client.iter_details_in(Window.of(DataSpec().start, DataSpec().end))]
@@ -67,16 +72,22 @@ def test_aggregate_rows_sum_to_the_ground_truth(sandbox: Sandbox) -> None:
     window = Window.of(DataSpec().start, DataSpec().end)
     body = {"metrics": ["nOffered", "tHandle"], "granularity": "PT1H", "groupBy": ["queueId", "mediaType"]}
     rows = list(client.iter_aggregate_rows(window, body))
-    expected = sandbox.data.aggregates(sandbox.data.start, sandbox.data.end, "PT1H", ["queueId", "mediaType"],
-                                       ["nOffered", "tHandle"])
+    expected = sandbox.data.aggregates(
+        sandbox.data.start, sandbox.data.end, "PT1H", ["queueId", "mediaType"], ["nOffered", "tHandle"]
+    )
     flat = {(r["queueId"], r["mediaType"], r["interval"], r["metric"], r["stat"]): r["value"] for r in rows}
     assert len(flat) == len(rows)
     for result in expected:
         for bucket in result["data"]:
             for metric in bucket["metrics"]:
                 for stat, value in metric["stats"].items():
-                    key = (result["group"]["queueId"], result["group"]["mediaType"], bucket["interval"],
-                           metric["metric"], stat)
+                    key = (
+                        result["group"]["queueId"],
+                        result["group"]["mediaType"],
+                        bucket["interval"],
+                        metric["metric"],
+                        stat,
+                    )
                     assert flat.pop(key) == value
     assert flat == {}
     assert sum(r["value"] for r in rows if r["metric"] == "nOffered") == 1000

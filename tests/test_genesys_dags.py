@@ -22,7 +22,7 @@ DAY_20K = DataSpec(conversations=20_000)
 FAST = {"rate_limit": 300, "rate_window": 2.0}  # the vendor's 300 per window, time-scaled 30x
 CLIENT_PACE = {"requests_per_minute": 300, "rate_window_seconds": 2}
 
-DAG_TEMPLATE = '''
+DAG_TEMPLATE = """
 from datetime import datetime, timedelta, timezone
 from airflow.sdk import DAG
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -31,7 +31,7 @@ from airflow_provider_ccanalytics.operators.genesys import (
 
 with DAG("{dag_id}", schedule={schedule}, start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
     {operator}
-'''
+"""
 DAILY = "CronDataIntervalTimetable('0 0 * * *', timezone='UTC')"
 
 
@@ -53,7 +53,8 @@ def partition(out_dir: Path, day: str) -> Path:
 
 
 def test_details_operator_writes_each_conversation_once_and_reruns_replace(
-        sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path) -> None:
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
+) -> None:
     sandbox = sandbox_factory(THREE_DAYS, **FAST)
     connect("genesys_cloud_default", sandbox.genesys_connection(**CLIENT_PACE))
     source = dag_source(f"GenesysConversationDetailsOperator(task_id='details', output='{out_dir.as_uri()}')")
@@ -72,19 +73,23 @@ def test_details_operator_writes_each_conversation_once_and_reruns_replace(
         assert ids == sandbox.data.conversation_ids_started(start, start + 86400)
         assert manifest["record_count"] == len(ids) and len(manifest["files"]) == 24
         assert manifest["window"] == {"start": f"{day}T00:00:00.000Z", "end": manifest["window"]["end"]}
-    assert sum(len(read_partition(partition(out_dir, d))[0]) for d in ("2026-01-01", "2026-01-02",
-                                                                         "2026-01-03")) == 60_000
+    assert (
+        sum(len(read_partition(partition(out_dir, d))[0]) for d in ("2026-01-01", "2026-01-02", "2026-01-03")) == 60_000
+    )
     assert sandbox.count("429 sent") == 0
     result = xcom_result(rerun, "details")
     assert result["record_count"] == len(read_partition(partition(out_dir, "2026-01-01"))[0])
 
 
 def test_deferrable_details_job_operator_defers_resumes_and_writes_the_ground_truth(
-        sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path) -> None:
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
+) -> None:
     sandbox = sandbox_factory(DAY_20K, job_seconds=1.0, **FAST)
     connect("genesys_cloud_default", sandbox.genesys_connection(**CLIENT_PACE))
-    source = dag_source("GenesysConversationDetailsJobOperator(task_id='job', output='%s', deferrable=True, "
-                        "poll_interval=0.3)" % out_dir.as_uri())
+    source = dag_source(
+        f"GenesysConversationDetailsJobOperator(task_id='job', output='{out_dir.as_uri()}', deferrable=True, "
+        "poll_interval=0.3)"
+    )
     run = run_dag(source, utc(2026, 1, 2))
     assert task_states(run) == {"job": "success"}
     ids, manifest = read_partition(partition(out_dir, "2026-01-01"))
@@ -94,48 +99,66 @@ def test_deferrable_details_job_operator_defers_resumes_and_writes_the_ground_tr
 
 
 @pytest.mark.parametrize("outcome", ["FAILED", "EXPIRED"])
-def test_a_failed_or_expired_job_fails_the_task(sandbox_factory: Callable[..., Sandbox], connect: Any,
-                                                 run_dag: Callable[..., Any], outcome: str) -> None:
+def test_a_failed_or_expired_job_fails_the_task(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], outcome: str
+) -> None:
     sandbox = sandbox_factory(job_seconds=0.2)
     sandbox.fail_next_job(outcome)
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    run = run_dag(dag_source("GenesysConversationDetailsJobOperator(task_id='job', deferrable=True, "
-                             "poll_interval=0.2)"), utc(2026, 1, 2))
+    run = run_dag(
+        dag_source("GenesysConversationDetailsJobOperator(task_id='job', deferrable=True, poll_interval=0.2)"),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"job": "failed"}
     assert sandbox.count("GET genesys jobs results") == 0
 
 
-def test_a_killed_job_task_cancels_the_remote_job(sandbox_factory: Callable[..., Sandbox], connect: Any,
-                                                  run_dag: Callable[..., Any]) -> None:
+def test_a_killed_job_task_cancels_the_remote_job(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any]
+) -> None:
     sandbox = sandbox_factory(job_seconds=120)
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    run = run_dag(dag_source("GenesysConversationDetailsJobOperator(task_id='job', deferrable=False, "
-                             "poll_interval=0.2, execution_timeout=timedelta(seconds=2))"), utc(2026, 1, 2))
+    run = run_dag(
+        dag_source(
+            "GenesysConversationDetailsJobOperator(task_id='job', deferrable=False, "
+            "poll_interval=0.2, execution_timeout=timedelta(seconds=2))"
+        ),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"job": "failed"}
     assert [sandbox.job_state(job) for job in sandbox._jobs] == ["CANCELLED"]
     assert sandbox.count("DELETE genesys jobs delete") == 1
 
 
 def test_job_operator_fails_fast_when_data_is_not_yet_available(
-        sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any]) -> None:
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any]
+) -> None:
     sandbox = sandbox_factory(availability_lag=400 * 86400)  # the vendor has not processed January yet
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    run = run_dag(dag_source("GenesysConversationDetailsJobOperator(task_id='job', wait_for_availability=False)"),
-                  utc(2026, 1, 2))
+    run = run_dag(
+        dag_source("GenesysConversationDetailsJobOperator(task_id='job', wait_for_availability=False)"),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"job": "failed"}
     assert sandbox.count("POST genesys jobs create") == 0
 
 
 def test_aggregates_operator_returns_rows_equal_to_ground_truth(
-        sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]) -> None:
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]
+) -> None:
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    run = run_dag(dag_source(
-        "GenesysConversationAggregatesOperator(task_id='agg', metrics=['nOffered', 'nConnected', 'tHandle'], "
-        "granularity='PT30M', group_by=['queueId'])"), utc(2026, 1, 2))
+    run = run_dag(
+        dag_source(
+            "GenesysConversationAggregatesOperator(task_id='agg', metrics=['nOffered', 'nConnected', 'tHandle'], "
+            "granularity='PT30M', group_by=['queueId'])"
+        ),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"agg": "success"}
     rows = xcom_result(run, "agg")
-    expected = sandbox.data.aggregates(sandbox.data.start, sandbox.data.end, "PT30M", ["queueId"],
-                                       ["nOffered", "nConnected", "tHandle"])
+    expected = sandbox.data.aggregates(
+        sandbox.data.start, sandbox.data.end, "PT30M", ["queueId"], ["nOffered", "nConnected", "tHandle"]
+    )
     sums: dict[tuple[str, str], int] = {}
     for row in rows:
         if row["stat"] in ("sum", "count"):
@@ -152,11 +175,14 @@ def test_aggregates_operator_returns_rows_equal_to_ground_truth(
     assert sums == truth and truth[("nOffered", "count")] == 1000
 
 
-def test_a_run_without_a_data_interval_fails_with_the_fix(sandbox: Sandbox, connect: Any,
-                                                          run_dag: Callable[..., Any]) -> None:
+def test_a_run_without_a_data_interval_fails_with_the_fix(
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]
+) -> None:
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    run = run_dag(dag_source("GenesysConversationDetailsOperator(task_id='details')", schedule="'@daily'"),
-                  utc(2026, 1, 2))
+    run = run_dag(
+        dag_source("GenesysConversationDetailsOperator(task_id='details')", schedule="'@daily'"),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"details": "failed"}
     assert sandbox.count("POST genesys details/query") == 0
     with pytest.raises(ConfigurationError, match="CronDataIntervalTimetable"):
@@ -167,12 +193,16 @@ def test_a_run_without_a_data_interval_fails_with_the_fix(sandbox: Sandbox, conn
         resolve_window("2026-01-01", None, {})
 
 
-def test_explicit_templated_window_and_xcom_output(sandbox: Sandbox, connect: Any,
-                                                   run_dag: Callable[..., Any]) -> None:
+def test_explicit_templated_window_and_xcom_output(sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]) -> None:
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    run = run_dag(dag_source(
-        "GenesysConversationDetailsOperator(task_id='details', start='{{ macros.ds_add(ds, -1) }}T06:00:00Z', "
-        "end='{{ macros.ds_add(ds, -1) }}T07:00:00Z')", schedule="'@daily'"), utc(2026, 1, 2))
+    run = run_dag(
+        dag_source(
+            "GenesysConversationDetailsOperator(task_id='details', start='{{ macros.ds_add(ds, -1) }}T06:00:00Z', "
+            "end='{{ macros.ds_add(ds, -1) }}T07:00:00Z')",
+            schedule="'@daily'",
+        ),
+        utc(2026, 1, 2),
+    )
     assert task_states(run) == {"details": "success"}
     records = xcom_result(run, "details")
     start = utc(2026, 1, 1, 6).timestamp()

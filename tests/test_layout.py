@@ -56,8 +56,11 @@ def test_provider_info_names_the_distribution_and_every_module() -> None:
 
 
 def test_airflow_discovers_the_provider_and_its_hooks() -> None:
-    result = subprocess.run([sys.executable, "-m", "airflow", "providers", "get", "airflow-provider-ccanalytics"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", "providers", "get", "airflow-provider-ccanalytics"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "airflow-provider-ccanalytics" in result.stdout
     assert "warn" not in (result.stdout + result.stderr).lower()

@@ -82,10 +82,15 @@ def test_401_renews_the_token_once_and_the_caller_sees_no_failure(sandbox: Sandb
 
 
 def test_token_endpoint_throttling_backs_off_and_is_not_bad_credentials(
-        sandbox_factory: Callable[..., Sandbox]) -> None:
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
     sandbox = sandbox_factory()
-    sandbox.add_fault("oauth/token", status=400, times=2,
-                      body={"error": "invalid_request", "description": "Rate limit exceeded"})
+    sandbox.add_fault(
+        "oauth/token",
+        status=400,
+        times=2,
+        body={"error": "invalid_request", "description": "Rate limit exceeded"},
+    )
     sleeps = SleepRecorder()
     client = clients.genesys(sandbox, http=clients.transport(sleep=sleeps))
     assert client.data_availability()
@@ -108,13 +113,22 @@ def test_wrong_client_secret_is_a_typed_error_naming_the_fields(sandbox: Sandbox
 def test_cxone_403_throttling_is_retried_but_a_permission_403_names_the_permission(sandbox: Sandbox) -> None:
     sleeps = SleepRecorder()
     client = clients.cxone(sandbox, http=clients.transport(sleep=sleeps))
-    sandbox.add_fault("data-extraction", status=403, times=1, retry_after=2,
-                      body={"error": "Forbidden", "message": "Request throttled: too many requests"})
+    sandbox.add_fault(
+        "data-extraction",
+        status=403,
+        times=1,
+        retry_after=2,
+        body={"error": "Forbidden", "message": "Request throttled: too many requests"},
+    )
     sandbox.config.extraction_create_interval = 0
     job_id = client.create_extraction_job("completed-contacts", "1", DAY)
     assert job_id and sleeps.waits == [2.0]
-    sandbox.add_fault("data-extraction", status=403, times=1,
-                      body={"error": "Forbidden", "message": "Missing required permission"})
+    sandbox.add_fault(
+        "data-extraction",
+        status=403,
+        times=1,
+        body={"error": "Forbidden", "message": "Missing required permission"},
+    )
     with pytest.raises(PermissionDeniedError) as caught:
         client.extraction_job(job_id)
     assert "Data Extraction" in str(caught.value)

@@ -122,17 +122,17 @@ class TokenManager:
         return bool(token.access_token) and not token.expires_within(self.settings.leeway, self.clock())
 
     def _renew(self, stored: Token | None) -> Token:
-        if self._grant_form is not None:
-            token = self._request(self._grant_form)
-        else:
-            token = self._refresh(stored)
+        token = self._request(self._grant_form) if self._grant_form is not None else self._refresh(stored)
         self._on_secret(token.access_token)
         if token.refresh_token:
             self._on_secret(token.refresh_token)
         self.store.save(self.key, token)  # before first use: a rotated refresh token must not be lost
         _process_tokens[self.key] = token
-        log.info("Obtained a new access token for %s (valid %.0f s)", self.conn_id or self.key,
-                 token.expires_at - self.clock())
+        log.info(
+            "Obtained a new access token for %s (valid %.0f s)",
+            self.conn_id or self.key,
+            token.expires_at - self.clock(),
+        )
         return token
 
     def _request(self, form: dict[str, str], previous_refresh: str | None = None) -> Token:

@@ -58,8 +58,13 @@ def cxone_error_mapper(response: requests.Response, method: str) -> CcAnalyticsE
     error = api_error_from_response(response, method)
     if not isinstance(error, ApiError):
         return error
-    common: dict[str, Any] = {"code": error.code, "correlation_id": error.correlation_id,
-                              "method": error.method, "path": error.path, "retry_after": error.retry_after}
+    common: dict[str, Any] = {
+        "code": error.code,
+        "correlation_id": error.correlation_id,
+        "method": error.method,
+        "path": error.path,
+        "retry_after": error.retry_after,
+    }
     if error.status == 403:
         if any(word in error.message.lower() for word in _THROTTLE_WORDS):
             return RateLimitedError(403, error.message, **common)
@@ -103,12 +108,11 @@ def discover(transport: HttpTransport, issuer: str) -> OidcConfiguration:
     def load() -> OidcConfiguration:
         body = json_body(transport.request("GET", f"{issuer}/.well-known/openid-configuration", paced=False))
         try:
-            return OidcConfiguration(body.get("issuer", issuer), body["token_endpoint"],
-                                     body["authorization_endpoint"])
+            return OidcConfiguration(body.get("issuer", issuer), body["token_endpoint"], body["authorization_endpoint"])
         except KeyError as missing:
             raise ConfigurationError("issuer", f"{issuer} gave no {missing} in its openid-configuration") from None
 
-    return _cached(f"oidc:{issuer}", load)  # type: ignore[no-any-return]
+    return _cached(f"oidc:{issuer}", load)
 
 
 def tenant_id_from_jwt(access_token: str) -> str:
@@ -134,7 +138,7 @@ def tenant_api_endpoint(transport: HttpTransport, issuer: str, tenant_id: str) -
             raise ConfigurationError("api_url", f"{url} gave no api_endpoint; set the connection's api_url extra")
         return str(body["api_endpoint"]).rstrip("/")
 
-    return _cached(f"api:{issuer}:{tenant_id}", load)  # type: ignore[no-any-return]
+    return _cached(f"api:{issuer}:{tenant_id}", load)
 
 
 @dataclass
@@ -191,15 +195,22 @@ class CxoneClient(ApiClient):
 
         :param updated_since: only contacts updated after this instant (incremental runs).
         """
-        params: dict[str, Any] = {"startDate": iso_z(window.start), "endDate": iso_z(window.end),
-                                  "orderBy": "contactStart asc"}
+        params: dict[str, Any] = {
+            "startDate": iso_z(window.start),
+            "endDate": iso_z(window.end),
+            "orderBy": "contactStart asc",
+        }
         if updated_since is not None:
             params["updatedSince"] = iso_z(updated_since)
             params["orderBy"] = "lastUpdateTime asc"
         request = PageRequest("GET", COMPLETED_CONTACTS, params=params)
         seen: set[Any] = set()
-        pages = self.pages(request, SkipTopPaginator(self.settings.top), "completedContacts",
-                           what=f"completed contacts {window.label()}")
+        pages = self.pages(
+            request,
+            SkipTopPaginator(self.settings.top),
+            "completedContacts",
+            what=f"completed contacts {window.label()}",
+        )
         for _body, records in pages:
             for record in records:
                 key = record.get("contactId")
@@ -212,8 +223,12 @@ class CxoneClient(ApiClient):
 
     def create_extraction_job(self, entity_name: str, version: str, window: Window) -> str:
         """Create a Data Extraction job, waiting while the tenant's one running job finishes."""
-        body = {"entityName": entity_name, "version": version,
-                "startDate": iso_z(window.start), "endDate": iso_z(window.end)}
+        body = {
+            "entityName": entity_name,
+            "version": version,
+            "startDate": iso_z(window.start),
+            "endDate": iso_z(window.end),
+        }
         deadline = time.monotonic() + self.settings.create_wait_timeout
         while True:
             try:
@@ -222,8 +237,10 @@ class CxoneClient(ApiClient):
             except ExtractionJobRunningError:
                 if time.monotonic() > deadline:
                     raise
-                log.info("Another extraction job is running for this tenant; waiting %.0f s",
-                         self.settings.poll_interval)
+                log.info(
+                    "Another extraction job is running for this tenant; waiting %.0f s",
+                    self.settings.poll_interval,
+                )
                 time.sleep(self.settings.poll_interval)
         answer = response.json()
         job_id = answer if isinstance(answer, str) else str(answer.get("jobId") or answer.get("id"))
@@ -237,7 +254,7 @@ class CxoneClient(ApiClient):
     def iter_extraction_rows(self, job_id: str) -> Iterator[dict[str, str]]:
         """Download the job's CSV at once (no bearer token) and stream its rows; a stale URL is renewed."""
         for attempt in range(1, self.settings.download_attempts + 1):
-            url = ((self.extraction_job(job_id).get("result") or {}).get("url"))
+            url = (self.extraction_job(job_id).get("result") or {}).get("url")
             if not url:
                 raise ConfigurationError("job_id", f"extraction job {job_id} has no result url (not SUCCEEDED?)")
             try:
@@ -245,8 +262,11 @@ class CxoneClient(ApiClient):
             except (PermissionDeniedError, NotFoundError, ApiError) as expired:
                 if attempt == self.settings.download_attempts or getattr(expired, "status", 0) < 400:
                     raise
-                log.info("Result url of job %s expired (HTTP %s); asking for a fresh one", job_id,
-                         getattr(expired, "status", "?"))
+                log.info(
+                    "Result url of job %s expired (HTTP %s); asking for a fresh one",
+                    job_id,
+                    getattr(expired, "status", "?"),
+                )
                 continue
             response.encoding = response.encoding or "utf-8"
             with response:

@@ -69,7 +69,8 @@ def genesys_base_urls(region: str | None, login_url: str | None = None, api_url:
     if (not login_url or not api_url) and region not in GENESYS_REGIONS:
         known = ", ".join(sorted(GENESYS_REGIONS))
         raise ConfigurationError(
-            "host", f"unknown Genesys Cloud region '{region}'. Use one of: {known}; or set login_url and api_url"
+            "host",
+            f"unknown Genesys Cloud region '{region}'. Use one of: {known}; or set login_url and api_url",
         )
     return (login_url or f"https://login.{region}").rstrip("/"), (api_url or f"https://api.{region}").rstrip("/")
 
@@ -80,8 +81,12 @@ def genesys_error_mapper(response: requests.Response, method: str) -> CcAnalytic
     if isinstance(error, BadRequestError):
         text = error.message.lower()
         args = (error.status, error.message)
-        kwargs: dict[str, Any] = {"code": error.code, "correlation_id": error.correlation_id,
-                                  "method": error.method, "path": error.path}
+        kwargs: dict[str, Any] = {
+            "code": error.code,
+            "correlation_id": error.correlation_id,
+            "method": error.method,
+            "path": error.path,
+        }
         if "pagination may not exceed" in text:
             return ResultCapExceededError(*args, **kwargs)
         if "interval" in text and any(word in text for word in ("exceed", "too long", "maximum", "greater than")):
@@ -178,7 +183,12 @@ class GenesysClient(ApiClient):
                         yield record
 
     def _details_pages(self, window: Window, query: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
-        body = {**(query or {}), "interval": window.interval(), "order": "asc", "orderBy": "conversationStart"}
+        body = {
+            **(query or {}),
+            "interval": window.interval(),
+            "order": "asc",
+            "orderBy": "conversationStart",
+        }
         paginator = PageNumberPaginator(self.settings.page_size)
         request = PageRequest("POST", DETAILS_QUERY, json=body)
         for body, records in self.pages(request, paginator, "conversations", what=f"details {window.label()}"):
@@ -192,7 +202,12 @@ class GenesysClient(ApiClient):
 
     def submit_details_job(self, window: Window, query: dict[str, Any] | None = None) -> str:
         """Start a details job for ``window``; returns its job id."""
-        body = {**(query or {}), "interval": window.interval(), "order": "asc", "orderBy": "conversationStart"}
+        body = {
+            **(query or {}),
+            "interval": window.interval(),
+            "order": "asc",
+            "orderBy": "conversationStart",
+        }
         job_id = str(self.call_json("POST", DETAILS_JOBS, json=body)["jobId"])
         log.info("Submitted Genesys details job %s for %s", job_id, window.interval())
         return job_id
@@ -240,5 +255,10 @@ class GenesysClient(ApiClient):
             for bucket in result.get("data") or []:
                 for metric in bucket.get("metrics") or []:
                     for stat, value in sorted((metric.get("stats") or {}).items()):
-                        yield {**group, "interval": bucket.get("interval"), "metric": metric.get("metric"),
-                               "stat": stat, "value": value}
+                        yield {
+                            **group,
+                            "interval": bucket.get("interval"),
+                            "metric": metric.get("metric"),
+                            "stat": stat,
+                            "value": value,
+                        }

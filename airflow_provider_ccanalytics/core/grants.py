@@ -202,7 +202,8 @@ class AuthorizationRequest:
         state = params.get("state", [""])[0]
         if not secrets.compare_digest(state, self.state):
             raise ConfigurationError(
-                "state", "the redirect's state does not match this login (a stale or forged redirect); log in again"
+                "state",
+                "the redirect's state does not match this login (a stale or forged redirect); log in again",
             )
         code = params.get("code", [""])[0]
         if not code:
@@ -210,7 +211,11 @@ class AuthorizationRequest:
         return code
 
     def exchange(
-        self, endpoint: TokenEndpoint, transport: HttpTransport, code: str, clock: Callable[[], float] = system_clock
+        self,
+        endpoint: TokenEndpoint,
+        transport: HttpTransport,
+        code: str,
+        clock: Callable[[], float] = system_clock,
     ) -> Token:
         """Exchange the code (with the PKCE verifier) for tokens."""
         return endpoint.request_token(

@@ -252,12 +252,7 @@ class HttpTransport:
                 ) from None
             if response.status_code in ok:
                 return response
-            if (
-                response.status_code == 401
-                and authenticator is not None
-                and authorization
-                and not reauthenticated
-            ):
+            if response.status_code == 401 and authenticator is not None and authorization and not reauthenticated:
                 response.close()
                 reauthenticated = True
                 self.stats.add(reauthentications=1)

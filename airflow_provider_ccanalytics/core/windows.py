@@ -39,8 +39,9 @@ def parse_instant(value: Any, field: str = "start") -> datetime:
 def _plain_utc(moment: datetime) -> datetime:
     """A stdlib datetime in UTC (pendulum values and other zones normalised)."""
     utc = moment.astimezone(timezone.utc)
-    return datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond,
-                    tzinfo=timezone.utc)
+    return datetime(
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=timezone.utc
+    )
 
 
 def iso_z(moment: datetime) -> str:
@@ -62,7 +63,8 @@ class Window:
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise ConfigurationError(
-                "end", f"the window must end after it starts (start={iso_z(self.start)}, end={iso_z(self.end)})"
+                "end",
+                f"the window must end after it starts (start={iso_z(self.start)}, end={iso_z(self.end)})",
             )
 
     @classmethod

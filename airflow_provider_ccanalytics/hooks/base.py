@@ -69,9 +69,13 @@ class CcAnalyticsHook(BaseHook):
         connection = self.get_connection(self.conn_id)
         if connection.conn_type and connection.conn_type.replace("-", "_") != self.conn_type:
             raise ConfigurationError(
-                "conn_type", f"connection '{self.conn_id}' is of type '{connection.conn_type}', "
-                f"expected '{self.conn_type}'")
-        for secret in (connection.password, *(self.extras.get(k) for k in ("refresh_token", "access_key_secret"))):
+                "conn_type",
+                f"connection '{self.conn_id}' is of type '{connection.conn_type}', expected '{self.conn_type}'",
+            )
+        for secret in (
+            connection.password,
+            *(self.extras.get(k) for k in ("refresh_token", "access_key_secret")),
+        ):
             if secret:
                 mask_secret(secret)
         return connection
@@ -86,7 +90,9 @@ class CcAnalyticsHook(BaseHook):
         grant = str(self.extras.get("grant_type") or self.grant_types[0])
         if grant not in self.grant_types:
             raise ConfigurationError(
-                "grant_type", f"'{grant}' is not supported for {self.hook_name}; use one of {list(self.grant_types)}")
+                "grant_type",
+                f"'{grant}' is not supported for {self.hook_name}; use one of {list(self.grant_types)}",
+            )
         return grant
 
     def require(self, value: Any, field: str, why: str) -> str:

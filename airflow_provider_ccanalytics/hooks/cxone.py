@@ -56,12 +56,16 @@ class NiceCxoneHook(CcAnalyticsHook):
         if self.grant_type == "access_key":
             form = access_key_form(
                 self.require(self.extras.get("access_key_id"), "access_key_id", "the CXone access key id"),
-                self.require(self.extras.get("access_key_secret"), "access_key_secret",
-                             "the CXone access key secret"),
+                self.require(self.extras.get("access_key_secret"), "access_key_secret", "the CXone access key secret"),
             )
         settings = CxoneSettings(poll_interval=self.setting("poll_interval_seconds", 15.0))
-        return CxoneClient(self.transport, self.token_manager(self.token_endpoint, form), self.issuer,
-                           self.extras.get("api_url"), settings)
+        return CxoneClient(
+            self.transport,
+            self.token_manager(self.token_endpoint, form),
+            self.issuer,
+            self.extras.get("api_url"),
+            settings,
+        )
 
     @cached_property
     def client(self) -> CxoneClient:
@@ -70,8 +74,12 @@ class NiceCxoneHook(CcAnalyticsHook):
     def authorization_request(self, redirect_uri: str | None = None) -> AuthorizationRequest:
         """A new interactive login for ``ccanalytics-login``."""
         redirect = redirect_uri or self.extras.get("redirect_uri") or "http://127.0.0.1:8976/callback"
-        return AuthorizationRequest(self.oidc.authorization_endpoint, self.token_endpoint.client_id, redirect,
-                                    self.extras.get("scopes"))
+        return AuthorizationRequest(
+            self.oidc.authorization_endpoint,
+            self.token_endpoint.client_id,
+            redirect,
+            self.extras.get("scopes"),
+        )
 
     def job_status(self, job_id: str) -> JobStatus:
         status = self.client.extraction_job(job_id)

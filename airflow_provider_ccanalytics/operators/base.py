@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.configuration import conf
 from airflow.sdk import BaseOperator
@@ -39,11 +39,14 @@ def resolve_window(start: Any, end: Any, context: Any) -> Window:
     interval_start, interval_end = context.get("data_interval_start"), context.get("data_interval_end")
     if interval_start is None or interval_end is None:
         raise ConfigurationError("start", f"this run has no data interval. {EMPTY_INTERVAL_HELP}")
-    begin, finish = parse_instant(interval_start, "data_interval_start"), parse_instant(interval_end,
-                                                                                        "data_interval_end")
+    begin, finish = (
+        parse_instant(interval_start, "data_interval_start"),
+        parse_instant(interval_end, "data_interval_end"),
+    )
     if finish <= begin:
-        raise ConfigurationError("start", f"this run's data interval is empty ({begin.isoformat()}). "
-                                 f"{EMPTY_INTERVAL_HELP}")
+        raise ConfigurationError(
+            "start", f"this run's data interval is empty ({begin.isoformat()}). {EMPTY_INTERVAL_HELP}"
+        )
     return Window(begin, finish)
 
 
@@ -88,26 +91,44 @@ class AnalyticsOperator(BaseOperator):
     def window(self, context: Any) -> Window:
         return resolve_window(self.start, self.end, context)
 
-    def deliver(self, window: Window, sources: list[RecordSource], query: dict[str, Any] | None = None) -> Any:
+    def deliver(self, window: Window, sources: Sequence[RecordSource], query: dict[str, Any] | None = None) -> Any:
         """Send the records to XCom or storage; returns what the task returns (records or the manifest)."""
         started = time.monotonic()
         hook = self.get_hook()
         if self.destination in (None, ""):
             records = collect_for_xcom(sources, self.max_xcom_records)
-            self.log.info("%d records for %s to XCom in %.1f s; API: %s", len(records), window.interval(),
-                          time.monotonic() - started, hook.transport.stats.snapshot())
+            self.log.info(
+                "%d records for %s to XCom in %.1f s; API: %s",
+                len(records),
+                window.interval(),
+                time.monotonic() - started,
+                hook.transport.stats.snapshot(),
+            )
             return records
         stats = hook.transport.stats.snapshot()
         manifest = write_partition(
-            self.destination, vendor=self.vendor, dataset=self.dataset, window=window, sources=sources,
-            output_format=self.output_format, max_workers=self.max_workers,
-            manifest_extra={"query": query or {},
-                            "retried_failures": hook.transport.stats.snapshot()["retried_failures"]},
+            self.destination,
+            vendor=self.vendor,
+            dataset=self.dataset,
+            window=window,
+            sources=sources,
+            output_format=self.output_format,
+            max_workers=self.max_workers,
+            manifest_extra={
+                "query": query or {},
+                "retried_failures": hook.transport.stats.snapshot()["retried_failures"],
+            },
         )
         after = hook.transport.stats.snapshot()
-        self.log.info("Extracted %d records in %.1f s: %d requests, %d retries, %d throttled (since start: %s)",
-                      manifest["record_count"], time.monotonic() - started, after["requests"] - stats["requests"],
-                      after["retries"] - stats["retries"], after["throttled"] - stats["throttled"], after)
+        self.log.info(
+            "Extracted %d records in %.1f s: %d requests, %d retries, %d throttled (since start: %s)",
+            manifest["record_count"],
+            time.monotonic() - started,
+            after["requests"] - stats["requests"],
+            after["retries"] - stats["retries"],
+            after["throttled"] - stats["throttled"],
+            after,
+        )
         return manifest
 
 
@@ -124,7 +145,10 @@ class JobOperatorMixin:
     deferrable: bool
     poll_interval: float
     job_timeout: float | None
-    get_hook: Callable[[], CcAnalyticsHook]  # provided by the vendor operator this is mixed into
+
+    if TYPE_CHECKING:  # provided by the vendor operator this is mixed into (a stub here would shadow it)
+
+        def get_hook(self) -> CcAnalyticsHook: ...
 
     def job_trigger(self, job_id: str) -> AnalyticsJobTrigger:
         hook = self.get_hook()

@@ -10,6 +10,7 @@ from typing import Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.operators.base import (
     AnalyticsOperator,
@@ -31,9 +32,15 @@ class _CxoneOperator(AnalyticsOperator):
 
     vendor = "cxone"
 
-    def __init__(self, *, nice_cxone_conn_id: str = NiceCxoneHook.default_conn_name,
-                 late_data_margin: timedelta | float = timedelta(minutes=30), wait_for_late_data: bool = True,
-                 deferrable: bool = default_deferrable(), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        nice_cxone_conn_id: str = NiceCxoneHook.default_conn_name,
+        late_data_margin: timedelta | float = timedelta(minutes=30),
+        wait_for_late_data: bool = True,
+        deferrable: bool = default_deferrable(),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.nice_cxone_conn_id = nice_cxone_conn_id
         self.late_data_margin = seconds(late_data_margin)
@@ -44,7 +51,7 @@ class _CxoneOperator(AnalyticsOperator):
     def hook(self) -> NiceCxoneHook:
         return NiceCxoneHook(self.nice_cxone_conn_id)
 
-    def get_hook(self) -> NiceCxoneHook:
+    def get_hook(self) -> CcAnalyticsHook:
         return self.hook
 
     def settled_window(self, context: Any) -> Window | None:
@@ -56,8 +63,10 @@ class _CxoneOperator(AnalyticsOperator):
             return window
         if not self.wait_for_late_data:
             raise ConfigurationError(
-                "wait_for_late_data", f"the window ends {iso_z(window.end)}, inside the {self.late_data_margin:.0f} s "
-                "late-data margin: its contacts are not settled yet. Run later, or set wait_for_late_data=True")
+                "wait_for_late_data",
+                f"the window ends {iso_z(window.end)}, inside the {self.late_data_margin:.0f} s "
+                "late-data margin: its contacts are not settled yet. Run later, or set wait_for_late_data=True",
+            )
         self.log.info("Window ends inside the late-data margin; waiting %.0f s until %s", wait, iso_z(settled_at))
         if self.deferrable:
             self.defer(trigger=WaitUntilTrigger(iso_z(settled_at)), method_name="execute_settled")
@@ -91,8 +100,9 @@ class CxoneCompletedContactsOperator(_CxoneOperator):
 
     def extract(self, context: Any, window: Window) -> Any:
         client = self.hook.client
-        return self.deliver(window, [lambda: client.iter_completed_contacts(window)],
-                            {"endpoint": "contacts/completed"})
+        return self.deliver(
+            window, [lambda: client.iter_completed_contacts(window)], {"endpoint": "contacts/completed"}
+        )
 
 
 class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
@@ -111,9 +121,15 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
     template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "entity_name", "version")
     dataset = "data_extraction"
 
-    def __init__(self, *, entity_name: str = "completed-contacts", version: str = "1",
-                 poll_interval: timedelta | float = 30.0, job_timeout: timedelta | float | None = 6 * 3600,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        entity_name: str = "completed-contacts",
+        version: str = "1",
+        poll_interval: timedelta | float = 30.0,
+        job_timeout: timedelta | float | None = 6 * 3600,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.entity_name = entity_name
         self.version = version
@@ -140,6 +156,13 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client
-        return self.deliver(window, [lambda: client.iter_extraction_rows(job_id)],
-                            {"endpoint": "data-extraction", "entity": self.entity_name, "version": self.version,
-                             "job_id": job_id})
+        return self.deliver(
+            window,
+            [lambda: client.iter_extraction_rows(job_id)],
+            {
+                "endpoint": "data-extraction",
+                "entity": self.entity_name,
+                "version": self.version,
+                "job_id": job_id,
+            },
+        )

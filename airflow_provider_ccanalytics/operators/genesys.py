@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.operators.base import (
     AnalyticsOperator,
@@ -30,7 +31,7 @@ class _GenesysOperator(AnalyticsOperator):
     def hook(self) -> GenesysCloudHook:
         return GenesysCloudHook(self.genesys_cloud_conn_id)
 
-    def get_hook(self) -> GenesysCloudHook:
+    def get_hook(self) -> CcAnalyticsHook:
         return self.hook
 
 
@@ -53,8 +54,9 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
     template_fields_renderers = {"query": "json"}
     dataset = "conversation_details"
 
-    def __init__(self, *, query: dict[str, Any] | None = None, split: timedelta = timedelta(hours=1),
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, query: dict[str, Any] | None = None, split: timedelta = timedelta(hours=1), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.query = query or {}
         self.split = split
@@ -64,7 +66,7 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
         client = self.hook.client
         parts = client.details_windows(window, self.split)
         self.log.info("Conversation details for %s in %d sub-windows", window.interval(), len(parts))
-        sources = [lambda part=part: client.iter_details_in(part, self.query) for part in parts]
+        sources = [partial(client.iter_details_in, part, self.query) for part in parts]
         return self.deliver(window, sources, {"endpoint": "details/query", **self.query})
 
 
@@ -89,10 +91,17 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
     template_fields_renderers = {"query": "json"}
     dataset = "conversation_details"
 
-    def __init__(self, *, query: dict[str, Any] | None = None, deferrable: bool = default_deferrable(),
-                 poll_interval: timedelta | float = 30.0, job_timeout: timedelta | float | None = 6 * 3600,
-                 wait_for_availability: bool = True, availability_poll_interval: timedelta | float = 300.0,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        query: dict[str, Any] | None = None,
+        deferrable: bool = default_deferrable(),
+        poll_interval: timedelta | float = 30.0,
+        job_timeout: timedelta | float | None = 6 * 3600,
+        wait_for_availability: bool = True,
+        availability_poll_interval: timedelta | float = 300.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.query = query or {}
         self.deferrable = deferrable
@@ -109,11 +118,15 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
                 raise ConfigurationError(
                     "wait_for_availability",
                     f"Genesys has complete job data only up to {iso_z(available)}, before this window's end "
-                    f"{iso_z(window.end)}; run later, or set wait_for_availability=True")
+                    f"{iso_z(window.end)}; run later, or set wait_for_availability=True",
+                )
             if self.deferrable:
-                self.defer(trigger=DataAvailabilityTrigger(self.genesys_cloud_conn_id, iso_z(window.end),
-                                                           self.availability_poll_interval),
-                           method_name="execute_after_availability")
+                self.defer(
+                    trigger=DataAvailabilityTrigger(
+                        self.genesys_cloud_conn_id, iso_z(window.end), self.availability_poll_interval
+                    ),
+                    method_name="execute_after_availability",
+                )
             self._wait_for_availability(window)
         return self._submit(context, window)
 
@@ -153,8 +166,11 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client
-        return self.deliver(window, [lambda: client.iter_details_job_results(job_id, window)],
-                            {"endpoint": "details/jobs", "job_id": job_id, **self.query})
+        return self.deliver(
+            window,
+            [lambda: client.iter_details_job_results(job_id, window)],
+            {"endpoint": "details/jobs", "job_id": job_id, **self.query},
+        )
 
 
 class GenesysConversationAggregatesOperator(_GenesysOperator):
@@ -171,14 +187,27 @@ class GenesysConversationAggregatesOperator(_GenesysOperator):
     :param raw: return the vendor's raw ``results`` groups instead of flat rows.
     """
 
-    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "metrics", "granularity", "group_by",
-                                      "filter")
+    template_fields: Sequence[str] = (
+        *AnalyticsOperator.template_fields,
+        "metrics",
+        "granularity",
+        "group_by",
+        "filter",
+    )
     template_fields_renderers = {"filter": "json"}
     dataset = "conversation_aggregates"
 
-    def __init__(self, *, metrics: list[str], granularity: str | None = None, group_by: list[str] | None = None,
-                 filter: dict[str, Any] | None = None, time_zone: str | None = None, raw: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        metrics: list[str],
+        granularity: str | None = None,
+        group_by: list[str] | None = None,
+        filter: dict[str, Any] | None = None,
+        time_zone: str | None = None,
+        raw: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.metrics = metrics
         self.granularity = granularity

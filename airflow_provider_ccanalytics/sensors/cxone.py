@@ -20,8 +20,9 @@ class CxoneDataExtractionJobSensor(BaseSensorOperator):
 
     template_fields: Sequence[str] = ("job_id",)
 
-    def __init__(self, *, job_id: str, nice_cxone_conn_id: str = NiceCxoneHook.default_conn_name,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, job_id: str, nice_cxone_conn_id: str = NiceCxoneHook.default_conn_name, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.job_id = job_id
         self.nice_cxone_conn_id = nice_cxone_conn_id

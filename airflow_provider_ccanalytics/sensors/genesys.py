@@ -26,9 +26,16 @@ class GenesysDataAvailabilitySensor(BaseSensorOperator):
 
     template_fields: Sequence[str] = ("start", "end")
 
-    def __init__(self, *, genesys_cloud_conn_id: str = GenesysCloudHook.default_conn_name, start: Any = None,
-                 end: Any = None, deferrable: bool = default_deferrable(),
-                 poke_interval: timedelta | float = 300.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        genesys_cloud_conn_id: str = GenesysCloudHook.default_conn_name,
+        start: Any = None,
+        end: Any = None,
+        deferrable: bool = default_deferrable(),
+        poke_interval: timedelta | float = 300.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(poke_interval=seconds(poke_interval), **kwargs)
         self.genesys_cloud_conn_id = genesys_cloud_conn_id
         self.start = start
@@ -45,8 +52,10 @@ class GenesysDataAvailabilitySensor(BaseSensorOperator):
         if not self.deferrable or self.poke(context):
             return super().execute(context)
         window = resolve_window(self.start, self.end, context)
-        self.defer(trigger=DataAvailabilityTrigger(self.genesys_cloud_conn_id, iso_z(window.end),
-                                                   self.poke_interval), method_name="execute_complete")
+        self.defer(
+            trigger=DataAvailabilityTrigger(self.genesys_cloud_conn_id, iso_z(window.end), self.poke_interval),
+            method_name="execute_complete",
+        )
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> None:
         if event.get("status") != "success":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -32,15 +33,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    spec = DataSpec(seed=args.seed, conversations=args.conversations, contacts=args.contacts,
-                    start=args.start, end=args.end)
-    config = replace(SandboxConfig(), data=spec, rate_limit=args.rate_limit or None, rate_window=args.rate_window,
-                     job_seconds=args.job_seconds, extraction_create_interval=args.extraction_create_interval,
-                     latency=args.latency)
+    spec = DataSpec(
+        seed=args.seed,
+        conversations=args.conversations,
+        contacts=args.contacts,
+        start=args.start,
+        end=args.end,
+    )
+    config = replace(
+        SandboxConfig(),
+        data=spec,
+        rate_limit=args.rate_limit or None,
+        rate_window=args.rate_window,
+        job_seconds=args.job_seconds,
+        extraction_create_interval=args.extraction_create_interval,
+        latency=args.latency,
+    )
     sandbox = Sandbox(config, port=args.port).start()
-    config_view = {**sandbox.urls(), "base_url": sandbox.base_url,
-                   "genesys_client_id": config.genesys_client_id,
-                   "cxone_client_id": config.cxone_client_id, "cxone_access_key_id": config.cxone_access_key_id}
+    config_view = {
+        **sandbox.urls(),
+        "base_url": sandbox.base_url,
+        "genesys_client_id": config.genesys_client_id,
+        "cxone_client_id": config.cxone_client_id,
+        "cxone_access_key_id": config.cxone_access_key_id,
+    }
     if args.json:
         print(json.dumps(config_view), flush=True)
     else:
@@ -51,10 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     sandbox.stop()
     return 0
 

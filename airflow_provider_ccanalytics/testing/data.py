@@ -25,8 +25,19 @@ COUNT_METRICS = ("nOffered", "nConnected")
 TIME_METRICS = ("tAnswered", "tTalk", "tAcw", "tHandle", "tAbandon")
 CXONE_MEDIA = ["Call", "Call", "Chat", "Email", "SMS"]
 CONVERSATION_MAX_SECONDS = 2 * 3600
-CONTACT_FIELDS = ("contactId", "masterContactId", "contactStart", "contactEnd", "agentId", "skillId",
-                  "campaignId", "mediaTypeName", "totalDurationSeconds", "abandoned", "lastUpdateTime")
+CONTACT_FIELDS = (
+    "contactId",
+    "masterContactId",
+    "contactStart",
+    "contactEnd",
+    "agentId",
+    "skillId",
+    "campaignId",
+    "mediaTypeName",
+    "totalDurationSeconds",
+    "abandoned",
+    "lastUpdateTime",
+)
 
 
 @lru_cache(maxsize=4096)
@@ -36,7 +47,7 @@ def _iso_day(day: int) -> str:
 
 def iso(ts: float) -> str:
     """Epoch seconds as ``2026-01-01T00:00:00.000Z`` (fast: the sandbox formats millions)."""
-    millis = int(round(ts * 1000))
+    millis = round(ts * 1000)
     day, rest = divmod(millis, 86_400_000)
     seconds, ms = divmod(rest, 1000)
     hours, seconds = divmod(seconds, 3600)
@@ -109,8 +120,9 @@ class Dataset:
         self.conv_seconds = [min(30 + rng.expovariate(1 / 360), CONVERSATION_MAX_SECONDS) for _ in self.conv_starts]
         self.contact_starts = sorted(_ms(self.start + rng.random() * span) for _ in range(spec.contacts))
         shortest = min(5.0, spec.contact_max_seconds / 2)
-        self.contact_seconds = [shortest + rng.random() * (spec.contact_max_seconds - shortest)
-                                for _ in self.contact_starts]
+        self.contact_seconds = [
+            shortest + rng.random() * (spec.contact_max_seconds - shortest) for _ in self.contact_starts
+        ]
         self._conversation = lru_cache(maxsize=50_000)(self._make_conversation)
         self._conversation_json = lru_cache(maxsize=300_000)(self._make_conversation_json)
 
@@ -118,11 +130,11 @@ class Dataset:
 
     def conversation(self, index: int) -> dict[str, Any]:
         """The conversation at ``index`` (start order), as the details API shows it."""
-        return self._conversation(index)  # type: ignore[no-any-return]
+        return self._conversation(index)
 
     def conversation_json(self, index: int) -> bytes:
         """The conversation at ``index`` serialized once (the sandbox serves pages from these)."""
-        return self._conversation_json(index)  # type: ignore[no-any-return]
+        return self._conversation_json(index)
 
     def _make_conversation_json(self, index: int) -> bytes:
         return json.dumps(self._make_conversation(index), separators=(",", ":")).encode()
@@ -174,33 +186,82 @@ class Dataset:
         def new_id() -> str:
             return random_uuid(rng)
 
-        metrics = [{"name": name, "value": value, "emitDate": emit}
-                   for name, value in facts["metrics"].items() if value is not None]
+        metrics = [
+            {"name": name, "value": value, "emitDate": emit}
+            for name, value in facts["metrics"].items()
+            if value is not None
+        ]
         customer = {
-            "participantId": new_id(), "purpose": "customer", "participantName": "Customer",
-            "sessions": [{"sessionId": new_id(), "mediaType": facts["mediaType"], "direction": facts["direction"],
-                          "ani": f"tel:+1555{index % 10_000_000:07d}",
-                          "segments": [{"segmentStart": iso(start), "segmentEnd": iso(end),
-                                        "segmentType": "interact", "disconnectType": "client"}]}],
+            "participantId": new_id(),
+            "purpose": "customer",
+            "participantName": "Customer",
+            "sessions": [
+                {
+                    "sessionId": new_id(),
+                    "mediaType": facts["mediaType"],
+                    "direction": facts["direction"],
+                    "ani": f"tel:+1555{index % 10_000_000:07d}",
+                    "segments": [
+                        {
+                            "segmentStart": iso(start),
+                            "segmentEnd": iso(end),
+                            "segmentType": "interact",
+                            "disconnectType": "client",
+                        }
+                    ],
+                }
+            ],
         }
         acd = {
-            "participantId": new_id(), "purpose": "acd", "participantName": "Queue",
-            "sessions": [{"sessionId": new_id(), "mediaType": facts["mediaType"],
-                          "segments": [{"segmentStart": iso(start), "segmentEnd": iso(start + 5),
-                                        "segmentType": "interact", "queueId": facts["queueId"]}],
-                          "metrics": [m for m in metrics if m["name"] in ("nOffered", "tAbandon")]}],
+            "participantId": new_id(),
+            "purpose": "acd",
+            "participantName": "Queue",
+            "sessions": [
+                {
+                    "sessionId": new_id(),
+                    "mediaType": facts["mediaType"],
+                    "segments": [
+                        {
+                            "segmentStart": iso(start),
+                            "segmentEnd": iso(start + 5),
+                            "segmentType": "interact",
+                            "queueId": facts["queueId"],
+                        }
+                    ],
+                    "metrics": [m for m in metrics if m["name"] in ("nOffered", "tAbandon")],
+                }
+            ],
         }
         participants = [customer, acd]
         if not facts["abandoned"]:
-            participants.append({
-                "participantId": new_id(), "purpose": "agent", "userId": facts["userId"],
-                "sessions": [{"sessionId": new_id(), "mediaType": facts["mediaType"],
-                              "segments": [{"segmentStart": iso(start + 5), "segmentEnd": iso(end),
-                                            "segmentType": "interact", "queueId": facts["queueId"]},
-                                           {"segmentStart": iso(end), "segmentEnd": iso(end + 30),
-                                            "segmentType": "wrapup", "wrapUpCode": "resolved"}],
-                              "metrics": [m for m in metrics if m["name"] not in ("nOffered", "tAbandon")]}],
-            })
+            participants.append(
+                {
+                    "participantId": new_id(),
+                    "purpose": "agent",
+                    "userId": facts["userId"],
+                    "sessions": [
+                        {
+                            "sessionId": new_id(),
+                            "mediaType": facts["mediaType"],
+                            "segments": [
+                                {
+                                    "segmentStart": iso(start + 5),
+                                    "segmentEnd": iso(end),
+                                    "segmentType": "interact",
+                                    "queueId": facts["queueId"],
+                                },
+                                {
+                                    "segmentStart": iso(end),
+                                    "segmentEnd": iso(end + 30),
+                                    "segmentType": "wrapup",
+                                    "wrapUpCode": "resolved",
+                                },
+                            ],
+                            "metrics": [m for m in metrics if m["name"] not in ("nOffered", "tAbandon")],
+                        }
+                    ],
+                }
+            )
         return {
             "conversationId": facts["id"],
             "conversationStart": iso(start),
@@ -219,8 +280,9 @@ class Dataset:
         Conversations count in the bucket holding their start (their metrics' emitDate).
         """
         step = parse_duration(granularity) if granularity else end - start
-        buckets: dict[tuple[Any, ...], dict[int, dict[str, list[int]]]] = defaultdict(lambda: defaultdict(
-            lambda: defaultdict(list)))
+        buckets: dict[tuple[Any, ...], dict[int, dict[str, list[int]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list))
+        )
         low, high = bisect.bisect_left(self.conv_starts, start), bisect.bisect_left(self.conv_starts, end)
         for index in range(low, high):
             facts = self._facts(index)
@@ -243,8 +305,17 @@ class Dataset:
                     if name.startswith("n"):
                         stats.append({"metric": name, "stats": {"count": sum(values)}})
                     else:
-                        stats.append({"metric": name, "stats": {"max": max(values), "min": min(values),
-                                                                "count": len(values), "sum": sum(values)}})
+                        stats.append(
+                            {
+                                "metric": name,
+                                "stats": {
+                                    "max": max(values),
+                                    "min": min(values),
+                                    "count": len(values),
+                                    "sum": sum(values),
+                                },
+                            }
+                        )
                 if stats:
                     data.append({"interval": f"{iso(b_start)}/{iso(min(b_start + step, end))}", "metrics": stats})
             results.append({"group": dict(zip(group_by, group, strict=True)), "data": data})

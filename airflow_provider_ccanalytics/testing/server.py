@@ -29,7 +29,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from airflow_provider_ccanalytics.testing.data import CONTACT_FIELDS, DataSpec, Dataset, iso, parse_duration, parse_ts
+from airflow_provider_ccanalytics.testing.data import (
+    CONTACT_FIELDS,
+    Dataset,
+    DataSpec,
+    iso,
+    parse_duration,
+    parse_ts,
+)
 
 
 @dataclass
@@ -126,8 +133,14 @@ class ApiProblem(Exception):
 
 
 def genesys_problem(status: int, message: str, code: str = "bad.request", **headers: str) -> ApiProblem:
-    body = {"message": message, "code": code, "status": status, "contextId": str(uuid.uuid4()),
-            "details": [], "errors": []}
+    body = {
+        "message": message,
+        "code": code,
+        "status": status,
+        "contextId": str(uuid.uuid4()),
+        "details": [],
+        "errors": [],
+    }
     return ApiProblem(status, body, dict(headers))
 
 
@@ -169,7 +182,7 @@ class Sandbox:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def genesys_login_url(self) -> str:
@@ -193,19 +206,32 @@ class Sandbox:
         :param grant_type: ``client_credentials`` or ``authorization_code``.
         :param extra: more extras (``refresh_token``, ``requests_per_minute``...).
         """
-        return {"conn_type": "genesys_cloud", "login": self.config.genesys_client_id,
-                "password": self.config.genesys_client_secret,
-                "extra": {"login_url": self.genesys_login_url, "api_url": self.genesys_api_url,
-                          "grant_type": grant_type, **extra}}
+        return {
+            "conn_type": "genesys_cloud",
+            "login": self.config.genesys_client_id,
+            "password": self.config.genesys_client_secret,
+            "extra": {
+                "login_url": self.genesys_login_url,
+                "api_url": self.genesys_api_url,
+                "grant_type": grant_type,
+                **extra,
+            },
+        }
 
     def cxone_connection(self, grant_type: str = "access_key", **extra: Any) -> dict[str, Any]:
         """An Airflow connection (JSON form) for this sandbox's CXone side."""
         fields: dict[str, Any] = {"issuer": self.cxone_issuer, "grant_type": grant_type}
         if grant_type == "access_key":
-            fields.update(access_key_id=self.config.cxone_access_key_id,
-                          access_key_secret=self.config.cxone_access_key_secret)
-        return {"conn_type": "nice_cxone", "login": self.config.cxone_client_id,
-                "password": self.config.cxone_client_secret, "extra": {**fields, **extra}}
+            fields.update(
+                access_key_id=self.config.cxone_access_key_id,
+                access_key_secret=self.config.cxone_access_key_secret,
+            )
+        return {
+            "conn_type": "nice_cxone",
+            "login": self.config.cxone_client_id,
+            "password": self.config.cxone_client_secret,
+            "extra": {**fields, **extra},
+        }
 
     def start(self) -> Sandbox:
         self._thread = threading.Thread(target=self._server.serve_forever, name="ccanalytics-sandbox", daemon=True)
@@ -223,8 +249,12 @@ class Sandbox:
         self.stop()
 
     def urls(self) -> dict[str, str]:
-        return {"genesys_login_url": self.genesys_login_url, "genesys_api_url": self.genesys_api_url,
-                "cxone_issuer": self.cxone_issuer, "cxone_api_url": self.cxone_api_url}
+        return {
+            "genesys_login_url": self.genesys_login_url,
+            "genesys_api_url": self.genesys_api_url,
+            "cxone_issuer": self.cxone_issuer,
+            "cxone_api_url": self.cxone_api_url,
+        }
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -284,15 +314,17 @@ class Sandbox:
                     return fault
         return None
 
-    def handle(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[
-            int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         """Dispatch one request; returns (status, headers, body). Never raises."""
         route = "unknown"
         try:
             for prefix, handler in self._routes():
                 if path.startswith(prefix):
-                    route, status, out_headers, payload = handler(method, path[len(prefix):] or "/", query,
-                                                                  headers, body)
+                    route, status, out_headers, payload = handler(
+                        method, path[len(prefix) :] or "/", query, headers, body
+                    )
                     break
             else:
                 raise genesys_problem(404, f"No route for {method} {path}", "not.found")
@@ -328,8 +360,9 @@ class Sandbox:
             ("/_sandbox", self._control),
         ]
 
-    def _control(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[
-            str, int, dict[str, str], Any]:
+    def _control(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
         if path == "/stats":
             return "sandbox stats", 200, {}, self.stats()
         if path == "/reset" and method == "POST":
@@ -341,8 +374,7 @@ class Sandbox:
 
     # -- OAuth shared by both vendors --------------------------------------------------------------
 
-    def _client_auth(self, headers: Any, form: dict[str, str], confidential: dict[str, str],
-                     public: set[str]) -> str:
+    def _client_auth(self, headers: Any, form: dict[str, str], confidential: dict[str, str], public: set[str]) -> str:
         """Check client authentication; returns the client id."""
         header = headers.get("Authorization") or ""
         if header.startswith("Basic "):
@@ -373,26 +405,48 @@ class Sandbox:
                 raise oauth_problem(400, "invalid_request", "Rate limit exceeded for token requests")
             self._token_calls.append(now)
 
-    def _issue(self, vendor: str, client_id: str, subject: str, with_refresh: bool,
-               refresh: str | None = None) -> dict[str, Any]:
+    def _issue(
+        self, vendor: str, client_id: str, subject: str, with_refresh: bool, refresh: str | None = None
+    ) -> dict[str, Any]:
         now = self.clock()
         ttl = self.config.token_ttl if vendor == "genesys" else self.config.cxone_token_ttl
         if vendor == "cxone":
-            claims = {"iss": self.cxone_issuer, "sub": subject, "tenantId": self.config.cxone_tenant_id,
-                      "aud": client_id, "iat": int(now), "exp": int(now + ttl), "jti": secrets.token_hex(8)}
-            access = ".".join(base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
-                              for part in ({"alg": "RS256", "typ": "JWT", "kid": "sandbox"}, claims))
+            claims = {
+                "iss": self.cxone_issuer,
+                "sub": subject,
+                "tenantId": self.config.cxone_tenant_id,
+                "aud": client_id,
+                "iat": int(now),
+                "exp": int(now + ttl),
+                "jti": secrets.token_hex(8),
+            }
+            access = ".".join(
+                base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
+                for part in ({"alg": "RS256", "typ": "JWT", "kid": "sandbox"}, claims)
+            )
             access += "." + secrets.token_urlsafe(32)
         else:
             access = secrets.token_urlsafe(48)
         answer: dict[str, Any] = {"access_token": access, "token_type": "bearer", "expires_in": int(ttl)}
         with self._lock:
-            self._tokens[access] = {"vendor": vendor, "client_id": client_id, "subject": subject,
-                                    "expires_at": now + ttl}
+            self._tokens[access] = {
+                "vendor": vendor,
+                "client_id": client_id,
+                "subject": subject,
+                "expires_at": now + ttl,
+            }
             if with_refresh:
                 refresh = refresh or secrets.token_urlsafe(40)
-                self._refresh.setdefault(refresh, {"vendor": vendor, "client_id": client_id, "subject": subject,
-                                                   "revoked": False, "used": False})
+                self._refresh.setdefault(
+                    refresh,
+                    {
+                        "vendor": vendor,
+                        "client_id": client_id,
+                        "subject": subject,
+                        "revoked": False,
+                        "used": False,
+                    },
+                )
                 answer["refresh_token"] = refresh
             self.counters[f"tokens issued {vendor}"] += 1
         if vendor == "cxone":
@@ -400,8 +454,9 @@ class Sandbox:
             answer["id_token"] = access
         return answer
 
-    def _token_grant(self, vendor: str, headers: Any, body: bytes, confidential: dict[str, str],
-                     public: set[str]) -> dict[str, Any]:
+    def _token_grant(
+        self, vendor: str, headers: Any, body: bytes, confidential: dict[str, str], public: set[str]
+    ) -> dict[str, Any]:
         if "application/x-www-form-urlencoded" not in (headers.get("Content-Type") or ""):
             raise oauth_problem(400, "invalid_request", "the token request must be form-encoded")
         form = {k: v[-1] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
@@ -413,8 +468,10 @@ class Sandbox:
                 raise oauth_problem(400, "unauthorized_client", "public clients cannot use client_credentials")
             return self._issue(vendor, client_id, f"client:{client_id}", with_refresh=False)
         if vendor == "cxone" and grant == "password":
-            if (form.get("username"), form.get("password")) != (self.config.cxone_access_key_id,
-                                                               self.config.cxone_access_key_secret):
+            if (form.get("username"), form.get("password")) != (
+                self.config.cxone_access_key_id,
+                self.config.cxone_access_key_secret,
+            ):
                 raise oauth_problem(400, "invalid_grant", "invalid access key")
             return self._issue(vendor, client_id, f"key:{form['username']}", with_refresh=True)
         if grant == "authorization_code":
@@ -437,16 +494,23 @@ class Sandbox:
             rotate = vendor == "cxone" or self.config.genesys_rotate_refresh_tokens
             with self._lock:
                 record = self._refresh.get(token)
-                if (record is None or record["revoked"] or record["vendor"] != vendor
-                        or record["client_id"] != client_id or (rotate and record["used"])):
+                if (
+                    record is None
+                    or record["revoked"]
+                    or record["vendor"] != vendor
+                    or record["client_id"] != client_id
+                    or (rotate and record["used"])
+                ):
                     raise oauth_problem(400, "invalid_grant", "refresh token is invalid, revoked or already used")
                 record["used"] = True
-            return self._issue(vendor, client_id, record["subject"], with_refresh=True,
-                               refresh=None if rotate else token)
+            return self._issue(
+                vendor, client_id, record["subject"], with_refresh=True, refresh=None if rotate else token
+            )
         raise oauth_problem(400, "unsupported_grant_type", f"grant_type '{grant}' is not supported here")
 
-    def _authorize(self, query: dict[str, str], allowed: set[str], redirect_ok: Callable[[str], bool]) -> tuple[
-            int, dict[str, str], Any]:
+    def _authorize(
+        self, query: dict[str, str], allowed: set[str], redirect_ok: Callable[[str], bool]
+    ) -> tuple[int, dict[str, str], Any]:
         client_id = query.get("client_id", "")
         redirect_uri = query.get("redirect_uri", "")
         if client_id not in allowed:
@@ -497,29 +561,41 @@ class Sandbox:
                 self.counters["429 sent"] += 1
                 if vendor == "genesys":
                     raise genesys_problem(
-                        429, f"Rate limit exceeded the maximum. Retry the request in [{wait}] seconds",
-                        "too.many.requests.retry.after", **{"Retry-After": str(wait)})
-                raise ApiProblem(429, {"error": "TooManyRequests", "message": "Too many requests"},
-                                 {"Retry-After": str(wait)})
+                        429,
+                        f"Rate limit exceeded the maximum. Retry the request in [{wait}] seconds",
+                        "too.many.requests.retry.after",
+                        **{"Retry-After": str(wait)},
+                    )
+                raise ApiProblem(
+                    429,
+                    {"error": "TooManyRequests", "message": "Too many requests"},
+                    {"Retry-After": str(wait)},
+                )
             calls.append(now)
 
     # -- Genesys --------------------------------------------------------------------------------------
 
-    def _genesys_login(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[
-            str, int, dict[str, str], Any]:
+    def _genesys_login(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
         config = self.config
         if path == "/oauth/token" and method == "POST":
-            answer = self._token_grant("genesys", headers, body,
-                                       {config.genesys_client_id: config.genesys_client_secret},
-                                       {config.genesys_public_client_id})
+            answer = self._token_grant(
+                "genesys",
+                headers,
+                body,
+                {config.genesys_client_id: config.genesys_client_secret},
+                {config.genesys_public_client_id},
+            )
             return "genesys oauth/token", 200, {}, answer
         if path == "/oauth/authorize" and method == "GET":
             clients = {config.genesys_client_id, config.genesys_public_client_id}
             return ("genesys oauth/authorize", *self._authorize(query, clients, self._loopback_redirect))
         raise oauth_problem(404, "not_found", f"no such login endpoint {method} {path}")
 
-    def _genesys_api(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[
-            str, int, dict[str, str], Any]:
+    def _genesys_api(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
         correlation = {"ININ-Correlation-Id": str(uuid.uuid4())}
         try:
             route, status, out, payload = self._genesys_route(method, path, query, headers, body)
@@ -528,8 +604,9 @@ class Sandbox:
             raise
         return route, status, {**out, **correlation}, payload
 
-    def _genesys_route(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[
-            str, int, dict[str, str], Any]:
+    def _genesys_route(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
         token = self._bearer("genesys", headers)
         self._rate_limit(token, "genesys")
         base = "/api/v2/analytics/conversations"
@@ -562,8 +639,9 @@ class Sandbox:
     def _interval(self, body: dict[str, Any], capped: bool = True) -> tuple[float, float]:
         interval = body.get("interval")
         if not interval:
-            raise genesys_problem(400, "interval is required, as an ISO-8601 interval 'start/end'",
-                                  "missing.required.property")
+            raise genesys_problem(
+                400, "interval is required, as an ISO-8601 interval 'start/end'", "missing.required.property"
+            )
         try:
             start, end = (parse_ts(part) for part in str(interval).split("/", 1))
         except ValueError:
@@ -572,7 +650,10 @@ class Sandbox:
             raise genesys_problem(400, "The interval end must be after its start", "invalid.value")
         if capped and end - start > self.config.max_interval_days * 86400:
             raise genesys_problem(
-                400, f"The interval exceeds the maximum of {self.config.max_interval_days:g} days", "invalid.value")
+                400,
+                f"The interval exceeds the maximum of {self.config.max_interval_days:g} days",
+                "invalid.value",
+            )
         return start, end
 
     def _details_query(self, body: dict[str, Any]) -> RawJson:
@@ -580,17 +661,15 @@ class Sandbox:
         paging = body.get("paging") or {}
         size, number = int(paging.get("pageSize", 25)), int(paging.get("pageNumber", 1))
         if not 1 <= size <= self.config.max_page_size:
-            raise genesys_problem(400, f"pageSize must be between 1 and {self.config.max_page_size}",
-                                  "invalid.value")
+            raise genesys_problem(400, f"pageSize must be between 1 and {self.config.max_page_size}", "invalid.value")
         if number < 1:
             raise genesys_problem(400, "pageNumber must be at least 1", "invalid.value")
         if number * size > self.config.result_cap:
-            raise genesys_problem(400, f"Pagination may not exceed {self.config.result_cap} results",
-                                  "invalid.value")
+            raise genesys_problem(400, f"Pagination may not exceed {self.config.result_cap} results", "invalid.value")
         indexes = self.data.conversations_overlapping(start, end)
         if body.get("order") == "desc":
             indexes.reverse()
-        page = indexes[(number - 1) * size: number * size]
+        page = indexes[(number - 1) * size : number * size]
         return self._conversations_page(page, {"totalHits": len(indexes)})
 
     def _conversations_page(self, page: list[int], fields: dict[str, Any]) -> RawJson:
@@ -620,8 +699,15 @@ class Sandbox:
 
     def _create_job(self, body: dict[str, Any]) -> dict[str, Any]:
         start, end = self._interval(body, capped=False)
-        job = _Job(str(uuid.uuid4()), start, end, self.clock(), self.config.job_seconds, query=body,
-                   availability=self.clock() - self.config.availability_lag)
+        job = _Job(
+            str(uuid.uuid4()),
+            start,
+            end,
+            self.clock(),
+            self.config.job_seconds,
+            query=body,
+            availability=self.clock() - self.config.availability_lag,
+        )
         with self._lock:
             if self._next_job_outcome:
                 job.outcome = self._next_job_outcome.pop(0)
@@ -642,8 +728,11 @@ class Sandbox:
 
     def _job_status(self, job: _Job) -> dict[str, Any]:
         state = self._genesys_job_state(job)
-        answer = {"state": state, "submissionDate": iso(job.created),
-                  "expirationDate": iso(job.created + job.duration + self.config.job_expire_seconds)}
+        answer = {
+            "state": state,
+            "submissionDate": iso(job.created),
+            "expirationDate": iso(job.created + job.duration + self.config.job_expire_seconds),
+        }
         if state == "FULFILLED":
             answer["completionDate"] = iso(job.created + job.duration)
         if state == "FAILED":
@@ -653,8 +742,9 @@ class Sandbox:
     def _job_results(self, job: _Job, query: dict[str, str]) -> RawJson:
         state = self._genesys_job_state(job)
         if state != "FULFILLED":
-            raise genesys_problem(400, f"Job {job.job_id} is {state}; results are available once FULFILLED",
-                                  "bad.request")
+            raise genesys_problem(
+                400, f"Job {job.job_id} is {state}; results are available once FULFILLED", "bad.request"
+            )
         size = min(int(query.get("pageSize", 1000)), 10_000)
         offset = 0
         if query.get("cursor"):
@@ -662,9 +752,12 @@ class Sandbox:
                 offset = int(base64.urlsafe_b64decode(query["cursor"].encode()).decode())
             except ValueError:
                 raise genesys_problem(400, "Invalid cursor", "invalid.value") from None
-        indexes = [i for i in self.data.conversations_overlapping(job.start, job.end)
-                   if self.data.conv_starts[i] < job.availability]
-        page = indexes[offset: offset + size]
+        indexes = [
+            i
+            for i in self.data.conversations_overlapping(job.start, job.end)
+            if self.data.conv_starts[i] < job.availability
+        ]
+        page = indexes[offset : offset + size]
         fields: dict[str, Any] = {}
         if offset + size < len(indexes):
             fields["cursor"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
@@ -672,32 +765,51 @@ class Sandbox:
 
     # -- CXone ------------------------------------------------------------------------------------------
 
-    def _cxone_issuer(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[
-            str, int, dict[str, str], Any]:
+    def _cxone_issuer(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
         config = self.config
         issuer = self.cxone_issuer
         if path == "/.well-known/openid-configuration":
-            return "cxone discovery", 200, {}, {
-                "issuer": issuer, "token_endpoint": f"{issuer}/auth/token",
-                "authorization_endpoint": f"{issuer}/auth/authorize", "jwks_uri": f"{issuer}/auth/jwks",
-                "grant_types_supported": ["authorization_code", "refresh_token", "password"],
-                "code_challenge_methods_supported": ["S256"]}
+            return (
+                "cxone discovery",
+                200,
+                {},
+                {
+                    "issuer": issuer,
+                    "token_endpoint": f"{issuer}/auth/token",
+                    "authorization_endpoint": f"{issuer}/auth/authorize",
+                    "jwks_uri": f"{issuer}/auth/jwks",
+                    "grant_types_supported": ["authorization_code", "refresh_token", "password"],
+                    "code_challenge_methods_supported": ["S256"],
+                },
+            )
         if path == "/.well-known/cxone-configuration":
             if query.get("tenantId") != config.cxone_tenant_id:
                 raise ApiProblem(404, {"error": "not_found", "message": "unknown tenantId"})
-            return "cxone configuration", 200, {}, {"api_endpoint": self.cxone_api_url, "area": "na1",
-                                                    "tenantId": config.cxone_tenant_id}
+            return (
+                "cxone configuration",
+                200,
+                {},
+                {"api_endpoint": self.cxone_api_url, "area": "na1", "tenantId": config.cxone_tenant_id},
+            )
         if path == "/auth/token" and method == "POST":
-            answer = self._token_grant("cxone", headers, body, {config.cxone_client_id: config.cxone_client_secret},
-                                       {config.cxone_public_client_id})
+            answer = self._token_grant(
+                "cxone",
+                headers,
+                body,
+                {config.cxone_client_id: config.cxone_client_secret},
+                {config.cxone_public_client_id},
+            )
             return "cxone auth/token", 200, {}, answer
         if path == "/auth/authorize" and method == "GET":
             clients = {config.cxone_client_id, config.cxone_public_client_id}
             return ("cxone auth/authorize", *self._authorize(query, clients, self._loopback_redirect))
         raise ApiProblem(404, {"error": "not_found", "message": f"no such endpoint {method} {path}"})
 
-    def _cxone_api(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[
-            str, int, dict[str, str], Any]:
+    def _cxone_api(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
         token = self._bearer("cxone", headers)
         self._rate_limit(token, "cxone")
         if path == "/inContactAPI/services/v34.0/contacts/completed" and method == "GET":
@@ -724,20 +836,25 @@ class Sandbox:
         try:
             start, end = parse_ts(query["startDate"]), parse_ts(query["endDate"])
         except (KeyError, ValueError):
-            raise ApiProblem(400, {"error": "InvalidRequest",
-                                   "message": "startDate and endDate are required ISO-8601 dates"}) from None
+            raise ApiProblem(
+                400,
+                {"error": "InvalidRequest", "message": "startDate and endDate are required ISO-8601 dates"},
+            ) from None
         try:
             skip, top = int(query.get("skip", 0)), int(query.get("top", 10_000))
         except ValueError:
             raise ApiProblem(400, {"error": "InvalidRequest", "message": "skip and top must be integers"}) from None
         top = min(max(top, 1), self.config.cxone_max_top)
         now = self.clock()
-        visible = [i for i in self.data.contacts_started(start, end)
-                   if self.data.contact_settles_at(i, self.config.settle_seconds) <= now]
+        visible = [
+            i
+            for i in self.data.contacts_started(start, end)
+            if self.data.contact_settles_at(i, self.config.settle_seconds) <= now
+        ]
         if "updatedSince" in query:
             since = parse_ts(query["updatedSince"])
             visible = [i for i in visible if parse_ts(self.data.contact(i)["lastUpdateTime"]) > since]
-        page = visible[skip: skip + top]
+        page = visible[skip : skip + top]
         if not page:
             return 204, b""
         links: dict[str, str] = {"self": self._contacts_link(query, skip, top)}
@@ -745,8 +862,12 @@ class Sandbox:
             links["next"] = self._contacts_link(query, skip + top, top)
         if skip > 0:
             links["previous"] = self._contacts_link(query, max(0, skip - top), top)
-        return 200, {"totalRecords": len(visible), "lastPollTime": iso(now), "_links": links,
-                     "completedContacts": [self.data.contact(i) for i in page]}
+        return 200, {
+            "totalRecords": len(visible),
+            "lastPollTime": iso(now),
+            "_links": links,
+            "completedContacts": [self.data.contact(i) for i in page],
+        }
 
     def _contacts_link(self, query: dict[str, str], skip: int, top: int) -> str:
         params = {**query, "skip": str(skip), "top": str(top)}
@@ -765,18 +886,29 @@ class Sandbox:
             wait = self._last_extraction_create + self.config.extraction_create_interval - now
             if wait > 0:
                 self.counters["429 sent"] += 1
-                raise ApiProblem(429, {"error": "TooManyRequests",
-                                       "message": "Only one job may be created every 30 seconds"},
-                                 {"Retry-After": str(max(1, math.ceil(wait)))})
+                raise ApiProblem(
+                    429,
+                    {"error": "TooManyRequests", "message": "Only one job may be created every 30 seconds"},
+                    {"Retry-After": str(max(1, math.ceil(wait)))},
+                )
             running = [j for j in self._extractions.values() if self._extraction_status(j) == "RUNNING"]
             if running:
-                raise ApiProblem(409, {"error": "Conflict",
-                                       "message": "An extraction job is already running for this tenant"})
+                raise ApiProblem(
+                    409,
+                    {"error": "Conflict", "message": "An extraction job is already running for this tenant"},
+                )
             self._last_extraction_create = now
             job_id = str(uuid.uuid4())
             outcome = self._next_job_outcome.pop(0) if self._next_job_outcome else "SUCCEEDED"
-            self._extractions[job_id] = {"id": job_id, "entity": body["entityName"], "start": start, "end": end,
-                                         "created": now, "outcome": outcome, "cancelled": False}
+            self._extractions[job_id] = {
+                "id": job_id,
+                "entity": body["entityName"],
+                "start": start,
+                "end": end,
+                "created": now,
+                "outcome": outcome,
+                "cancelled": False,
+            }
         return job_id
 
     def _extraction_status(self, job: dict[str, Any]) -> str:
@@ -793,24 +925,35 @@ class Sandbox:
             name = secrets.token_urlsafe(16)
             with self._lock:
                 self._files[name] = (job["id"], self.clock() + self.config.result_url_ttl)
-            view["jobStatus"]["result"] = {"url": f"{self.base_url}/cxone/files/{name}?X-Amz-Expires="
-                                                  f"{int(self.config.result_url_ttl)}"}
+            view["jobStatus"]["result"] = {
+                "url": f"{self.base_url}/cxone/files/{name}?X-Amz-Expires={int(self.config.result_url_ttl)}"
+            }
         if status == "FAILED":
             view["jobStatus"]["errorMessage"] = "The extraction failed in the sandbox (scripted)"
         return view
 
-    def _cxone_file(self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes) -> tuple[
-            str, int, dict[str, str], Any]:
+    def _cxone_file(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
         with self._lock:
             entry = self._files.get(path.strip("/"))
         if entry is None or entry[1] < self.clock():
-            return "cxone file", 403, {"Content-Type": "application/xml"}, (
-                "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code>"
-                "<Message>Request has expired</Message></Error>")
+            return (
+                "cxone file",
+                403,
+                {"Content-Type": "application/xml"},
+                ('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'),
+            )
         if headers.get("Authorization"):
-            return "cxone file", 400, {"Content-Type": "application/xml"}, (
-                "<?xml version=\"1.0\"?><Error><Code>InvalidArgument</Code>"
-                "<Message>Only one auth mechanism allowed</Message></Error>")
+            return (
+                "cxone file",
+                400,
+                {"Content-Type": "application/xml"},
+                (
+                    '<?xml version="1.0"?><Error><Code>InvalidArgument</Code>'
+                    "<Message>Only one auth mechanism allowed</Message></Error>"
+                ),
+            )
         with self._lock:
             job = self._extractions[entry[0]]
         out = io.StringIO()
@@ -858,8 +1001,9 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                     self.connection.shutdown(2)
                     return
                 if fault.status is not None:
-                    payload = json.dumps(fault.body or {"message": f"scripted fault {fault.status}",
-                                                        "status": fault.status}).encode()
+                    payload = json.dumps(
+                        fault.body or {"message": f"scripted fault {fault.status}", "status": fault.status}
+                    ).encode()
                     self.send_response(fault.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))

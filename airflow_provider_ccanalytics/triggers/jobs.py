@@ -25,7 +25,7 @@ def load_hook(hook_class: str, conn_id: str) -> CcAnalyticsHook:
     """Instantiate a hook from its dotted class path."""
     module, _, name = hook_class.rpartition(".")
     hook_type = getattr(importlib.import_module(module), name)
-    return hook_type(conn_id)  # type: ignore[no-any-return]
+    return hook_type(conn_id)
 
 
 class AnalyticsJobTrigger(BaseTrigger):
@@ -40,8 +40,15 @@ class AnalyticsJobTrigger(BaseTrigger):
     :param timeout: seconds after which waiting fails (None: no limit).
     """
 
-    def __init__(self, hook_class: str, conn_id: str, job_id: str, poll_interval: float = 30.0,
-                 timeout: float | None = None, started_at: float | None = None) -> None:
+    def __init__(
+        self,
+        hook_class: str,
+        conn_id: str,
+        job_id: str,
+        poll_interval: float = 30.0,
+        timeout: float | None = None,
+        started_at: float | None = None,
+    ) -> None:
         super().__init__()
         self.hook_class = hook_class
         self.conn_id = conn_id
@@ -51,9 +58,17 @@ class AnalyticsJobTrigger(BaseTrigger):
         self.started_at = started_at if started_at is not None else time.time()
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (f"{type(self).__module__}.{type(self).__name__}", {
-            "hook_class": self.hook_class, "conn_id": self.conn_id, "job_id": self.job_id,
-            "poll_interval": self.poll_interval, "timeout": self.timeout, "started_at": self.started_at})
+        return (
+            f"{type(self).__module__}.{type(self).__name__}",
+            {
+                "hook_class": self.hook_class,
+                "conn_id": self.conn_id,
+                "job_id": self.job_id,
+                "poll_interval": self.poll_interval,
+                "timeout": self.timeout,
+                "started_at": self.started_at,
+            },
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = load_hook(self.hook_class, self.conn_id)
@@ -61,16 +76,29 @@ class AnalyticsJobTrigger(BaseTrigger):
             try:
                 status = await asyncio.to_thread(hook.job_status, self.job_id)
             except CcAnalyticsError as error:
-                yield TriggerEvent({"status": "error", "job_id": self.job_id, "state": "UNKNOWN",
-                                    "message": str(error)})
+                yield TriggerEvent(
+                    {"status": "error", "job_id": self.job_id, "state": "UNKNOWN", "message": str(error)}
+                )
                 return
             if status.done:
-                yield TriggerEvent({"status": "success" if status.succeeded else "error", "job_id": self.job_id,
-                                    "state": status.state, "message": status.message})
+                yield TriggerEvent(
+                    {
+                        "status": "success" if status.succeeded else "error",
+                        "job_id": self.job_id,
+                        "state": status.state,
+                        "message": status.message,
+                    }
+                )
                 return
             if self.timeout is not None and time.time() - self.started_at > self.timeout:
-                yield TriggerEvent({"status": "error", "job_id": self.job_id, "state": status.state,
-                                    "message": f"still {status.state} after {self.timeout:.0f} s (timeout)"})
+                yield TriggerEvent(
+                    {
+                        "status": "error",
+                        "job_id": self.job_id,
+                        "state": status.state,
+                        "message": f"still {status.state} after {self.timeout:.0f} s (timeout)",
+                    }
+                )
                 return
             self.log.info("Job %s is %s; next check in %.0f s", self.job_id, status.state, self.poll_interval)
             await asyncio.sleep(self.poll_interval)
@@ -91,8 +119,10 @@ class DataAvailabilityTrigger(BaseTrigger):
         self.poll_interval = poll_interval
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (f"{type(self).__module__}.{type(self).__name__}",
-                {"conn_id": self.conn_id, "until": self.until, "poll_interval": self.poll_interval})
+        return (
+            f"{type(self).__module__}.{type(self).__name__}",
+            {"conn_id": self.conn_id, "until": self.until, "poll_interval": self.poll_interval},
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
