@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -88,7 +86,8 @@ from airflow_provider_ccanalytics.outputs import write_partition
 urls, out, per_minute, window_seconds = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 limiter = RateLimiter(per_minute, window=window_seconds) if per_minute else None
 http = HttpTransport(limiter=limiter)
-endpoint = TokenEndpoint(urls["genesys_login_url"] + "/oauth/token", urls["genesys_client_id"], "sandbox-genesys-secret")
+endpoint = TokenEndpoint(urls["genesys_login_url"] + "/oauth/token", urls["genesys_client_id"],
+                         "sandbox-genesys-secret")
 manager = TokenManager(key="bench", endpoint=endpoint, transport=http, store=MemoryTokenStore(),
                        grant_form=client_credentials_form())
 client = GenesysClient(http, manager, urls["genesys_api_url"])
