@@ -19,6 +19,7 @@ import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from airflow_provider_ccanalytics import __version__
+from airflow_provider_ccanalytics.core import jsoncodec
 from airflow_provider_ccanalytics.core.errors import (
     ApiError,
     BadRequestError,
@@ -132,7 +133,7 @@ def correlation_id(response: requests.Response) -> str | None:
 def json_body(response: requests.Response) -> dict[str, Any]:
     """The response's JSON object, or {} when it has none."""
     try:
-        body = response.json()
+        body = jsoncodec.loads(response.content)
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
