@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from airflow_provider_ccanalytics.core import jsoncodec
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, OutputTooLargeError
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
 
@@ -28,8 +29,11 @@ RecordSource = Callable[[], Iterator[dict[str, Any]]]
 FORMATS = ("jsonl.gz", "parquet")
 
 
-def storage_path(output: Any) -> Any:
-    """``output`` as an ObjectStoragePath (URIs such as ``file:///data``, ``s3://bucket/prefix``)."""
+def storage_path(output: Any, conn_id: str | None = None) -> Any:
+    """``output`` as an ObjectStoragePath (URIs such as ``file:///data``, ``s3://bucket/prefix``).
+
+    :param conn_id: the storage connection (e.g. an ``aws`` connection for ``s3://``).
+    """
     from airflow.sdk import ObjectStoragePath
 
     if isinstance(output, ObjectStoragePath):
@@ -37,7 +41,7 @@ def storage_path(output: Any) -> Any:
     text = str(output)
     if "://" not in text:
         raise ConfigurationError("output", f"{text!r} is not a URI; use e.g. 'file:///data/cc' or 's3://bucket/cc'")
-    return ObjectStoragePath(text)
+    return ObjectStoragePath(text, conn_id=conn_id) if conn_id else ObjectStoragePath(text)
 
 
 class _HashingWriter(io.RawIOBase):
@@ -49,6 +53,10 @@ class _HashingWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
+    def close(self) -> None:  # the storage handle is closed by its own context manager
+        self.flush()
+        super().close()
+
     def write(self, data: Any) -> int:
         view = bytes(data)
         self.sha256.update(view)
@@ -59,9 +67,9 @@ class _HashingWriter(io.RawIOBase):
 
 def _write_jsonl_gz(handle: Any, records: Iterable[dict[str, Any]], progress: Callable[[int], None]) -> int:
     count = 0
-    with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename="") as zipped:
+    with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename="", compresslevel=6) as zipped:
         for record in records:
-            zipped.write(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
+            zipped.write(jsoncodec.dumps(record) + b"\n")
             count += 1
             if count % 10_000 == 0:
                 progress(10_000)
@@ -81,7 +89,7 @@ def _write_parquet(handle: Any, records: Iterable[dict[str, Any]], progress: Cal
     count, batch = 0, []
     with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
         for record in records:
-            batch.append(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
+            batch.append(jsoncodec.dumps(record).decode())
             if len(batch) == 10_000:
                 writer.write_table(pa.table({"record": batch}, schema=schema))
                 count += len(batch)
@@ -110,9 +118,9 @@ class _Progress:
             log.info("%s: %d records written (%.0f records/s)", self.label, self.count, rate)
 
 
-def partition_path(output: Any, vendor: str, dataset: str, window: Window) -> Any:
+def partition_path(output: Any, vendor: str, dataset: str, window: Window, conn_id: str | None = None) -> Any:
     """The partition folder of one window."""
-    return storage_path(output) / vendor / dataset / f"interval_start={window.label()}"
+    return storage_path(output, conn_id) / vendor / dataset / f"interval_start={window.label()}"
 
 
 def write_partition(
@@ -125,6 +133,7 @@ def write_partition(
     output_format: str = "jsonl.gz",
     max_workers: int = 1,
     manifest_extra: dict[str, Any] | None = None,
+    conn_id: str | None = None,
 ) -> dict[str, Any]:
     """Write one partition atomically and return its manifest.
 
@@ -136,10 +145,11 @@ def write_partition(
     :param output_format: ``jsonl.gz`` or ``parquet``.
     :param max_workers: parts written concurrently (each streams, in constant memory).
     :param manifest_extra: more manifest fields (query, API stats).
+    :param conn_id: the storage connection for a URI ``output``.
     """
     if output_format not in FORMATS:
         raise ConfigurationError("output_format", f"{output_format!r} is not one of {FORMATS}")
-    folder = partition_path(output, vendor, dataset, window)
+    folder = partition_path(output, vendor, dataset, window, conn_id)
     writer = _write_parquet if output_format == "parquet" else _write_jsonl_gz
     progress = _Progress(f"{vendor}/{dataset} {window.label()}")
     names = [f"part-{index:05d}.{output_format}" for index in range(len(sources))]
@@ -148,7 +158,9 @@ def write_partition(
     def write_one(index: int) -> dict[str, Any]:
         with (folder / names[index]).open("wb") as raw:
             hashing = _HashingWriter(raw)
-            records = writer(hashing, sources[index](), progress)
+            # the storage handle's write() is costly per call (path bookkeeping): hand it 1 MiB at a time
+            with io.BufferedWriter(hashing, buffer_size=1 << 20) as buffered:
+                records = writer(buffered, sources[index](), progress)
         return {
             "path": names[index],
             "records": records,

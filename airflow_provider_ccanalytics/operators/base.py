@@ -56,12 +56,13 @@ class AnalyticsOperator(BaseOperator):
     :param start: window start (templated; default: the run's ``data_interval_start``).
     :param end: window end (templated; default: the run's ``data_interval_end``).
     :param output: None for XCom, or a URI / ObjectStoragePath for files (templated, kept as ``destination``).
+    :param output_conn_id: the storage connection for a URI ``output`` (e.g. an ``aws`` connection for ``s3://``).
     :param output_format: ``jsonl.gz`` (default) or ``parquet`` (needs the ``parquet`` extra).
     :param max_xcom_records: the most records returned through XCom.
     :param max_workers: parts fetched and written concurrently.
     """
 
-    template_fields: Sequence[str] = ("start", "end", "destination")
+    template_fields: Sequence[str] = ("start", "end", "destination", "output_conn_id")
     vendor = ""
     dataset = ""
 
@@ -71,6 +72,7 @@ class AnalyticsOperator(BaseOperator):
         start: Any = None,
         end: Any = None,
         output: Any = None,
+        output_conn_id: str | None = None,
         output_format: str = "jsonl.gz",
         max_xcom_records: int = 10_000,
         max_workers: int = 4,
@@ -81,6 +83,7 @@ class AnalyticsOperator(BaseOperator):
         self.end = end
         # stored as ``destination``: ``output`` is BaseOperator's XComArg property
         self.destination = output
+        self.output_conn_id = output_conn_id
         self.output_format = output_format
         self.max_xcom_records = max_xcom_records
         self.max_workers = max_workers
@@ -114,6 +117,7 @@ class AnalyticsOperator(BaseOperator):
             sources=sources,
             output_format=self.output_format,
             max_workers=self.max_workers,
+            conn_id=self.output_conn_id,
             manifest_extra={
                 "query": query or {},
                 "retried_failures": hook.transport.stats.snapshot()["retried_failures"],
