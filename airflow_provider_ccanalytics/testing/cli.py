@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--job-seconds", type=float, default=2.0, help="how long a details job takes")
     parser.add_argument("--extraction-create-interval", type=float, default=30.0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument("--prewarm", action="store_true", help="serialize all conversations before serving")
     parser.add_argument("--json", action="store_true", help="print the URLs as one JSON line")
     return parser
 
@@ -49,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         extraction_create_interval=args.extraction_create_interval,
         latency=args.latency,
     )
-    sandbox = Sandbox(config, port=args.port).start()
+    sandbox = Sandbox(config, port=args.port)
+    if args.prewarm:
+        sandbox.prewarm()
+    sandbox.start()
     config_view = {
         **sandbox.urls(),
         "base_url": sandbox.base_url,

@@ -265,6 +265,11 @@ class Sandbox:
             self.faults.append(fault)
         return fault
 
+    def prewarm(self) -> None:
+        """Serialize every conversation now, so that first reads are as fast as later ones (benchmarks)."""
+        for index in range(len(self.data.conv_starts)):
+            self.data.conversation_json(index)
+
     def fail_next_job(self, outcome: str = "FAILED") -> None:
         """The next Genesys job (or CXone extraction) ends in ``outcome`` (FAILED or EXPIRED)."""
         with self._lock:
