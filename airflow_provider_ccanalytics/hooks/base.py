@@ -12,7 +12,7 @@ from airflow.sdk.log import mask_secret
 
 from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
-from airflow_provider_ccanalytics.core.grants import TokenEndpoint
+from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint
 from airflow_provider_ccanalytics.core.ratelimit import shared_rate_limiter
 from airflow_provider_ccanalytics.core.tokens import TokenStore
 from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
@@ -138,6 +138,25 @@ class CcAnalyticsHook(BaseHook):
             login_command=f"ccanalytics-login --conn-id {self.conn_id}",
             settings=TokenManagerSettings(leeway=self.setting("token_leeway_seconds", 60.0)),
             on_secret=mask_secret,
+        )
+
+    #: where ``ccanalytics-login`` listens when the connection names no ``redirect_uri``.
+    default_redirect_uri = "http://127.0.0.1:8976/callback"
+
+    @property
+    def authorize_url(self) -> str:
+        """The vendor's authorization endpoint."""
+        raise NotImplementedError
+
+    @property
+    def token_endpoint(self) -> TokenEndpoint:
+        raise NotImplementedError
+
+    def authorization_request(self, redirect_uri: str | None = None) -> AuthorizationRequest:
+        """A new interactive login (authorize URL with state and PKCE) for ``ccanalytics-login``."""
+        redirect = redirect_uri or self.extras.get("redirect_uri") or self.default_redirect_uri
+        return AuthorizationRequest(
+            self.authorize_url, self.token_endpoint.client_id, redirect, self.extras.get("scopes")
         )
 
     def job_status(self, job_id: str) -> JobStatus:

@@ -13,7 +13,7 @@ from airflow_provider_ccanalytics.core.cxone import (
     OidcConfiguration,
     discover,
 )
-from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint, access_key_form
+from airflow_provider_ccanalytics.core.grants import TokenEndpoint, access_key_form
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook, JobStatus
 
 
@@ -71,15 +71,9 @@ class NiceCxoneHook(CcAnalyticsHook):
     def client(self) -> CxoneClient:
         return self.get_conn()
 
-    def authorization_request(self, redirect_uri: str | None = None) -> AuthorizationRequest:
-        """A new interactive login for ``ccanalytics-login``."""
-        redirect = redirect_uri or self.extras.get("redirect_uri") or "http://127.0.0.1:8976/callback"
-        return AuthorizationRequest(
-            self.oidc.authorization_endpoint,
-            self.token_endpoint.client_id,
-            redirect,
-            self.extras.get("scopes"),
-        )
+    @property
+    def authorize_url(self) -> str:
+        return self.oidc.authorization_endpoint
 
     def job_status(self, job_id: str) -> JobStatus:
         status = self.client.extraction_job(job_id)

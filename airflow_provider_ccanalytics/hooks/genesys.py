@@ -13,7 +13,6 @@ from airflow_provider_ccanalytics.core.genesys import (
     genesys_base_urls,
 )
 from airflow_provider_ccanalytics.core.grants import (
-    AuthorizationRequest,
     TokenEndpoint,
     client_credentials_form,
 )
@@ -68,15 +67,9 @@ class GenesysCloudHook(CcAnalyticsHook):
     def client(self) -> GenesysClient:
         return self.get_conn()
 
-    def authorization_request(self, redirect_uri: str | None = None) -> AuthorizationRequest:
-        """A new interactive login (authorize URL with state and PKCE) for ``ccanalytics-login``."""
-        redirect = redirect_uri or self.extras.get("redirect_uri") or "http://127.0.0.1:8976/callback"
-        return AuthorizationRequest(
-            f"{self.base_urls[0]}/oauth/authorize",
-            self.token_endpoint.client_id,
-            redirect,
-            self.extras.get("scopes"),
-        )
+    @property
+    def authorize_url(self) -> str:
+        return f"{self.base_urls[0]}/oauth/authorize"
 
     def job_status(self, job_id: str) -> JobStatus:
         body = self.client.details_job_status(job_id)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.configuration import conf
 from airflow.sdk import BaseOperator
+from airflow.triggers.base import BaseTrigger
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
 from airflow_provider_ccanalytics.core.windows import Window, parse_instant
@@ -153,6 +154,45 @@ class JobOperatorMixin:
     if TYPE_CHECKING:  # provided by the vendor operator this is mixed into (a stub here would shadow it)
 
         def get_hook(self) -> CcAnalyticsHook: ...
+
+        def window(self, context: Any) -> Window: ...
+
+        def defer(
+            self,
+            *,
+            trigger: BaseTrigger,
+            method_name: str,
+            kwargs: dict[str, Any] | None = None,
+            timeout: timedelta | int | float | None = None,
+        ) -> NoReturn: ...
+
+    def collect(self, window: Window) -> Any:
+        """Page the finished job's results into the output (the vendor operator's part)."""
+        raise NotImplementedError
+
+    def run_job(self, job_id: str, window: Window) -> Any:
+        """Wait for a submitted job (deferring when deferrable), then collect; a failure cancels the job."""
+        self.job_id = job_id
+        if self.deferrable:
+            self.defer(trigger=self.job_trigger(job_id), method_name="execute_complete")
+
+        def wait_then_collect() -> Any:
+            self.wait_in_place(job_id)
+            return self.collect(window)
+
+        return self._cancel_on_failure(wait_then_collect)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        """Resume after the trigger: collect the results of the job it reported on."""
+        self.check_event(event)
+        return self._cancel_on_failure(lambda: self.collect(self.window(context)))
+
+    def _cancel_on_failure(self, work: Callable[[], Any]) -> Any:
+        try:
+            return work()
+        except BaseException:
+            self.cancel_quietly()
+            raise
 
     def job_trigger(self, job_id: str) -> AnalyticsJobTrigger:
         hook = self.get_hook()

@@ -137,22 +137,9 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
         self.job_timeout = None if job_timeout is None else seconds(job_timeout)
 
     def extract(self, context: Any, window: Window) -> Any:
-        self.job_id = self.hook.client.create_extraction_job(self.entity_name, self.version, window)
-        if self.deferrable:
-            self.defer(trigger=self.job_trigger(self.job_id), method_name="execute_complete")
-        try:
-            self.wait_in_place(self.job_id)
-            return self._collect(window)
-        except BaseException:
-            self.cancel_quietly()
-            raise
+        return self.run_job(self.hook.client.create_extraction_job(self.entity_name, self.version, window), window)
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        """Resume after the trigger: download and write the rows."""
-        self.check_event(event)
-        return self._collect(self.window(context))
-
-    def _collect(self, window: Window) -> Any:
+    def collect(self, window: Window) -> Any:
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property, partial
@@ -136,33 +137,14 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         return self._submit(context, self.window(context))
 
     def _wait_for_availability(self, window: Window) -> None:
-        import time
-
         while (available := self.hook.client.data_availability()) < window.end:
             self.log.info("Data available up to %s; waiting for %s", iso_z(available), iso_z(window.end))
             time.sleep(self.availability_poll_interval)
 
     def _submit(self, context: Any, window: Window) -> Any:
-        self.job_id = self.hook.client.submit_details_job(window, self.query)
-        if self.deferrable:
-            self.defer(trigger=self.job_trigger(self.job_id), method_name="execute_complete")
-        try:
-            self.wait_in_place(self.job_id)
-            return self._collect(window)
-        except BaseException:
-            self.cancel_quietly()
-            raise
+        return self.run_job(self.hook.client.submit_details_job(window, self.query), window)
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        """Resume after the trigger: page the job's results into the output."""
-        self.check_event(event)
-        try:
-            return self._collect(self.window(context))
-        except BaseException:
-            self.cancel_quietly()
-            raise
-
-    def _collect(self, window: Window) -> Any:
+    def collect(self, window: Window) -> Any:
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client
