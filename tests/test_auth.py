@@ -66,8 +66,9 @@ def stored(hook: Any) -> Token | None:
 def test_genesys_client_credentials_gets_a_token_and_reads_details(sandbox: Sandbox, connect: Any) -> None:
     hook = GenesysCloudHook(connect("g_m2m", sandbox.genesys_connection()))
     assert len(list(hook.client.iter_details_in(HOUR))) > 0
-    assert hook.test_connection()[0]
     assert sandbox.count("tokens issued genesys") == 1
+    assert hook.test_connection()[0]
+    assert sandbox.count("tokens issued genesys") == 2  # the Test button proves the credentials with a new token
     assert stored(hook) is not None and stored(hook).refresh_token is None  # type: ignore[union-attr]
 
 
@@ -306,3 +307,26 @@ def test_login_command_receives_the_redirect_on_its_callback_server(sandbox: San
     assert done.returncode == 0, done.stderr
     refresh = done.stdout.strip().splitlines()[-1]
     assert refresh in sandbox._refresh and time.monotonic() - started < 60
+
+
+def test_the_ui_test_button_path_finds_the_hook_and_reports(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the API server's test endpoint does: the form's values under a transient env connection."""
+    from airflow.models.connection import Connection
+
+    wrong = {**sandbox.genesys_connection(), "password": "y"}
+    for connection, expected in (
+        (sandbox.genesys_connection(), True),
+        (sandbox.cxone_connection(), True),
+        (wrong, False),
+    ):
+        conn = Connection(
+            conn_id=f"transient_{connection['conn_type']}",
+            conn_type=connection["conn_type"],
+            login=connection["login"],
+            password=connection["password"],
+            extra=json.dumps(connection["extra"]),
+        )
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn.conn_id.upper()}", conn.as_json())
+        ok, message = conn.test_connection()
+        assert ok is expected, message
+        assert ("Connected" in message) if expected else ("client id and client secret" in message)

@@ -175,7 +175,12 @@ class TokenManager:
         raise ReauthorizationRequired(self.conn_id, self.login_command, error.description or error.error)
 
 
-def forget_process_tokens() -> None:
-    """Drop this process's cached tokens (tests use it to act like a fresh process)."""
+def forget_process_tokens(key: str | None = None) -> None:
+    """Drop this process's cached token for ``key`` (all of them when None)."""
     with _registry_lock:
-        _process_tokens.clear()
+        if key is None:
+            _process_tokens.clear()
+            _process_locks.clear()
+        else:
+            _process_tokens.pop(key, None)
+            _process_locks.pop(key, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -10,11 +11,11 @@ from typing import Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings
+from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings, forget_process_tokens
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint
 from airflow_provider_ccanalytics.core.ratelimit import shared_rate_limiter
-from airflow_provider_ccanalytics.core.tokens import TokenStore
+from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore, TokenStore
 from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
 from airflow_provider_ccanalytics.token_store import VariableTokenStore
 
@@ -120,10 +121,12 @@ class CcAnalyticsHook(BaseHook):
 
     default_requests_per_minute: float = 300.0
 
+    _token_key_suffix = ""
+
     @property
     def token_key(self) -> str:
         """This connection's key in the token store."""
-        return f"{self.conn_type}__{self.conn_id}"
+        return f"{self.conn_type}__{self.conn_id}{self._token_key_suffix}"
 
     def token_manager(self, endpoint: TokenEndpoint, grant_form: dict[str, str] | None) -> TokenManager:
         """The connection's token manager (machine-to-machine when ``grant_form`` is given)."""
@@ -167,16 +170,24 @@ class CcAnalyticsHook(BaseHook):
         """Cancel the vendor job."""
         raise NotImplementedError
 
-    def check(self) -> str:
-        """Obtain a token and make one cheap API call; returns a one-line description."""
+    def get_conn(self) -> Any:
+        raise NotImplementedError
+
+    def check(self, client: Any) -> str:
+        """Make one cheap API call with ``client``; returns a one-line description."""
         raise NotImplementedError
 
     def test_connection(self) -> tuple[bool, str]:
-        """For the UI's Test button: a token is obtained and one API call succeeds."""
+        """For the UI's Test button: a new token is obtained (never a cached one) and one API call succeeds."""
+        shared_store, self.token_store = self.token_store, MemoryTokenStore()
+        self._token_key_suffix = f"__test_{uuid.uuid4().hex}"
         try:
-            return True, self.check()
+            return True, self.check(self.get_conn())
         except CcAnalyticsError as error:
             return False, str(error)
+        finally:
+            forget_process_tokens(self.token_key)
+            self.token_store, self._token_key_suffix = shared_store, ""
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:

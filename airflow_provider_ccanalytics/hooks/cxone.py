@@ -84,5 +84,5 @@ class NiceCxoneHook(CcAnalyticsHook):
     def cancel_job(self, job_id: str) -> None:
         self.client.cancel_extraction_job(job_id)
 
-    def check(self) -> str:
-        return f"Connected to CXone tenant API {self.client.api_base} (issuer {self.issuer})"
+    def check(self, client: CxoneClient) -> str:
+        return f"Connected to CXone tenant API {client.api_base} (issuer {self.issuer})"

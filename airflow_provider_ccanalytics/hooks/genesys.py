@@ -80,6 +80,6 @@ class GenesysCloudHook(CcAnalyticsHook):
     def cancel_job(self, job_id: str) -> None:
         self.client.cancel_details_job(job_id)
 
-    def check(self) -> str:
-        available = self.client.data_availability()
+    def check(self, client: GenesysClient) -> str:
+        available = client.data_availability()
         return f"Connected to {self.base_urls[1]}; analytics data available up to {available.isoformat()}"
