@@ -81,6 +81,23 @@ def test_details_operator_writes_each_conversation_once_and_reruns_replace(
     assert result["record_count"] == len(read_partition(partition(out_dir, "2026-01-01"))[0])
 
 
+def test_a_failed_rerun_leaves_the_previous_partition_untouched(
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any], out_dir: Path
+) -> None:
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    source = dag_source(
+        f"GenesysConversationDetailsOperator(task_id='details', output='{out_dir.as_uri()}', split=timedelta(hours=6))"
+    )
+    assert task_states(run_dag(source, utc(2026, 1, 2))) == {"details": "success"}
+    folder = partition(out_dir, "2026-01-01")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    sandbox.add_fault("details/query", status=400, after=5, times=99, body={"message": "scripted mid-run failure"})
+    assert task_states(run_dag(source, utc(2026, 1, 2))) == {"details": "failed"}
+    assert sandbox.count("fault 400") >= 1
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no partial parts, no temp files
+    assert sorted(p.name for p in out_dir.rglob("*") if p.is_file()) == sorted(before)
+
+
 def test_deferrable_details_job_operator_defers_resumes_and_writes_the_ground_truth(
     sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
 ) -> None:

@@ -90,6 +90,7 @@ class Fault:
     :param status: the status to answer (ignored when ``drop``).
     :param drop: close the connection without answering.
     :param delay: seconds to wait before answering normally (with status None).
+    :param after: matching requests to let through before the fault starts (a failure mid-stream).
     """
 
     pattern: str
@@ -100,6 +101,7 @@ class Fault:
     delay: float = 0.0
     body: dict[str, Any] | None = None
     method: str | None = None
+    after: int = 0
 
 
 @dataclass
@@ -315,6 +317,9 @@ class Sandbox:
         with self._lock:
             for fault in self.faults:
                 if fault.times > 0 and re.search(fault.pattern, path) and fault.method in (None, method):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.times -= 1
                     return fault
         return None
