@@ -43,7 +43,7 @@ class CcAnalyticsHook(BaseHook):
 
     :param conn_id: the Airflow connection id.
     :param token_store: where tokens are shared (default: Airflow Variables).
-    :param retry: the retry policy of every request.
+    :param retry: the retry policy of every request (default: from the connection's ``retry_*`` extras).
     """
 
     conn_name_attr = ""
@@ -63,7 +63,7 @@ class CcAnalyticsHook(BaseHook):
         super().__init__()
         self.conn_id = conn_id or self.default_conn_name
         self.token_store: TokenStore = token_store or VariableTokenStore()
-        self.retry = retry or RetryPolicy()
+        self._retry = retry
 
     @cached_property
     def connection(self) -> Any:
@@ -73,18 +73,16 @@ class CcAnalyticsHook(BaseHook):
                 "conn_type",
                 f"connection '{self.conn_id}' is of type '{connection.conn_type}', expected '{self.conn_type}'",
             )
-        for secret in (
-            connection.password,
-            *(self.extras.get(k) for k in ("refresh_token", "access_key_secret")),
-        ):
+        extras = connection.extra_dejson
+        for secret in (connection.password, extras.get("refresh_token"), extras.get("access_key_secret")):
             if secret:
                 mask_secret(secret)
         return connection
 
     @cached_property
     def extras(self) -> dict[str, Any]:
-        extras = self.get_connection(self.conn_id).extra_dejson
-        return {key: value for key, value in extras.items() if value not in (None, "")}
+        """The connection's extras without empty values (the UI stores unset fields as null or '')."""
+        return {key: value for key, value in self.connection.extra_dejson.items() if value not in (None, "")}
 
     @property
     def grant_type(self) -> str:
@@ -118,6 +116,17 @@ class CcAnalyticsHook(BaseHook):
             window = self.setting("rate_window_seconds", 60.0)
             limiter = shared_rate_limiter(f"{self.conn_type}:{self.conn_id}", per_minute, window)
         return HttpTransport(retry=self.retry, limiter=limiter)
+
+    @cached_property
+    def retry(self) -> RetryPolicy:
+        """The retry policy: the hook's argument, else the connection's ``retry_*`` extras."""
+        if self._retry is not None:
+            return self._retry
+        return RetryPolicy(
+            max_attempts=int(self.setting("retry_max_attempts", RetryPolicy.max_attempts)),
+            backoff_max=self.setting("retry_backoff_max_seconds", RetryPolicy.backoff_max),
+            max_retry_after=self.setting("retry_after_max_seconds", RetryPolicy.max_retry_after),
+        )
 
     default_requests_per_minute: float = 300.0
 
