@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,8 @@ def main() -> int:
     print(f"Airflow home {DEMO / 'airflow'} (SQLite); migrating the metadata database...", flush=True)
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
 
+    if not args.verbose:  # Airflow's own dependencies warn about their dependencies; not ours to show
+        warnings.filterwarnings("ignore", message=r".*starlette\.testclient.*")
     from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig
 
     config = SandboxConfig(data=DataSpec(conversations=args.conversations), rate_limit=300, rate_window=6.0)
