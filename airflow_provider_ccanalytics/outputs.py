@@ -132,7 +132,7 @@ def write_partition(
     sources: Sequence[RecordSource],
     output_format: str = "jsonl.gz",
     max_workers: int = 1,
-    manifest_extra: dict[str, Any] | None = None,
+    manifest_extra: Callable[[], dict[str, Any]] | None = None,
     conn_id: str | None = None,
 ) -> dict[str, Any]:
     """Write one partition atomically and return its manifest.
@@ -144,7 +144,7 @@ def write_partition(
     :param sources: one callable per part; each returns the records of that part.
     :param output_format: ``jsonl.gz`` or ``parquet``.
     :param max_workers: parts written concurrently (each streams, in constant memory).
-    :param manifest_extra: more manifest fields (query, API stats).
+    :param manifest_extra: returns more manifest fields (query, retried failures), called once the parts are written.
     :param conn_id: the storage connection for a URI ``output``.
     """
     if output_format not in FORMATS:
@@ -182,7 +182,7 @@ def write_partition(
             "format": output_format,
             "record_count": sum(entry["records"] for entry in files),
             "files": files,
-            **(manifest_extra or {}),
+            **(manifest_extra() if manifest_extra else {}),
         }
         with (folder / "_manifest.json").open("wb") as handle:
             handle.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())

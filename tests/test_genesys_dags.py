@@ -88,8 +88,12 @@ def test_a_failed_rerun_leaves_the_previous_partition_untouched(
     source = dag_source(
         f"GenesysConversationDetailsOperator(task_id='details', output='{out_dir.as_uri()}', split=timedelta(hours=6))"
     )
+    sandbox.add_fault("details/query", status=503, times=2)
     assert task_states(run_dag(source, utc(2026, 1, 2))) == {"details": "success"}
     folder = partition(out_dir, "2026-01-01")
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    assert [failure.split()[0] for failure in manifest["retried_failures"]] == ["503", "503"]
+    assert read_partition(folder)[0] == sandbox.data.conversation_ids_started(sandbox.data.start, sandbox.data.end)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     sandbox.add_fault("details/query", status=400, after=5, times=99, body={"message": "scripted mid-run failure"})
     assert task_states(run_dag(source, utc(2026, 1, 2))) == {"details": "failed"}

@@ -97,8 +97,18 @@ class AnalyticsOperator(BaseOperator):
 
     def deliver(self, window: Window, sources: Sequence[RecordSource], query: dict[str, Any] | None = None) -> Any:
         """Send the records to XCom or storage; returns what the task returns (records or the manifest)."""
-        started = time.monotonic()
-        hook = self.get_hook()
+        started, stats = time.monotonic(), self.get_hook().transport.stats
+        before = stats.snapshot()
+
+        def api_summary() -> dict[str, Any]:
+            now = stats.snapshot()
+            return {
+                "requests": now["requests"] - before["requests"],
+                "retries": now["retries"] - before["retries"],
+                "throttled": now["throttled"] - before["throttled"],
+                "retried_failures": now["retried_failures"][len(before["retried_failures"]) :],
+            }
+
         if self.destination in (None, ""):
             records = collect_for_xcom(sources, self.max_xcom_records)
             self.log.info(
@@ -106,10 +116,9 @@ class AnalyticsOperator(BaseOperator):
                 len(records),
                 window.interval(),
                 time.monotonic() - started,
-                hook.transport.stats.snapshot(),
+                api_summary(),
             )
             return records
-        stats = hook.transport.stats.snapshot()
         manifest = write_partition(
             self.destination,
             vendor=self.vendor,
@@ -119,20 +128,14 @@ class AnalyticsOperator(BaseOperator):
             output_format=self.output_format,
             max_workers=self.max_workers,
             conn_id=self.output_conn_id,
-            manifest_extra={
-                "query": query or {},
-                "retried_failures": hook.transport.stats.snapshot()["retried_failures"],
-            },
+            # evaluated once the parts are written, so the retries of this extraction are in it
+            manifest_extra=lambda: {"query": query or {}, "retried_failures": api_summary()["retried_failures"]},
         )
-        after = hook.transport.stats.snapshot()
         self.log.info(
-            "Extracted %d records in %.1f s: %d requests, %d retries, %d throttled (since start: %s)",
+            "Extracted %d records in %.1f s; API: %s",
             manifest["record_count"],
             time.monotonic() - started,
-            after["requests"] - stats["requests"],
-            after["retries"] - stats["retries"],
-            after["throttled"] - stats["throttled"],
-            after,
+            api_summary(),
         )
         return manifest
 
