@@ -14,6 +14,7 @@ from airflow_provider_ccanalytics.core.errors import (
     PermissionDeniedError,
     ServerError,
     TokenEndpointThrottledError,
+    UnexpectedResponseError,
 )
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, client_credentials_form
 from airflow_provider_ccanalytics.core.windows import Window
@@ -141,3 +142,14 @@ def test_an_unreachable_server_is_a_typed_error_not_a_requests_traceback() -> No
         http.request("GET", "http://127.0.0.1:9/nothing")
     assert "127.0.0.1:9" in str(caught.value)
     assert caught.value.__cause__ is None and not isinstance(caught.value, requests.RequestException)
+
+
+def test_a_success_that_is_not_json_is_an_error_not_an_empty_result(sandbox: Sandbox) -> None:
+    client = clients.genesys(sandbox)
+    client.data_availability()
+    sandbox.add_fault("details/query", status=200, times=1, body="<html>proxy login</html>")
+    with pytest.raises(UnexpectedResponseError, match="expected a JSON object"):
+        list(client.iter_details_in(HOUR))
+    sandbox.add_fault("details/query", status=200, times=1, body={"totalHits": 5})
+    with pytest.raises(UnexpectedResponseError, match="totalHits is 5"):
+        list(client.iter_details_in(HOUR))

@@ -6,16 +6,19 @@ import logging
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
+from airflow_provider_ccanalytics.core import jsoncodec
+from airflow_provider_ccanalytics.core.errors import UnexpectedResponseError
 from airflow_provider_ccanalytics.core.paging import PageRequest, Paginator
 from airflow_provider_ccanalytics.core.transport import (
     Authenticator,
     ErrorMapper,
     HttpTransport,
     api_error_from_response,
-    json_body,
+    correlation_id,
 )
 
 log = logging.getLogger("airflow_provider_ccanalytics")
@@ -53,9 +56,27 @@ class ApiClient:
         )
 
     def call_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        """Like :meth:`call`, returning the JSON object ({} for 204)."""
+        """Like :meth:`call`, returning the JSON object ({} for 204).
+
+        :raises UnexpectedResponseError: when a success carries no JSON object (never read as 'no records').
+        """
         response = self.call(method, path, **kwargs)
-        return {} if response.status_code == 204 else json_body(response)
+        if response.status_code == 204:
+            return {}
+        try:
+            body = jsoncodec.loads(response.content)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise UnexpectedResponseError(
+                response.status_code,
+                f"expected a JSON object, got {response.headers.get('Content-Type') or 'no content type'} "
+                f"({len(response.content)} bytes); is the API base URL right?",
+                correlation_id=correlation_id(response),
+                method=method,
+                path=urlsplit(response.url or "").path,
+            )
+        return body
 
     def pages(
         self, request: PageRequest, paginator: Paginator, records_key: str, *, what: str = "records"

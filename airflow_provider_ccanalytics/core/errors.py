@@ -118,6 +118,10 @@ class NotFoundError(ApiError):
     """404: the resource (job id, endpoint) does not exist."""
 
 
+class UnexpectedResponseError(ApiError):
+    """A success status with a body that is not what the API documents: never read as 'no records'."""
+
+
 class ResultCapExceededError(BadRequestError):
     """Genesys refuses to page past 100000 results for one query: split the interval."""
 

@@ -17,6 +17,7 @@ from airflow_provider_ccanalytics.core.errors import (
     ConfigurationError,
     IntervalTooLongError,
     ResultCapExceededError,
+    UnexpectedResponseError,
 )
 from airflow_provider_ccanalytics.core.paging import CursorPaginator, PageNumberPaginator, PageRequest
 from airflow_provider_ccanalytics.core.transport import Authenticator, HttpTransport, api_error_from_response
@@ -192,8 +193,14 @@ class GenesysClient(ApiClient):
         paginator = PageNumberPaginator(self.settings.page_size)
         request = PageRequest("POST", DETAILS_QUERY, json=body)
         for body, records in self.pages(request, paginator, "conversations", what=f"details {window.label()}"):
-            if paginator.seen == 0 and int(body.get("totalHits") or 0) > self.settings.result_cap:
-                raise _SplitNeeded
+            if paginator.seen == 0:
+                hits = int(body.get("totalHits") or 0)
+                if hits > self.settings.result_cap:
+                    raise _SplitNeeded
+                if hits and not records:
+                    raise UnexpectedResponseError(
+                        200, f"totalHits is {hits} but the page has no 'conversations'", path=DETAILS_QUERY
+                    )
             for record in records:
                 if window.contains(conversation_start(record)):
                     yield record

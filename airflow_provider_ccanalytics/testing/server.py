@@ -90,6 +90,7 @@ class Fault:
     :param status: the status to answer (ignored when ``drop``).
     :param drop: close the connection without answering.
     :param delay: seconds to wait before answering normally (with status None).
+    :param body: the JSON body to send, or a string sent as HTML.
     :param after: matching requests to let through before the fault starts (a failure mid-stream).
     """
 
@@ -99,7 +100,7 @@ class Fault:
     retry_after: float | None = None
     drop: bool = False
     delay: float = 0.0
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | str | None = None
     method: str | None = None
     after: int = 0
 
@@ -1011,11 +1012,13 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                     self.connection.shutdown(2)
                     return
                 if fault.status is not None:
-                    payload = json.dumps(
-                        fault.body or {"message": f"scripted fault {fault.status}", "status": fault.status}
-                    ).encode()
+                    if isinstance(fault.body, str):  # a raw body, e.g. a proxy's HTML page
+                        payload, content_type = fault.body.encode(), "text/html; charset=utf-8"
+                    else:
+                        default = {"message": f"scripted fault {fault.status}", "status": fault.status}
+                        payload, content_type = json.dumps(fault.body or default).encode(), "application/json"
                     self.send_response(fault.status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(payload)))
                     if fault.retry_after is not None:
                         self.send_header("Retry-After", str(fault.retry_after))
