@@ -15,20 +15,23 @@ from typing import Any
 
 import requests
 
+from airflow_provider_ccanalytics.core import jsoncodec
 from airflow_provider_ccanalytics.core.client import ApiClient
 from airflow_provider_ccanalytics.core.errors import (
     ApiError,
     CcAnalyticsError,
     ConfigurationError,
-    NotFoundError,
+    ConnectionFailedError,
     PermissionDeniedError,
     RateLimitedError,
+    UnexpectedResponseError,
 )
 from airflow_provider_ccanalytics.core.paging import PageRequest, SkipTopPaginator
 from airflow_provider_ccanalytics.core.transport import (
     Authenticator,
     HttpTransport,
     api_error_from_response,
+    correlation_id,
     json_body,
 )
 from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
@@ -242,8 +245,21 @@ class CxoneClient(ApiClient):
                     self.settings.poll_interval,
                 )
                 time.sleep(self.settings.poll_interval)
-        answer = response.json()
-        job_id = answer if isinstance(answer, str) else str(answer.get("jobId") or answer.get("id"))
+        try:  # the API answers the job id as a JSON string; accept {"jobId": ...} too
+            answer = jsoncodec.loads(response.content)
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict):
+            answer = answer.get("jobId")
+        if not isinstance(answer, str) or not answer:
+            raise UnexpectedResponseError(
+                response.status_code,
+                "the job was accepted but no job id came back",
+                correlation_id=correlation_id(response),
+                method="POST",
+                path=EXTRACTION_JOBS,
+            )
+        job_id = answer
         log.info("Created CXone extraction job %s (%s %s) for %s", job_id, entity_name, version, window.interval())
         return job_id
 
@@ -259,19 +275,21 @@ class CxoneClient(ApiClient):
                 raise ConfigurationError("job_id", f"extraction job {job_id} has no result url (not SUCCEEDED?)")
             try:
                 response = self.transport.request("GET", url, stream=True, paced=False, ok=(200,))
-            except (PermissionDeniedError, NotFoundError, ApiError) as expired:
-                if attempt == self.settings.download_attempts or getattr(expired, "status", 0) < 400:
+            except ApiError as refused:  # pre-signed URLs live ~30 s: an expired one answers 403
+                if attempt == self.settings.download_attempts:
                     raise
-                log.info(
-                    "Result url of job %s expired (HTTP %s); asking for a fresh one",
-                    job_id,
-                    getattr(expired, "status", "?"),
-                )
+                log.info("Result url of job %s refused (HTTP %s); asking for a fresh one", job_id, refused.status)
                 continue
             response.encoding = response.encoding or "utf-8"
             with response:
-                lines = response.iter_lines(decode_unicode=True)
-                yield from csv.DictReader(line for line in lines if line is not None)
+                try:
+                    lines = response.iter_lines(decode_unicode=True)
+                    yield from csv.DictReader(line for line in lines if line is not None)
+                except requests.RequestException as error:
+                    raise ConnectionFailedError(
+                        f"the download of extraction job {job_id}'s result was interrupted ({type(error).__name__}); "
+                        "nothing was committed: rerun the task"
+                    ) from None
             return
 
     def cancel_extraction_job(self, job_id: str) -> None:
