@@ -127,6 +127,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
                         self.genesys_cloud_conn_id, iso_z(window.end), self.availability_poll_interval
                     ),
                     method_name="execute_after_availability",
+                    timeout=None if self.job_timeout is None else timedelta(seconds=self.job_timeout),
                 )
             self._wait_for_availability(window)
         return self._submit(context, window)
@@ -137,7 +138,14 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         return self._submit(context, self.window(context))
 
     def _wait_for_availability(self, window: Window) -> None:
+        deadline = None if self.job_timeout is None else time.monotonic() + self.job_timeout
         while (available := self.hook.client.data_availability()) < window.end:
+            if deadline is not None and time.monotonic() > deadline:
+                raise ConfigurationError(
+                    "job_timeout",
+                    f"after {self.job_timeout:.0f} s Genesys has data only up to {iso_z(available)}, "
+                    f"before the window's end {iso_z(window.end)}",
+                )
             self.log.info("Data available up to %s; waiting for %s", iso_z(available), iso_z(window.end))
             time.sleep(self.availability_poll_interval)
 

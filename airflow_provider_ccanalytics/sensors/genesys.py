@@ -55,6 +55,7 @@ class GenesysDataAvailabilitySensor(BaseSensorOperator):
         self.defer(
             trigger=DataAvailabilityTrigger(self.genesys_cloud_conn_id, iso_z(window.end), self.poke_interval),
             method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
         )
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> None:
