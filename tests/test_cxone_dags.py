@@ -176,3 +176,37 @@ def test_a_window_inside_the_margin_fails_clearly_when_waiting_is_off(
     )
     assert task_states(run) == {"contacts": "failed"}
     assert sandbox.count("GET cxone contacts/completed") == 0
+
+
+@pytest.mark.parametrize("deferrable", [True, False])
+def test_report_job_operator_writes_the_report_rows(
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any], out_dir: Path, deferrable: bool
+) -> None:
+    sandbox.config.extraction_seconds = 0.5
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    run = run_dag(
+        DAG_TEMPLATE.format(
+            operator=f"CxoneReportJobOperator(task_id='report', report_id='{sandbox.REPORT_ID}', "
+            f"deferrable={deferrable}, poll_interval=0.2, output='{out_dir.as_uri()}')"
+        ).replace("CxoneDataExtractionOperator", "CxoneDataExtractionOperator, CxoneReportJobOperator"),
+        utc(2026, 1, 2),
+    )
+    assert task_states(run) == {"report": "success"}
+    folder = out_dir / "cxone" / f"report_{sandbox.REPORT_ID}" / "interval_start=2026-01-01T00:00:00Z"
+    assert contact_ids(folder) == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
+    assert sandbox.count("GET cxone report status") >= 2
+
+
+def test_a_failed_report_job_fails_the_task(sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]) -> None:
+    sandbox.config.extraction_seconds = 0.2
+    sandbox.fail_next_job("Failed")
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    run = run_dag(
+        DAG_TEMPLATE.format(
+            operator=f"CxoneReportJobOperator(task_id='report', report_id='{sandbox.REPORT_ID}', deferrable=True, "
+            "poll_interval=0.2)"
+        ).replace("CxoneDataExtractionOperator", "CxoneDataExtractionOperator, CxoneReportJobOperator"),
+        utc(2026, 1, 2),
+    )
+    assert task_states(run) == {"report": "failed"}
+    assert sandbox.count("GET cxone report file") == 0

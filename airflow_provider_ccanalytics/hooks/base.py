@@ -171,11 +171,14 @@ class CcAnalyticsHook(BaseHook):
             self.authorize_url, self.token_endpoint.client_id, redirect, self.extras.get("scopes")
         )
 
-    def job_status(self, job_id: str) -> JobStatus:
-        """The vendor job's status (used by triggers, sensors and synchronous waits)."""
+    def job_status(self, job_id: str, kind: str = "") -> JobStatus:
+        """The vendor job's status (used by triggers, sensors and synchronous waits).
+
+        :param kind: the job kind where a vendor has several (CXone: ``""`` extraction, ``"report"``).
+        """
         raise NotImplementedError
 
-    def cancel_job(self, job_id: str) -> None:
+    def cancel_job(self, job_id: str, kind: str = "") -> None:
         """Cancel the vendor job."""
         raise NotImplementedError
 

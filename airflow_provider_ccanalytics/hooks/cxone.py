@@ -8,6 +8,8 @@ from airflow_provider_ccanalytics.core.cxone import (
     DEFAULT_ISSUER,
     EXTRACTION_FAILURE_STATES,
     EXTRACTION_SUCCESS_STATES,
+    REPORT_FAILURE_STATES,
+    REPORT_SUCCESS_STATES,
     CxoneClient,
     CxoneSettings,
     OidcConfiguration,
@@ -75,14 +77,25 @@ class NiceCxoneHook(CcAnalyticsHook):
     def authorize_url(self) -> str:
         return self.oidc.authorization_endpoint
 
-    def job_status(self, job_id: str) -> JobStatus:
-        status = self.client.extraction_job(job_id)
-        state = str(status.get("status", "UNKNOWN"))
-        done = state in EXTRACTION_SUCCESS_STATES or state in EXTRACTION_FAILURE_STATES
-        return JobStatus(state, done, state in EXTRACTION_SUCCESS_STATES, str(status.get("errorMessage") or ""))
+    def job_status(self, job_id: str, kind: str = "") -> JobStatus:
+        if kind == "report":
+            result = self.client.report_job(job_id)
+            state, success, failure = str(result.get("state", "UNKNOWN")), REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
+        else:
+            result = self.client.extraction_job(job_id)
+            state, success, failure = (
+                str(result.get("status", "UNKNOWN")),
+                EXTRACTION_SUCCESS_STATES,
+                EXTRACTION_FAILURE_STATES,
+            )
+        done = state in success or state in failure
+        return JobStatus(state, done, state in success, str(result.get("errorMessage") or ""))
 
-    def cancel_job(self, job_id: str) -> None:
-        self.client.cancel_extraction_job(job_id)
+    def cancel_job(self, job_id: str, kind: str = "") -> None:
+        if kind == "report":
+            self.client.cancel_report_job(job_id)
+        else:
+            self.client.cancel_extraction_job(job_id)
 
     def check(self, client: CxoneClient) -> str:
         return f"Connected to CXone tenant API {client.api_base} (issuer {self.issuer})"

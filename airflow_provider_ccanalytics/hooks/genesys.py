@@ -71,13 +71,13 @@ class GenesysCloudHook(CcAnalyticsHook):
     def authorize_url(self) -> str:
         return f"{self.base_urls[0]}/oauth/authorize"
 
-    def job_status(self, job_id: str) -> JobStatus:
+    def job_status(self, job_id: str, kind: str = "") -> JobStatus:
         body = self.client.details_job_status(job_id)
         state = str(body.get("state", "UNKNOWN"))
         done = state in JOB_SUCCESS_STATES or state in JOB_FAILURE_STATES
         return JobStatus(state, done, state in JOB_SUCCESS_STATES, str(body.get("errorMessage") or ""))
 
-    def cancel_job(self, job_id: str) -> None:
+    def cancel_job(self, job_id: str, kind: str = "") -> None:
         self.client.cancel_details_job(job_id)
 
     def check(self, client: GenesysClient) -> str:

@@ -150,6 +150,8 @@ class JobOperatorMixin:
 
     log: Any
     job_id: str | None = None
+    #: the job kind where a vendor has several (CXone ``report``)
+    job_kind = ""
     deferrable: bool
     poll_interval: float
     job_timeout: float | None
@@ -200,14 +202,16 @@ class JobOperatorMixin:
     def job_trigger(self, job_id: str) -> AnalyticsJobTrigger:
         hook = self.get_hook()
         hook_class = f"{type(hook).__module__}.{type(hook).__name__}"
-        return AnalyticsJobTrigger(hook_class, hook.conn_id, job_id, self.poll_interval, self.job_timeout)
+        return AnalyticsJobTrigger(
+            hook_class, hook.conn_id, job_id, self.poll_interval, self.job_timeout, job_kind=self.job_kind
+        )
 
     def wait_in_place(self, job_id: str) -> None:
         """Poll until the job ends (the non-deferrable path); raises JobFailedError on failure."""
         hook = self.get_hook()
         deadline = None if self.job_timeout is None else time.monotonic() + self.job_timeout
         while True:
-            status = hook.job_status(job_id)
+            status = hook.job_status(job_id, self.job_kind)
             if status.done:
                 if not status.succeeded:
                     raise JobFailedError(job_id, status.state, status.message)
@@ -231,7 +235,7 @@ class JobOperatorMixin:
             return
         self._cancelled_job_id = self.job_id
         try:
-            self.get_hook().cancel_job(self.job_id)
+            self.get_hook().cancel_job(self.job_id, self.job_kind)
         except Exception as error:
             self.log.warning("Could not cancel job %s: %s", self.job_id, error)
 

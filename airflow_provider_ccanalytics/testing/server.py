@@ -174,6 +174,7 @@ class Sandbox:
         self._jobs: dict[str, _Job] = {}
         self._next_job_outcome: list[str] = []
         self._extractions: dict[str, dict[str, Any]] = {}
+        self._reports: dict[str, dict[str, Any]] = {}
         self._last_extraction_create = -math.inf
         self._files: dict[str, tuple[str, float]] = {}
         self._server = ThreadingHTTPServer((host, port), _make_handler(self))
@@ -829,6 +830,9 @@ class Sandbox:
         if path == "/data-extraction/v1/jobs" and method == "POST":
             job_id = self._create_extraction(_json(body))
             return "cxone extraction create", 202, {}, RawJson(json.dumps(job_id).encode())
+        reports = "/inContactAPI/services/v34.0/report-jobs"
+        if path.startswith(f"{reports}/"):
+            return self._report_jobs(method, path[len(reports) + 1 :], query)
         match = re.fullmatch(r"/data-extraction/v1/jobs/([^/]+)", path)
         if match:
             with self._lock:
@@ -842,6 +846,60 @@ class Sandbox:
                     job["cancelled"] = True
                 return "cxone extraction cancel", 202, {}, b""
         raise ApiProblem(404, {"error": "NotFound", "message": f"no such endpoint {method} {path}"})
+
+    #: the sandbox's one custom report: completed contacts as CSV
+    REPORT_ID = "1001"
+
+    def _report_jobs(self, method: str, rest: str, query: dict[str, str]) -> tuple[str, int, dict[str, str], Any]:
+        if method == "POST":
+            if rest != self.REPORT_ID:
+                raise ApiProblem(404, {"error": "NotFound", "message": f"report {rest} not found"})
+            try:
+                start, end = parse_ts(query["startDate"]), parse_ts(query["endDate"])
+            except (KeyError, ValueError):
+                raise ApiProblem(
+                    400, {"error": "InvalidRequest", "message": "startDate and endDate are required"}
+                ) from None
+            job_id = str(len(self._reports) + 9000)
+            with self._lock:
+                outcome = self._next_job_outcome.pop(0) if self._next_job_outcome else "Finished"
+                self._reports[job_id] = {
+                    "start": start,
+                    "end": end,
+                    "created": self.clock(),
+                    "outcome": outcome,
+                    "cancelled": False,
+                }
+            return "cxone report create", 202, {}, {"jobId": job_id}
+        job_id, _, tail = rest.partition("/")
+        with self._lock:
+            job = self._reports.get(job_id)
+        if job is None:
+            raise ApiProblem(404, {"error": "NotFound", "message": f"report job {job_id} not found"})
+        if method == "GET" and tail == "file":
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=list(CONTACT_FIELDS), lineterminator="\n")
+            writer.writeheader()
+            for index in self.data.contacts_started(job["start"], job["end"]):
+                writer.writerow(self.data.contact(index))
+            encoded = base64.b64encode(out.getvalue().encode()).decode()
+            return "cxone report file", 200, {}, {"files": {"fileName": f"report-{job_id}.csv", "file": encoded}}
+        if method == "GET" and not tail:
+            if job["cancelled"]:
+                state = "Cancelled"
+            elif self.clock() - job["created"] < self.config.extraction_seconds:
+                state = "Running"
+            else:
+                state = job["outcome"]
+            result: dict[str, Any] = {"jobId": job_id, "state": state}
+            if state == "Finished":
+                result["resultFileURL"] = f"{self.cxone_api_url}/inContactAPI/services/v34.0/report-jobs/{job_id}/file"
+            return "cxone report status", 200, {}, {"jobResult": result}
+        if method == "DELETE" and not tail:
+            with self._lock:
+                job["cancelled"] = True
+            return "cxone report cancel", 202, {}, b""
+        raise ApiProblem(404, {"error": "NotFound", "message": f"no such endpoint {method} report-jobs/{rest}"})
 
     def _completed_contacts(self, query: dict[str, str]) -> tuple[int, Any]:
         try:

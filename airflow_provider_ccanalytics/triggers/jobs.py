@@ -38,6 +38,7 @@ class AnalyticsJobTrigger(BaseTrigger):
     :param job_id: the vendor's job id.
     :param poll_interval: seconds between polls.
     :param timeout: seconds after which waiting fails (None: no limit).
+    :param job_kind: the job kind where a vendor has several (CXone ``report``).
     """
 
     def __init__(
@@ -48,6 +49,7 @@ class AnalyticsJobTrigger(BaseTrigger):
         poll_interval: float = 30.0,
         timeout: float | None = None,
         started_at: float | None = None,
+        job_kind: str = "",
     ) -> None:
         super().__init__()
         self.hook_class = hook_class
@@ -56,6 +58,7 @@ class AnalyticsJobTrigger(BaseTrigger):
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.started_at = started_at if started_at is not None else time.time()
+        self.job_kind = job_kind
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -67,6 +70,7 @@ class AnalyticsJobTrigger(BaseTrigger):
                 "poll_interval": self.poll_interval,
                 "timeout": self.timeout,
                 "started_at": self.started_at,
+                "job_kind": self.job_kind,
             },
         )
 
@@ -74,7 +78,7 @@ class AnalyticsJobTrigger(BaseTrigger):
         hook = load_hook(self.hook_class, self.conn_id)
         while True:
             try:
-                status = await asyncio.to_thread(hook.job_status, self.job_id)
+                status = await asyncio.to_thread(hook.job_status, self.job_id, self.job_kind)
             except CcAnalyticsError as error:
                 yield TriggerEvent(
                     {"status": "error", "job_id": self.job_id, "state": "UNKNOWN", "message": str(error)}
