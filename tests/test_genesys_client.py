@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from airflow_provider_ccanalytics.core.genesys import GenesysSettings
 from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
@@ -91,3 +93,14 @@ def test_aggregate_rows_sum_to_the_ground_truth(sandbox: Sandbox) -> None:
                     assert flat.pop(key) == value
     assert flat == {}
     assert sum(r["value"] for r in rows if r["metric"] == "nOffered") == 1000
+
+
+@pytest.mark.slow
+def test_a_day_above_the_real_100000_result_cap_completes(sandbox_factory: Callable[..., Sandbox]) -> None:
+    spec = DataSpec(conversations=120_000)
+    sandbox = sandbox_factory(spec, rate_limit=None)  # result_cap 100000, as Genesys
+    client = clients.genesys(sandbox)
+    window = Window.of(spec.start, spec.end)
+    ids = [c["conversationId"] for c in client.iter_conversation_details(window, split=timedelta(days=1))]
+    assert len(ids) == 120_000 and ids == truth(sandbox)
+    assert sandbox.count("status 400") == 0  # split on totalHits, before paging past the cap
