@@ -57,6 +57,8 @@ class TokenManager:
     :param conn_id: named in errors.
     :param login_command: the command that restores delegated access, named in errors.
     :param on_secret: called with each new secret (e.g. Airflow's ``mask_secret``).
+    :param shared: share the token with other managers of ``key`` in this process (False: a private
+        token, e.g. for a connection test that must prove the credentials).
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class TokenManager:
         settings: TokenManagerSettings | None = None,
         clock: Clock = system_clock,
         on_secret: Callable[[str], None] = lambda _secret: None,
+        shared: bool = True,
     ) -> None:
         self.key = key
         self.endpoint = endpoint
@@ -85,25 +88,21 @@ class TokenManager:
         self.settings = settings or TokenManagerSettings()
         self.clock = clock
         self._on_secret = on_secret
-        self._lock = _lock_for(key)
-        self.token_requests = 0
-
-    @property
-    def delegated(self) -> bool:
-        return self._grant_form is None
+        self._tokens: dict[str, Token] = _process_tokens if shared else {}
+        self._lock = _lock_for(key) if shared else threading.Lock()
 
     def token(self) -> Token:
         """A token valid for at least ``leeway`` more seconds."""
         with self._lock:
-            cached = _process_tokens.get(self.key)
+            cached = self._tokens.get(self.key)
             if cached and self._usable(cached):
                 return cached
             stored = self.store.load(self.key)
             if stored and self._usable(stored):
-                self._on_secret(stored.access_token)
-                _process_tokens[self.key] = stored
-                return stored
-            return self._renew(stored)
+                return self._use_stored(stored)
+            if self._grant_form is not None:
+                return self._adopt(self._request(self._grant_form))
+            return self._refresh(stored)
 
     def authorization(self) -> str:
         return f"Bearer {self.token().access_token}"
@@ -111,9 +110,9 @@ class TokenManager:
     def reauthenticate(self, rejected: str) -> None:
         """Forget the token the API refused; the next call renews it (stored copies included)."""
         with self._lock:
-            cached = _process_tokens.get(self.key)
+            cached = self._tokens.get(self.key)
             if cached and f"Bearer {cached.access_token}" == rejected:
-                _process_tokens.pop(self.key, None)
+                self._tokens.pop(self.key, None)
             stored = self.store.load(self.key)
             if stored and f"Bearer {stored.access_token}" == rejected:
                 self.store.save(self.key, stored.without_access())
@@ -121,13 +120,19 @@ class TokenManager:
     def _usable(self, token: Token) -> bool:
         return bool(token.access_token) and not token.expires_within(self.settings.leeway, self.clock())
 
-    def _renew(self, stored: Token | None) -> Token:
-        token = self._request(self._grant_form) if self._grant_form is not None else self._refresh(stored)
+    def _use_stored(self, token: Token) -> Token:
+        """A token another process (or an earlier run) obtained and stored: use it as it is."""
+        self._on_secret(token.access_token)
+        self._tokens[self.key] = token
+        return token
+
+    def _adopt(self, token: Token) -> Token:
+        """A token this manager just obtained: mask it, store it, then use it."""
         self._on_secret(token.access_token)
         if token.refresh_token:
             self._on_secret(token.refresh_token)
         self.store.save(self.key, token)  # before first use: a rotated refresh token must not be lost
-        _process_tokens[self.key] = token
+        self._tokens[self.key] = token
         log.info(
             "Obtained a new access token for %s (valid %.0f s)",
             self.conn_id or self.key,
@@ -136,51 +141,50 @@ class TokenManager:
         return token
 
     def _request(self, form: dict[str, str], previous_refresh: str | None = None) -> Token:
-        self.token_requests += 1
         return self.endpoint.request_token(self.transport, form, self.clock, previous_refresh)
 
     def _refresh(self, stored: Token | None) -> Token:
-        refresh = (stored.refresh_token if stored else None) or self._connection_refresh
-        if not refresh:
+        """Refresh with the newest refresh token. When it is refused, another worker may have rotated it:
+        wait briefly for that worker's result in the store, else try its newer refresh token, then the
+        connection's; only when all are dead does a person have to log in again."""
+        first = (stored.refresh_token if stored else None) or self._connection_refresh
+        if not first:
             raise ReauthorizationRequired(self.conn_id, self.login_command, "no refresh token stored yet")
-        tried = {refresh}
-        try:
-            return self._request(refresh_token_form(refresh), refresh)
-        except InvalidGrantError as first_error:
-            log.info("Refresh token refused (%s); checking the store for a newer one", first_error.error)
-            return self._recover_after_refused_refresh(tried, first_error)
+        tried: set[str] = set()
+        refused: InvalidGrantError | None = None
 
-    def _recover_after_refused_refresh(self, tried: set[str], error: InvalidGrantError) -> Token:
-        """Another worker may have rotated the refresh token: use its result, or its newer refresh token."""
-        deadline = time.monotonic() + self.settings.rotation_wait
-        while True:
-            stored = self.store.load(self.key)
-            if stored and stored.refresh_token and stored.refresh_token not in tried:
-                if self._usable(stored):
-                    return stored
-                tried.add(stored.refresh_token)
-                try:
-                    return self._request(refresh_token_form(stored.refresh_token), stored.refresh_token)
-                except InvalidGrantError as again:
-                    error = again
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.1)
-        if self._connection_refresh and self._connection_refresh not in tried:
-            tried.add(self._connection_refresh)
+        def attempt(refresh_token: str) -> Token | None:
+            nonlocal refused
+            tried.add(refresh_token)
             try:
-                return self._request(refresh_token_form(self._connection_refresh), self._connection_refresh)
-            except InvalidGrantError as again:
-                error = again
-        raise ReauthorizationRequired(self.conn_id, self.login_command, error.description or error.error)
+                return self._adopt(self._request(refresh_token_form(refresh_token), refresh_token))
+            except InvalidGrantError as error:
+                refused = error
+                return None
+
+        token = attempt(first)
+        if token is None:
+            log.info("Refresh token refused; checking the store for a newer one")
+        deadline = time.monotonic() + self.settings.rotation_wait
+        while token is None:
+            latest = self.store.load(self.key)
+            if latest and latest.refresh_token and latest.refresh_token not in tried:
+                if self._usable(latest):
+                    return self._use_stored(latest)
+                token = attempt(latest.refresh_token)
+            elif time.monotonic() < deadline:
+                time.sleep(0.1)
+            else:
+                break
+        if token is None and self._connection_refresh and self._connection_refresh not in tried:
+            token = attempt(self._connection_refresh)
+        if token is None:
+            assert refused is not None
+            raise ReauthorizationRequired(self.conn_id, self.login_command, refused.description or refused.error)
+        return token
 
 
-def forget_process_tokens(key: str | None = None) -> None:
-    """Drop this process's cached token for ``key`` (all of them when None)."""
+def forget_process_tokens() -> None:
+    """Drop this process's shared tokens (tests use it to act like a fresh process)."""
     with _registry_lock:
-        if key is None:
-            _process_tokens.clear()
-            _process_locks.clear()
-        else:
-            _process_tokens.pop(key, None)
-            _process_locks.pop(key, None)
+        _process_tokens.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings, forget_process_tokens
+from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint
 from airflow_provider_ccanalytics.core.ratelimit import shared_rate_limiter
@@ -44,6 +43,8 @@ class CcAnalyticsHook(BaseHook):
     :param conn_id: the Airflow connection id.
     :param token_store: where tokens are shared (default: Airflow Variables).
     :param retry: the retry policy of every request (default: from the connection's ``retry_*`` extras).
+    :param share_tokens: share tokens with the store and this process (False: private ones, for tests of
+        the credentials themselves).
     """
 
     conn_name_attr = ""
@@ -52,6 +53,8 @@ class CcAnalyticsHook(BaseHook):
     hook_name = ""
     #: grant types this vendor supports; the first is the default.
     grant_types: tuple[str, ...] = ()
+    #: client-side pacing default, per connection and process (0: none)
+    default_requests_per_minute: float = 300.0
 
     def __init__(
         self,
@@ -59,10 +62,12 @@ class CcAnalyticsHook(BaseHook):
         *,
         token_store: TokenStore | None = None,
         retry: RetryPolicy | None = None,
+        share_tokens: bool = True,
     ) -> None:
         super().__init__()
         self.conn_id = conn_id or self.default_conn_name
-        self.token_store: TokenStore = token_store or VariableTokenStore()
+        self.share_tokens = share_tokens
+        self.token_store: TokenStore = token_store or (VariableTokenStore() if share_tokens else MemoryTokenStore())
         self._retry = retry
 
     @cached_property
@@ -128,14 +133,10 @@ class CcAnalyticsHook(BaseHook):
             max_retry_after=self.setting("retry_after_max_seconds", RetryPolicy.max_retry_after),
         )
 
-    default_requests_per_minute: float = 300.0
-
-    _token_key_suffix = ""
-
     @property
     def token_key(self) -> str:
         """This connection's key in the token store."""
-        return f"{self.conn_type}__{self.conn_id}{self._token_key_suffix}"
+        return f"{self.conn_type}__{self.conn_id}"
 
     def token_manager(self, endpoint: TokenEndpoint, grant_form: dict[str, str] | None) -> TokenManager:
         """The connection's token manager (machine-to-machine when ``grant_form`` is given)."""
@@ -150,6 +151,7 @@ class CcAnalyticsHook(BaseHook):
             login_command=f"ccanalytics-login --conn-id {self.conn_id}",
             settings=TokenManagerSettings(leeway=self.setting("token_leeway_seconds", 60.0)),
             on_secret=mask_secret,
+            shared=self.share_tokens,
         )
 
     #: where ``ccanalytics-login`` listens when the connection names no ``redirect_uri``.
@@ -191,15 +193,11 @@ class CcAnalyticsHook(BaseHook):
 
     def test_connection(self) -> tuple[bool, str]:
         """For the UI's Test button: a new token is obtained (never a cached one) and one API call succeeds."""
-        shared_store, self.token_store = self.token_store, MemoryTokenStore()
-        self._token_key_suffix = f"__test_{uuid.uuid4().hex}"
+        probe = type(self)(self.conn_id, retry=self._retry, share_tokens=False)
         try:
-            return True, self.check(self.get_conn())
+            return True, probe.check(probe.get_conn())
         except CcAnalyticsError as error:
             return False, str(error)
-        finally:
-            forget_process_tokens(self.token_key)
-            self.token_store, self._token_key_suffix = shared_store, ""
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
