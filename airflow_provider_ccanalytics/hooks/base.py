@@ -36,6 +36,11 @@ class JobStatus:
     succeeded: bool
     message: str = ""
 
+    @classmethod
+    def of(cls, state: str, success: frozenset[str], failure: frozenset[str], message: str = "") -> JobStatus:
+        """The status of a job in ``state``, given the vendor's final success and failure states."""
+        return cls(state, state in success or state in failure, state in success, message)
+
 
 class CcAnalyticsHook(BaseHook):
     """Base of the vendor hooks; the only place that reads Connections.

@@ -80,16 +80,11 @@ class NiceCxoneHook(CcAnalyticsHook):
     def job_status(self, job_id: str, kind: str = "") -> JobStatus:
         if kind == "report":
             result = self.client.report_job(job_id)
-            state, success, failure = str(result.get("state", "UNKNOWN")), REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
+            state, success, failure = result.get("state"), REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
         else:
             result = self.client.extraction_job(job_id)
-            state, success, failure = (
-                str(result.get("status", "UNKNOWN")),
-                EXTRACTION_SUCCESS_STATES,
-                EXTRACTION_FAILURE_STATES,
-            )
-        done = state in success or state in failure
-        return JobStatus(state, done, state in success, str(result.get("errorMessage") or ""))
+            state, success, failure = result.get("status"), EXTRACTION_SUCCESS_STATES, EXTRACTION_FAILURE_STATES
+        return JobStatus.of(str(state or "UNKNOWN"), success, failure, str(result.get("errorMessage") or ""))
 
     def cancel_job(self, job_id: str, kind: str = "") -> None:
         if kind == "report":

@@ -73,9 +73,12 @@ class GenesysCloudHook(CcAnalyticsHook):
 
     def job_status(self, job_id: str, kind: str = "") -> JobStatus:
         body = self.client.details_job_status(job_id)
-        state = str(body.get("state", "UNKNOWN"))
-        done = state in JOB_SUCCESS_STATES or state in JOB_FAILURE_STATES
-        return JobStatus(state, done, state in JOB_SUCCESS_STATES, str(body.get("errorMessage") or ""))
+        return JobStatus.of(
+            str(body.get("state", "UNKNOWN")),
+            JOB_SUCCESS_STATES,
+            JOB_FAILURE_STATES,
+            str(body.get("errorMessage") or ""),
+        )
 
     def cancel_job(self, job_id: str, kind: str = "") -> None:
         self.client.cancel_details_job(job_id)

@@ -877,20 +877,10 @@ class Sandbox:
         if job is None:
             raise ApiProblem(404, {"error": "NotFound", "message": f"report job {job_id} not found"})
         if method == "GET" and tail == "file":
-            out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=list(CONTACT_FIELDS), lineterminator="\n")
-            writer.writeheader()
-            for index in self.data.contacts_started(job["start"], job["end"]):
-                writer.writerow(self.data.contact(index))
-            encoded = base64.b64encode(out.getvalue().encode()).decode()
+            encoded = base64.b64encode(self._contacts_csv(job["start"], job["end"]).encode()).decode()
             return "cxone report file", 200, {}, {"files": {"fileName": f"report-{job_id}.csv", "file": encoded}}
         if method == "GET" and not tail:
-            if job["cancelled"]:
-                state = "Cancelled"
-            elif self.clock() - job["created"] < self.config.extraction_seconds:
-                state = "Running"
-            else:
-                state = job["outcome"]
+            state = self._extraction_status(job, running="Running", cancelled="Cancelled")
             result: dict[str, Any] = {"jobId": job_id, "state": state}
             if state == "Finished":
                 result["resultFileURL"] = f"{self.cxone_api_url}/inContactAPI/services/v34.0/report-jobs/{job_id}/file"
@@ -980,12 +970,22 @@ class Sandbox:
             }
         return job_id
 
-    def _extraction_status(self, job: dict[str, Any]) -> str:
+    def _extraction_status(self, job: dict[str, Any], running: str = "RUNNING", cancelled: str = "CANCELLED") -> str:
+        """The state of a CXone job (extraction or report: each API spells its states its own way)."""
         if job["cancelled"]:
-            return "CANCELLED"
+            return cancelled
         if self.clock() - job["created"] < self.config.extraction_seconds:
-            return "RUNNING"
+            return running
         return str(job["outcome"])
+
+    def _contacts_csv(self, start: float, end: float) -> str:
+        """The contacts that started in [start, end) as CSV, as extraction and report files carry them."""
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(CONTACT_FIELDS), lineterminator="\n")
+        writer.writeheader()
+        for index in self.data.contacts_started(start, end):
+            writer.writerow(self.data.contact(index))
+        return out.getvalue()
 
     def _extraction_view(self, job: dict[str, Any]) -> dict[str, Any]:
         status = self._extraction_status(job)
@@ -1025,12 +1025,12 @@ class Sandbox:
             )
         with self._lock:
             job = self._extractions[entry[0]]
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(CONTACT_FIELDS), lineterminator="\n")
-        writer.writeheader()
-        for index in self.data.contacts_started(job["start"], job["end"]):
-            writer.writerow(self.data.contact(index))
-        return "cxone file", 200, {"Content-Type": "text/csv; charset=utf-8"}, out.getvalue()
+        return (
+            "cxone file",
+            200,
+            {"Content-Type": "text/csv; charset=utf-8"},
+            self._contacts_csv(job["start"], job["end"]),
+        )
 
 
 def _json(body: bytes) -> dict[str, Any]:
