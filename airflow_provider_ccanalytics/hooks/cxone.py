@@ -14,6 +14,8 @@ from airflow_provider_ccanalytics.core.cxone import (
     CxoneSettings,
     OidcConfiguration,
     discover,
+    job_error_message,
+    normal_state,
 )
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, access_key_form
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook, JobStatus
@@ -78,13 +80,15 @@ class NiceCxoneHook(CcAnalyticsHook):
         return self.oidc.authorization_endpoint
 
     def job_status(self, job_id: str, kind: str = "") -> JobStatus:
+        """The job's state, compared case-insensitively (``Succeeded`` and ``SUCCEEDED`` both end the job)."""
         if kind == "report":
             result = self.client.report_job(job_id)
-            state, success, failure = result.get("state"), REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
+            state, success, failure = normal_state(result.get("state")), REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
         else:
             result = self.client.extraction_job(job_id)
-            state, success, failure = result.get("status"), EXTRACTION_SUCCESS_STATES, EXTRACTION_FAILURE_STATES
-        return JobStatus.of(str(state or "UNKNOWN"), success, failure, str(result.get("errorMessage") or ""))
+            state = normal_state(result.get("status"))
+            success, failure = EXTRACTION_SUCCESS_STATES, EXTRACTION_FAILURE_STATES
+        return JobStatus.of(state, success, failure, job_error_message(result))
 
     def cancel_job(self, job_id: str, kind: str = "") -> None:
         if kind == "report":
