@@ -62,7 +62,10 @@ class NiceCxoneHook(CcAnalyticsHook):
                 self.require(self.extras.get("access_key_id"), "access_key_id", "the CXone access key id"),
                 self.require(self.extras.get("access_key_secret"), "access_key_secret", "the CXone access key secret"),
             )
-        settings = CxoneSettings(poll_interval=self.setting("poll_interval_seconds", 15.0))
+        settings = CxoneSettings(
+            poll_interval=self.setting("poll_interval_seconds", 15.0),
+            contacts_order_by=str(self.extras.get("contacts_order_by") or CxoneSettings.contacts_order_by),
+        )
         return CxoneClient(
             self.transport,
             self.token_manager(self.token_endpoint, form),
