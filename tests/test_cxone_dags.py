@@ -385,3 +385,20 @@ def test_a_job_that_ends_at_once_is_collected_without_deferring(
     route = "GET cxone report status" if report else "GET cxone extraction status"
     assert sandbox.count(route) == 2
     assert xcom_value(run, "job", "job_id")  # saved before waiting, for a retry to find
+
+
+def test_a_job_that_failed_at_once_fails_the_task_without_deferring(
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]
+) -> None:
+    sandbox.config.extraction_seconds = 0
+    sandbox.config.cxone_status_case = "title"  # "Failed" must end it as well
+    sandbox.fail_next_job("FAILED")
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    run = run_dag(
+        DAG_TEMPLATE.format(
+            operator=f"CxoneDataExtractionOperator(task_id='job', {ENTITY}, deferrable=True, poll_interval=60)"
+        ),
+        utc(2026, 1, 2),
+    )
+    assert task_states(run) == {"job": "failed"}
+    assert sandbox.count("GET cxone extraction status") == 1 and sandbox.count("GET cxone file") == 0
