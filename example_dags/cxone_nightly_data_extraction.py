@@ -22,8 +22,8 @@ with DAG(
 ) as dag:
     CxoneDataExtractionOperator(
         task_id="data_extraction",
-        entity_name="completed-contacts",
-        version="1",
+        entity_name="recording-interaction-metadata",  # required: a documented entity and its version
+        version="7",
         output=OUTPUT,
         deferrable=True,
         poll_interval=timedelta(seconds=float(os.environ.get("CCANALYTICS_POLL_SECONDS", "30"))),

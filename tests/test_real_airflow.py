@@ -1,7 +1,9 @@
-"""The deferrable operators under a real scheduler, LocalExecutor workers and triggerer (airflow standalone).
+"""The deferrable operators under a real scheduler, LocalExecutor workers, dag-processor and triggerer.
 
-Separate processes submit the job (a worker), poll it (the triggerer) and collect it (another
-worker); they share OAuth tokens per connection through the Variable token store.
+Separate processes submit a job (a worker), poll it (the triggerer) and collect it (another worker);
+they share OAuth tokens per connection through the Variable token store. The components are started
+one by one, each in its own process group, and waited for through the api-server's health endpoint with
+generous deadlines, so the tests hold on a busy 2-core machine; they are stopped by process group.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -17,27 +18,51 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
-from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
+from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig
 
 pytestmark = pytest.mark.airflow
 
-DAG_FILE = """
+READY_DEADLINE = 300.0  # seconds for the api-server, then scheduler, dag-processor and triggerer to report healthy
+RUN_DEADLINE = 600.0  # seconds for a backfill's runs to finish
+
+DAG_HEAD = """
 from datetime import datetime, timedelta, timezone
 from airflow.sdk import DAG
 from airflow.timetables.interval import CronDataIntervalTimetable
-from airflow_provider_ccanalytics.operators.cxone import CxoneDataExtractionOperator
+from airflow_provider_ccanalytics.operators.cxone import CxoneDataExtractionOperator, CxoneReportJobOperator
 from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsJobOperator
 
-with DAG("real_airflow", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+# retries absorb a worker lost to an overloaded machine; tests that must see one attempt check the sandbox
+DEFAULTS = {{"retries": 2, "retry_delay": timedelta(seconds=5)}}
+ENTITY = dict(entity_name="recording-interaction-metadata", version="7")
+"""
+
+DEFERRING_DAG = """
+with DAG("real_airflow", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"), default_args=DEFAULTS,
          start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
     GenesysConversationDetailsJobOperator(task_id="genesys_job", output="{out}", deferrable=True, poll_interval=1)
     CxoneDataExtractionOperator(task_id="cxone_job", output="{out}", deferrable=True, poll_interval=1,
-                                late_data_margin=0)
+                                late_data_margin=0, **ENTITY)
+"""
+
+INSTANT_DAG = """
+with DAG("instant_jobs", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"), default_args=DEFAULTS,
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False, max_active_runs=2) as dag:
+    GenesysConversationDetailsJobOperator(task_id="genesys_job", output="{out}", deferrable=True, poll_interval=5,
+                                          genesys_cloud_conn_id="genesys_instant")
+    CxoneDataExtractionOperator(task_id="cxone_extraction", output="{out}", deferrable=True, poll_interval=5,
+                                late_data_margin=0, nice_cxone_conn_id="cxone_instant", **ENTITY)
+    CxoneReportJobOperator(task_id="cxone_report", output="{out}", deferrable=True, poll_interval=5,
+                           late_data_margin=0, nice_cxone_conn_id="cxone_instant", report_id="{report}")
 """
 
 
@@ -47,14 +72,109 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def standalone(tmp_path: Path, sandbox_factory: Callable[..., Sandbox]) -> Iterator[tuple[dict[str, str], Sandbox]]:
-    sandbox = sandbox_factory(
-        DataSpec(conversations=5000, contacts=3000), job_seconds=3, extraction_seconds=3, extraction_create_interval=1
-    )
-    home, port = tmp_path / "home", free_port()
+@dataclass
+class Cluster:
+    """A running Airflow (api-server, scheduler, dag-processor, triggerer) and the sandboxes its DAGs use."""
+
+    env: dict[str, str]
+    home: Path
+    out: Path
+    deferring: Sandbox
+    instant: Sandbox
+    logs: Path
+
+    def airflow(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "airflow", *args], env=self.env, capture_output=True, text=True)
+
+    def tail(self) -> str:
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in self.logs.glob("*.log")
+        )
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.home / "airflow.db", timeout=60) as db:
+            return db.execute(sql, params).fetchall()
+
+    def backfill(self, dag_id: str, first: str, last: str) -> None:
+        """Create a backfill once the DAG is parsed (retried until then)."""
+        deadline = time.monotonic() + READY_DEADLINE
+        args = ("backfill", "create", "--dag-id", dag_id, "--from-date", first, "--to-date", last)
+        while (done := self.airflow(*args)).returncode:
+            assert time.monotonic() < deadline, f"no backfill of {dag_id}: {done.stderr[-2000:]}\n{self.tail()}"
+            time.sleep(3)
+
+    def wait_for_runs(self, dag_id: str, backfill_runs: int) -> list[tuple[str, str, str]]:
+        """(run_type, logical_date, state) of the DAG's runs once the backfill's runs and all others ended."""
+        deadline = time.monotonic() + RUN_DEADLINE
+        while True:
+            runs = self.query("SELECT run_type, logical_date, state FROM dag_run WHERE dag_id = ?", dag_id)
+            backfills = [run for run in runs if run[0] == "backfill"]
+            if len(backfills) >= backfill_runs and all(run[2] in ("success", "failed") for run in runs):
+                return sorted(runs)
+            assert time.monotonic() < deadline, f"runs still going after {RUN_DEADLINE:.0f} s: {runs}\n{self.tail()}"
+            time.sleep(3)
+
+
+def _wait_healthy(port: int, components: tuple[str, ...], processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + READY_DEADLINE
+    health: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        for name, process in processes.items():
+            assert process.poll() is None, f"airflow {name} exited with {process.returncode}"
+        try:
+            health = requests.get(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=30).json()
+        except (requests.RequestException, ValueError):
+            health = {}
+        if health and all((health.get(part) or {}).get("status") == "healthy" for part in components):
+            return
+        time.sleep(2)
+    raise AssertionError(f"Airflow not healthy after {READY_DEADLINE:.0f} s: {health}")
+
+
+def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in reversed(list(processes.values())):
+        for sig in (signal.SIGTERM, signal.SIGKILL):  # LocalExecutor workers can outlive SIGTERM
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.wait(timeout=30)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    root = tmp_path_factory.mktemp("real_airflow")
+    deferring = Sandbox(
+        SandboxConfig(
+            data=DataSpec(conversations=5000, contacts=3000),
+            job_seconds=3,
+            extraction_seconds=3,
+            extraction_create_interval=1,
+            availability_lag=60,  # the scheduler's own run (yesterday) must not wait for data availability
+        )
+    ).start()
+    four_days = DataSpec(conversations=4000, contacts=2000, end="2026-01-05T00:00:00Z")
+    # jobs that have ended by the first status check (a job latency of 0)
+    instant = Sandbox(
+        SandboxConfig(
+            data=four_days, job_seconds=0, extraction_seconds=0, extraction_create_interval=0, availability_lag=60
+        )
+    ).start()
+    home, out, logs, port = root / "home", root / "out", root / "logs", free_port()
     (home / "dags").mkdir(parents=True)
-    (home / "dags" / "real_airflow.py").write_text(textwrap.dedent(DAG_FILE.format(out=(tmp_path / "out").as_uri())))
+    logs.mkdir()
+    (home / "dags" / "real_airflow.py").write_text(
+        textwrap.dedent(DAG_HEAD.format() + DEFERRING_DAG.format(out=out.as_uri()))
+    )
+    (home / "dags" / "instant_jobs.py").write_text(
+        textwrap.dedent(
+            DAG_HEAD.format() + INSTANT_DAG.format(out=(root / "instant").as_uri(), report=instant.REPORT_ID)
+        )
+    )
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -62,80 +182,114 @@ def standalone(tmp_path: Path, sandbox_factory: Callable[..., Sandbox]) -> Itera
         "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__PARALLELISM": "3",  # LocalExecutor worker processes: few, on a 2-core machine
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "180",
+        "AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT": "240",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__API__PORT": str(port),
+        # the log servers of workers and triggerer default to fixed ports (8793, 8794): ephemeral ones instead
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__API__WORKER_TIMEOUT": "600",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        # a slow api-server must not make workers give up: longer timeouts, more retries and missed heartbeats
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
+        "AIRFLOW__WORKERS__EXECUTION_API_RETRIES": "10",
+        "AIRFLOW__WORKERS__MAX_FAILED_HEARTBEATS": "20",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "900",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "120",
         "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
-        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps(sandbox.genesys_connection()),
-        "AIRFLOW_CONN_NICE_CXONE_DEFAULT": json.dumps(sandbox.cxone_connection()),
+        "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "120",
+        "AIRFLOW__DAG_PROCESSOR__HEALTH_CHECK_THRESHOLD": "120",
+        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps(deferring.genesys_connection()),
+        "AIRFLOW_CONN_NICE_CXONE_DEFAULT": json.dumps(deferring.cxone_connection(poll_interval_seconds=1)),
+        "AIRFLOW_CONN_GENESYS_INSTANT": json.dumps(instant.genesys_connection()),
+        "AIRFLOW_CONN_CXONE_INSTANT": json.dumps(instant.cxone_connection(poll_interval_seconds=1)),
     }
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
-    log = (tmp_path / "standalone.log").open("wb")
-    server = subprocess.Popen(
-        [shutil.which("airflow", path=env["PATH"]) or "airflow", "standalone"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(name: str, *args: str) -> None:
+        with (logs / f"{name}.log").open("wb") as log:
+            processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "airflow", *args],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped as one
+            )
+
     try:
-        yield env, sandbox
+        start("api-server", "api-server", "--port", str(port))  # workers need its execution API: first
+        _wait_healthy(port, ("metadatabase",), processes)
+        start("dag-processor", "dag-processor")
+        start("triggerer", "triggerer")
+        start("scheduler", "scheduler")
+        _wait_healthy(port, ("metadatabase", "scheduler", "triggerer", "dag_processor"), processes)
+        yield Cluster(env, home, out, deferring, instant, logs)
     finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):  # LocalExecutor workers can outlive SIGTERM
-            try:
-                os.killpg(server.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                continue
-        log.close()
+        _stop(processes)
+        deferring.stop()
+        instant.stop()
 
 
-def airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "airflow", *args], env=env, capture_output=True, text=True)
+def read_ids(path: Path, key: str) -> list[Any]:
+    with gzip.open(path, "rt") as handle:
+        return [json.loads(line)[key] for line in handle]
 
 
 def test_a_backfill_of_deferrable_jobs_completes_under_a_real_scheduler_and_triggerer_sharing_tokens(
-    standalone: tuple[dict[str, str], Sandbox], tmp_path: Path
+    cluster: Cluster,
 ) -> None:
-    env, sandbox = standalone
-    deadline = time.monotonic() + 180
-    backfill = (
-        "backfill",
-        "create",
-        "--dag-id",
-        "real_airflow",
-        "--from-date",
-        "2026-01-01",
-        "--to-date",
-        "2026-01-01",
-    )
-    while airflow(env, *backfill).returncode:
-        assert time.monotonic() < deadline, "the DAG was never parsed, so no backfill could be created"
-        time.sleep(2)
-    states: dict[str, str] = {}
-    while time.monotonic() < deadline:
-        with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as db:  # run states, as the UI shows them
-            states = dict(db.execute("SELECT run_type, state FROM dag_run WHERE dag_id = 'real_airflow'").fetchall())
-        if states.get("backfill") and all(state in ("success", "failed") for state in states.values()):
-            break
-        time.sleep(2)
+    sandbox = cluster.deferring
+    cluster.backfill("real_airflow", "2026-01-01", "2026-01-01")
+    runs = cluster.wait_for_runs("real_airflow", 1)
     # the backfill of 2026-01-01, and the scheduler's own run for yesterday, side by side
-    assert states == {"backfill": "success", "scheduled": "success"}, (tmp_path / "standalone.log").read_text()[-5000:]
+    assert {(run_type, state) for run_type, _date, state in runs} == {("backfill", "success"), ("scheduled", "success")}
     day = "interval_start=2026-01-01T00:00:00Z"
-    with gzip.open(tmp_path / "out" / "genesys" / "conversation_details" / day / "part-00000.jsonl.gz", "rt") as f:
-        conversations = [json.loads(line)["conversationId"] for line in f]
+    conversations = read_ids(
+        cluster.out / "genesys" / "conversation_details" / day / "part-00000.jsonl.gz", "conversationId"
+    )
     assert conversations == sandbox.data.conversation_ids_started(sandbox.data.start, sandbox.data.end)
-    manifest = json.loads((tmp_path / "out" / "cxone" / "data_extraction" / day / "_manifest.json").read_text())
+    manifest = json.loads((cluster.out / "cxone" / "data_extraction" / day / "_manifest.json").read_text())
     assert manifest["record_count"] == 3000
-    assert sandbox.count("GET genesys jobs status") >= 1 and sandbox.count("GET cxone extraction status") >= 1
+    # the jobs ran 3 s: each was checked once before deferring, then polled by the triggerer
+    assert sandbox.count("GET genesys jobs status") >= 2 and sandbox.count("GET genesys jobs results") >= 1
+    assert sandbox.count("GET cxone extraction status") >= 2
     # Two runs, each: submit (a worker), poll (the triggerer), collect (another worker): six process uses per
     # connection. The two runs start at once with an empty store, so each may fetch one token (Variables have no
     # cross-process lock); every later process reuses a stored token.
     assert 1 <= sandbox.count("tokens issued genesys") <= 2
     assert 1 <= sandbox.count("tokens issued cxone") <= 2
-    assert sandbox.count("GET genesys jobs status") >= 2 and sandbox.count("GET genesys jobs results") >= 1
+
+
+def test_jobs_that_end_at_once_are_collected_without_deferring_under_a_real_scheduler(cluster: Cluster) -> None:
+    sandbox = cluster.instant
+    cluster.backfill("instant_jobs", "2026-01-01", "2026-01-04")
+    runs = cluster.wait_for_runs("instant_jobs", 4)
+    assert [state for _type, _date, state in runs] == ["success"] * len(runs) and len(runs) == 5, runs
+    tries = cluster.query("SELECT task_id, state, try_number FROM task_instance WHERE dag_id = 'instant_jobs'")
+    assert len(tries) == 15 and {(state, number) for _task, state, number in tries} == {("success", 1)}, tries
+    # one job per task and one status check each: done at the first check, so no task deferred (a deferred one
+    # is polled again by the triggerer); extraction and report then read the status once more for the file url
+    assert sandbox.count("POST genesys jobs create") == 5 and sandbox.count("GET genesys jobs status") == 5
+    assert sandbox.count("POST cxone extraction create") == 5 and sandbox.count("GET cxone extraction status") == 10
+    assert sandbox.count("POST cxone report create") == 5 and sandbox.count("GET cxone report status") == 10
+    deferred = cluster.query(
+        "SELECT count(*) FROM task_instance WHERE dag_id = 'instant_jobs' AND next_method IS NOT NULL"
+    )
+    assert deferred == [(0,)]
+    root = cluster.out.parent / "instant"
+    for offset in range(4):
+        start = sandbox.data.start + offset * 86400
+        end = start + 86400
+        folder = f"interval_start={datetime.fromtimestamp(start, timezone.utc):%Y-%m-%d}T00:00:00Z"
+        genesys = root / "genesys" / "conversation_details" / folder
+        ids = [i for part in sorted(genesys.glob("part-*.jsonl.gz")) for i in read_ids(part, "conversationId")]
+        assert ids == sandbox.data.conversation_ids_started(start, end)
+        contacts = [str(i) for i in sandbox.data.contact_ids_started(start, end)]
+        for dataset in ("data_extraction", f"report_{sandbox.REPORT_ID}"):
+            parts = sorted((root / "cxone" / dataset / folder).glob("part-*.jsonl.gz"))
+            assert [i for part in parts for i in read_ids(part, "contactId")] == contacts, (dataset, folder)

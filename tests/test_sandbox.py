@@ -321,7 +321,11 @@ def test_data_extraction_one_job_per_tenant_create_throttle_and_expiring_url(
     sandbox_factory: Callable[..., Sandbox],
 ) -> None:
     sandbox = sandbox_factory(
-        DataSpec(contacts=300), extraction_seconds=0.3, extraction_create_interval=0.2, result_url_ttl=0.3
+        DataSpec(contacts=300),
+        extraction_seconds=0.3,
+        extraction_create_interval=0.2,
+        result_url_ttl=0.3,
+        cxone_busy_status=409,  # the 409/429 variant (403 is the default, tested in test_cxone_dags)
     )
     headers, base = cxone_token(sandbox), f"{sandbox.cxone_api_url}/data-extraction/v1/jobs"
     body = {

@@ -18,6 +18,7 @@ import requests
 
 from airflow_provider_ccanalytics.core import jsoncodec
 from airflow_provider_ccanalytics.core.client import ApiClient
+from airflow_provider_ccanalytics.core.csvrows import typed_rows
 from airflow_provider_ccanalytics.core.errors import (
     ApiError,
     CcAnalyticsError,
@@ -45,12 +46,33 @@ EXTRACTION_JOBS = "/data-extraction/v1/jobs"
 
 REPORT_JOBS = "/inContactAPI/services/v34.0/report-jobs"
 
+# Job states, upper-cased: NICE's help writes them Title-case (``Succeeded``), the client generated from its
+# spec upper-case (``SUCCEEDED``); compare with :func:`normal_state`, never as written.
 EXTRACTION_SUCCESS_STATES = frozenset({"SUCCEEDED"})
-REPORT_SUCCESS_STATES = frozenset({"Finished"})
-REPORT_FAILURE_STATES = frozenset({"Failed", "Cancelled"})
 EXTRACTION_FAILURE_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
+REPORT_SUCCESS_STATES = frozenset({"FINISHED"})
+REPORT_FAILURE_STATES = frozenset({"FAILED", "CANCELLED"})
 
-_THROTTLE_WORDS = ("throttl", "rate limit", "too many", "quota")
+#: Data Extraction entities found documented in public sources (name: the version public code uses, or "").
+#: There is no ``completed-contacts`` entity: contacts come from the completed-contacts report.
+KNOWN_EXTRACTION_ENTITIES: dict[str, str] = {
+    "recording-interaction-metadata": "7",
+    "qm-workflows": "4",
+    "qm-questions": "",
+    "qm-answers": "",
+    "qm-evaluator-notes": "",
+    "wfm-payroll": "",
+}
+
+#: A completed contact's start: NICE's current reporting spec names it ``contactStartDate``, older API
+#: versions ``contactStart``. Which one v34 returns is not public: both are read (first found wins).
+CONTACT_START_FIELDS = ("contactStartDate", "contactStart")
+
+# GUESS (no public 403 body text is known): Data Extraction answers 403 both for throttling and for "a job is
+# already running", besides missing permissions. We classify by words in the body; a 403 naming neither is a
+# permission error (fails clearly instead of waiting an hour on a real permission problem).
+_THROTTLE_WORDS = ("throttl", "rate limit", "too many", "quota", "exceeded the limit", "try again later")
+_RUNNING_WORDS = ("already running", "already in progress", "in progress", "active job", "running job", "concurrent")
 _PERMISSIONS = {
     "/data-extraction/": "Data Extraction > Jobs (Create/View)",
     "/contacts/completed": "Reporting > Completed Contacts (View)",
@@ -73,12 +95,16 @@ def cxone_error_mapper(response: requests.Response, method: str) -> CcAnalyticsE
         "path": error.path,
         "retry_after": error.retry_after,
     }
+    text = error.message.lower()
+    creating = error.path.rstrip("/").endswith(EXTRACTION_JOBS)
+    if error.status == 403 and creating and any(word in text for word in _RUNNING_WORDS):
+        return ExtractionJobRunningError(403, error.message, **common)
     if error.status == 403:
-        if any(word in error.message.lower() for word in _THROTTLE_WORDS):
+        if any(word in text for word in _THROTTLE_WORDS):
             return RateLimitedError(403, error.message, **common)
         required = next((perm for part, perm in _PERMISSIONS.items() if part in error.path), None)
         return PermissionDeniedError(403, error.message, required=required, **common)
-    if error.status == 409 and error.path.rstrip("/").endswith(EXTRACTION_JOBS):
+    if error.status == 409 and creating:
         return ExtractionJobRunningError(409, error.message, **common)
     return error
 
@@ -154,12 +180,15 @@ class CxoneSettings:
     """CXone limits that are settings.
 
     :param top: completed contacts page size.
+    :param contacts_order_by: completed contacts ``orderBy`` (uncertain name, a setting).
     :param create_wait_timeout: how long to wait for the tenant's running extraction job to end.
     :param poll_interval: seconds between checks while waiting.
     :param download_attempts: fresh result URLs to try when one has expired.
     """
 
     top: int = 10_000
+    #: GUESS: the sort field's name follows the contact field names (``contactStart`` in older versions)
+    contacts_order_by: str = "contactStart asc"
     create_wait_timeout: float = 3600.0
     poll_interval: float = 15.0
     download_attempts: int = 3
@@ -206,7 +235,7 @@ class CxoneClient(ApiClient):
         params: dict[str, Any] = {
             "startDate": iso_z(window.start),
             "endDate": iso_z(window.end),
-            "orderBy": "contactStart asc",
+            "orderBy": self.settings.contacts_order_by,
         }
         if updated_since is not None:
             params["updatedSince"] = iso_z(updated_since)
@@ -222,7 +251,7 @@ class CxoneClient(ApiClient):
         for _body, records in pages:
             for record in records:
                 key = record.get("contactId")
-                if key in seen or not window.contains(parse_instant(record["contactStart"], "contactStart")):
+                if key in seen or not window.contains(contact_start(record)):
                     continue
                 seen.add(key)
                 yield record
@@ -250,13 +279,8 @@ class CxoneClient(ApiClient):
                     self.settings.poll_interval,
                 )
                 time.sleep(self.settings.poll_interval)
-        try:  # the API answers the job id as a JSON string; accept {"jobId": ...} too
-            answer = jsoncodec.loads(response.content)
-        except ValueError:
-            answer = None
-        if isinstance(answer, dict):
-            answer = answer.get("jobId")
-        if not isinstance(answer, str) or not answer:
+        answer = job_id_from_answer(response.content)
+        if not answer:
             raise UnexpectedResponseError(
                 response.status_code,
                 "the job was accepted but no job id came back",
@@ -269,11 +293,15 @@ class CxoneClient(ApiClient):
         return job_id
 
     def extraction_job(self, job_id: str) -> dict[str, Any]:
-        """The job's ``jobStatus``: ``status`` and, once SUCCEEDED, ``result.url``."""
-        return dict(self.call_json("GET", f"{EXTRACTION_JOBS}/{job_id}").get("jobStatus") or {})
+        """The job's ``jobStatus`` (``id``, ``status``, ``result{url, errorMessage}``); a body without the
+        ``jobStatus`` wrapper is read as the status itself."""
+        body = self.call_json("GET", f"{EXTRACTION_JOBS}/{job_id}")
+        status = body.get("jobStatus")
+        return dict(status if isinstance(status, dict) else body)
 
-    def iter_extraction_rows(self, job_id: str) -> Iterator[dict[str, str]]:
-        """Download the job's CSV at once (no bearer token) and stream its rows; a stale URL is renewed."""
+    def iter_extraction_rows(self, job_id: str) -> Iterator[dict[str, Any]]:
+        """Download the job's CSV at once (no bearer token) and stream its rows, typed
+        (:func:`~airflow_provider_ccanalytics.core.csvrows.typed_row`); a stale URL is renewed."""
         for attempt in range(1, self.settings.download_attempts + 1):
             url = (self.extraction_job(job_id).get("result") or {}).get("url")
             if not url:
@@ -289,7 +317,7 @@ class CxoneClient(ApiClient):
             with response:
                 try:
                     lines = response.iter_lines(decode_unicode=True)
-                    yield from csv.DictReader(line for line in lines if line is not None)
+                    yield from typed_rows(csv.DictReader(line for line in lines if line is not None))
                 except requests.RequestException as error:
                     raise ConnectionFailedError(
                         f"the download of extraction job {job_id}'s result was interrupted ({type(error).__name__}); "
@@ -303,8 +331,8 @@ class CxoneClient(ApiClient):
         """Run a custom report for ``window``; returns the report job id."""
         params = {"fileType": file_type, "startDate": iso_z(window.start), "endDate": iso_z(window.end)}
         answer = self.call_json("POST", f"{REPORT_JOBS}/{report_id}", params=params)
-        job_id = answer.get("jobId")
-        if job_id in (None, ""):
+        job_id = job_id_of(answer)
+        if not job_id:
             raise UnexpectedResponseError(
                 202,
                 "the report job was accepted but no jobId came back",
@@ -318,9 +346,9 @@ class CxoneClient(ApiClient):
         """The report job's ``jobResult``: ``state`` and, once Finished, ``resultFileURL``."""
         return dict(self.call_json("GET", f"{REPORT_JOBS}/{job_id}").get("jobResult") or {})
 
-    def iter_report_rows(self, job_id: str) -> Iterator[dict[str, str]]:
-        """The finished report's CSV rows. The file URL is on the API host and needs the bearer token; it
-        answers either the file itself or ``{"files": {"file": <base64>}}``."""
+    def iter_report_rows(self, job_id: str) -> Iterator[dict[str, Any]]:
+        """The finished report's CSV rows, typed like extraction rows. The file URL is on the API host and needs
+        the bearer token; it answers either the file itself or ``{"files": {"file": <base64>}}``."""
         url = self.report_job(job_id).get("resultFileURL")
         if not url:
             raise ConfigurationError("job_id", f"report job {job_id} has no resultFileURL (not Finished?)")
@@ -329,7 +357,7 @@ class CxoneClient(ApiClient):
         if text.lstrip().startswith("{"):
             encoded = ((jsoncodec.loads(text).get("files") or {}).get("file")) or ""
             text = base64.b64decode(encoded).decode("utf-8-sig")
-        yield from csv.DictReader(io.StringIO(text))
+        yield from typed_rows(csv.DictReader(io.StringIO(text)))
 
     def cancel_report_job(self, job_id: str) -> None:
         """Cancel a running report job (best effort)."""
@@ -340,3 +368,48 @@ class CxoneClient(ApiClient):
         """Cancel a running job (best effort)."""
         self.call("PUT", f"{EXTRACTION_JOBS}/{job_id}", json={"status": "CANCELLED"}, ok=(200, 202, 204, 404, 409))
         log.info("Cancelled CXone extraction job %s", job_id)
+
+
+def contact_start(record: dict[str, Any]) -> datetime:
+    """A completed contact's start, under either field name (:data:`CONTACT_START_FIELDS`).
+
+    :raises UnexpectedResponseError: when the record has neither.
+    """
+    for name in CONTACT_START_FIELDS:
+        if record.get(name):
+            return parse_instant(record[name], name)
+    raise UnexpectedResponseError(
+        200,
+        f"a completed contact (contactId {record.get('contactId')!r}) has neither "
+        f"{' nor '.join(repr(name) for name in CONTACT_START_FIELDS)}; fields: {sorted(record)[:20]}",
+        path=COMPLETED_CONTACTS,
+    )
+
+
+def job_id_from_answer(content: bytes) -> str:
+    """The job id of a create answer: a JSON string (as documented), ``{"jobId"}`` or ``{"id"}``; "" if none."""
+    try:
+        return job_id_of(jsoncodec.loads(content))
+    except ValueError:
+        return ""
+
+
+def job_id_of(answer: Any) -> str:
+    """The job id in a parsed answer: a string or number, or an object's ``jobId`` / ``id``; "" if none."""
+    if isinstance(answer, dict):
+        answer = next((answer[key] for key in ("jobId", "id") if answer.get(key) not in (None, "")), None)
+    if isinstance(answer, bool) or not isinstance(answer, (str, int)):
+        return ""
+    return str(answer)
+
+
+def normal_state(state: Any) -> str:
+    """A job state for comparison with the state sets above (upper case; ``UNKNOWN`` when absent)."""
+    return str(state or "UNKNOWN").strip().upper()
+
+
+def job_error_message(status: dict[str, Any]) -> str:
+    """A failed job's reason: ``result.errorMessage`` (generated client) or a top-level ``errorMessage``."""
+    result = status.get("result")
+    nested = result.get("errorMessage") if isinstance(result, dict) else None
+    return str(nested or status.get("errorMessage") or "")

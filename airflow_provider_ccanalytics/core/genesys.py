@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +18,7 @@ from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     ConfigurationError,
     IntervalTooLongError,
+    JobFailedError,
     ResultCapExceededError,
     UnexpectedResponseError,
 )
@@ -223,14 +226,82 @@ class GenesysClient(ApiClient):
         """The job's status body: ``state``, ``errorMessage``, ``expirationDate``."""
         return self.call_json("GET", f"{DETAILS_JOBS}/{job_id}")
 
-    def iter_details_job_results(self, job_id: str, window: Window) -> Iterator[dict[str, Any]]:
-        """The job's conversations that started in ``window`` (cursor paging)."""
+    def iter_details_job_results(
+        self,
+        job_id: str,
+        window: Window,
+        query: dict[str, Any] | None = None,
+        poll_interval: float = 15.0,
+        timeout: float | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The job's conversations that started in ``window`` (cursor paging), once each.
+
+        Genesys refuses to page a job past its result cap (a 400 "Pagination may not exceed 400000
+        results", reported by practitioners, not documented). Then the window is halved: a job per half
+        is submitted, waited for (in this process) and paged, recursively. Each half keeps only the
+        conversations that started in it, and conversations already yielded are skipped by id, so none
+        is yielded twice and none is lost.
+
+        :param query: the original job's filters, for the jobs of the halves.
+        :param poll_interval: seconds between status checks of those jobs.
+        :param timeout: seconds to wait for each of them (None: no limit).
+        """
+        yielded: set[str] = set()
+        yield from self._job_results(job_id, window, query, poll_interval, timeout, yielded)
+
+    def _job_results(
+        self,
+        job_id: str,
+        window: Window,
+        query: dict[str, Any] | None,
+        poll_interval: float,
+        timeout: float | None,
+        yielded: set[str],
+    ) -> Iterator[dict[str, Any]]:
         request = PageRequest("GET", f"{DETAILS_JOBS}/{job_id}/results")
         paginator = CursorPaginator(self.settings.job_page_size)
-        for _body, records in self.pages(request, paginator, "conversations", what=f"job {job_id}"):
-            for record in records:
-                if window.contains(conversation_start(record)):
-                    yield record
+        try:
+            for _body, records in self.pages(request, paginator, "conversations", what=f"job {job_id}"):
+                for record in records:
+                    key = record["conversationId"]
+                    if key not in yielded and window.contains(conversation_start(record)):
+                        yielded.add(key)
+                        yield record
+        except ResultCapExceededError as refused:
+            halves = window.halves()
+            if len(halves) == 1:
+                raise
+            log.info(
+                "Job %s cannot be paged further (%s); %d conversations read; splitting %s into two jobs",
+                job_id,
+                refused.message,
+                len(yielded),
+                window.interval(),
+            )
+            for half in halves:
+                half_job = self.submit_details_job(half, query)
+                try:
+                    self.wait_for_details_job(half_job, poll_interval, timeout)
+                    yield from self._job_results(half_job, half, query, poll_interval, timeout, yielded)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        self.cancel_details_job(half_job)
+                    raise
+
+    def wait_for_details_job(self, job_id: str, poll_interval: float = 15.0, timeout: float | None = None) -> None:
+        """Poll a details job until it is FULFILLED; raises JobFailedError when it fails or times out."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            body = self.details_job_status(job_id)
+            state = str(body.get("state") or "UNKNOWN").upper()
+            if state in JOB_SUCCESS_STATES:
+                return
+            if state in JOB_FAILURE_STATES:
+                raise JobFailedError(job_id, state, str(body.get("errorMessage") or ""))
+            if deadline is not None and time.monotonic() > deadline:
+                raise JobFailedError(job_id, state, f"timed out after {timeout:.0f} s")
+            log.info("Job %s is %s; next check in %.0f s", job_id, state, poll_interval)
+            time.sleep(poll_interval)
 
     def cancel_details_job(self, job_id: str) -> None:
         """Cancel (delete) a job; a job that is already gone is fine."""

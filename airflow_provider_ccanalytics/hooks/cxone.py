@@ -14,6 +14,8 @@ from airflow_provider_ccanalytics.core.cxone import (
     CxoneSettings,
     OidcConfiguration,
     discover,
+    job_error_message,
+    normal_state,
 )
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, access_key_form
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook, JobStatus
@@ -60,7 +62,10 @@ class NiceCxoneHook(CcAnalyticsHook):
                 self.require(self.extras.get("access_key_id"), "access_key_id", "the CXone access key id"),
                 self.require(self.extras.get("access_key_secret"), "access_key_secret", "the CXone access key secret"),
             )
-        settings = CxoneSettings(poll_interval=self.setting("poll_interval_seconds", 15.0))
+        settings = CxoneSettings(
+            poll_interval=self.setting("poll_interval_seconds", 15.0),
+            contacts_order_by=str(self.extras.get("contacts_order_by") or CxoneSettings.contacts_order_by),
+        )
         return CxoneClient(
             self.transport,
             self.token_manager(self.token_endpoint, form),
@@ -78,13 +83,15 @@ class NiceCxoneHook(CcAnalyticsHook):
         return self.oidc.authorization_endpoint
 
     def job_status(self, job_id: str, kind: str = "") -> JobStatus:
+        """The job's state, compared case-insensitively (``Succeeded`` and ``SUCCEEDED`` both end the job)."""
         if kind == "report":
             result = self.client.report_job(job_id)
-            state, success, failure = result.get("state"), REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
+            state, success, failure = normal_state(result.get("state")), REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
         else:
             result = self.client.extraction_job(job_id)
-            state, success, failure = result.get("status"), EXTRACTION_SUCCESS_STATES, EXTRACTION_FAILURE_STATES
-        return JobStatus.of(str(state or "UNKNOWN"), success, failure, str(result.get("errorMessage") or ""))
+            state = normal_state(result.get("status"))
+            success, failure = EXTRACTION_SUCCESS_STATES, EXTRACTION_FAILURE_STATES
+        return JobStatus.of(state, success, failure, job_error_message(result))
 
     def cancel_job(self, job_id: str, kind: str = "") -> None:
         if kind == "report":

@@ -74,7 +74,7 @@ class GenesysCloudHook(CcAnalyticsHook):
     def job_status(self, job_id: str, kind: str = "") -> JobStatus:
         body = self.client.details_job_status(job_id)
         return JobStatus.of(
-            str(body.get("state", "UNKNOWN")),
+            str(body.get("state") or "UNKNOWN").upper(),
             JOB_SUCCESS_STATES,
             JOB_FAILURE_STATES,
             str(body.get("errorMessage") or ""),

@@ -176,16 +176,37 @@ class JobOperatorMixin:
         raise NotImplementedError
 
     def run_job(self, job_id: str, window: Window) -> Any:
-        """Wait for a submitted job (deferring when deferrable), then collect; a failure cancels the job."""
+        """Wait for a submitted job (deferring when deferrable), then collect; a failure cancels the job.
+
+        The job id goes to XCom (key ``job_id``) first, so a retry or a person can find the job. A deferrable
+        operator checks the job once before deferring and collects at once when it already ended (a job that
+        ends within a second or two otherwise races the scheduler's handling of the deferral).
+        """
         self.job_id = job_id
+        self._save_job_id(job_id)
         if self.deferrable:
-            self.defer(trigger=self.job_trigger(job_id), method_name="execute_complete")
+            status = self._cancel_on_failure(lambda: self.get_hook().job_status(job_id, self.job_kind))
+            if not status.done:
+                self.defer(trigger=self.job_trigger(job_id), method_name="execute_complete")
+            self.log.info("Job %s already ended (%s): collecting without deferring", job_id, status.state)
+            if not status.succeeded:
+                self.cancel_quietly()
+                raise JobFailedError(job_id, status.state, status.message)
+            return self._cancel_on_failure(lambda: self.collect(window))
 
         def wait_then_collect() -> Any:
             self.wait_in_place(job_id)
             return self.collect(window)
 
         return self._cancel_on_failure(wait_then_collect)
+
+    def _save_job_id(self, job_id: str) -> None:
+        try:
+            from airflow.sdk import get_current_context
+
+            get_current_context()["ti"].xcom_push(key="job_id", value=job_id)
+        except Exception as error:  # outside a task (unit use): nothing to save to
+            self.log.debug("Job id %s not saved to XCom: %s", job_id, error)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         """Resume after the trigger: collect the results of the job it reported on."""

@@ -109,11 +109,14 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
     """A Data Extraction job for the window: create, wait (deferrable), download the CSV at once, write rows.
 
     Waits (never fails) while the tenant's one running job finishes and while creation is
-    throttled. An expired result URL is renewed by polling again. ``on_kill`` and a failed
-    job cancel the remote job.
+    throttled (CXone answers both with 403 or 409/429). An expired result URL is renewed by polling
+    again. Rows are typed (:func:`~airflow_provider_ccanalytics.core.csvrows.typed_row`). ``on_kill``
+    and a failed job cancel the remote job.
 
-    :param entity_name: the extracted entity (templated), e.g. ``completed-contacts``.
-    :param version: the entity version (templated).
+    :param entity_name: the extracted entity (templated, required), e.g. ``recording-interaction-metadata``
+        or ``qm-workflows``; see ``KNOWN_EXTRACTION_ENTITIES``. There is no ``completed-contacts`` entity:
+        use :class:`CxoneCompletedContactsOperator` for contacts.
+    :param version: the entity version (templated, required), e.g. ``7`` for ``recording-interaction-metadata``.
     :param poll_interval: seconds between job status checks.
     :param job_timeout: seconds to wait for the job.
     """
@@ -124,20 +127,24 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
     def __init__(
         self,
         *,
-        entity_name: str = "completed-contacts",
-        version: str = "1",
+        entity_name: str,
+        version: str,
         poll_interval: timedelta | float = 30.0,
         job_timeout: timedelta | float | None = 6 * 3600,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        for name, value in (("entity_name", entity_name), ("version", version)):
+            if value in (None, ""):
+                raise ConfigurationError(name, f"{name} is required (CXone documents no default); see the README")
         self.entity_name = entity_name
-        self.version = version
+        self.version = str(version)
         self.poll_interval = seconds(poll_interval)
         self.job_timeout = None if job_timeout is None else seconds(job_timeout)
 
     def extract(self, context: Any, window: Window) -> Any:
-        return self.run_job(self.hook.client.create_extraction_job(self.entity_name, self.version, window), window)
+        job_id = self.hook.client.create_extraction_job(self.entity_name, str(self.version), window)
+        return self.run_job(job_id, window)
 
     def collect(self, window: Window) -> Any:
         job_id = self.job_id

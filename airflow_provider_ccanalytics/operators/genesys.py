@@ -158,7 +158,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         client = self.hook.client
         return self.deliver(
             window,
-            [lambda: client.iter_details_job_results(job_id, window)],
+            [lambda: client.iter_details_job_results(job_id, window, self.query, self.poll_interval, self.job_timeout)],
             {"endpoint": "details/jobs", "job_id": job_id, **self.query},
         )
 

@@ -24,6 +24,8 @@ MEDIA = ["voice", "voice", "voice", "chat", "email", "message", "callback"]
 COUNT_METRICS = ("nOffered", "nConnected")
 TIME_METRICS = ("tAnswered", "tTalk", "tAcw", "tHandle", "tAbandon")
 CXONE_MEDIA = ["Call", "Call", "Chat", "Email", "SMS"]
+#: media type ids of the sandbox's CXone contacts (sandbox values)
+CXONE_MEDIA_TYPE_IDS = {"Email": 1, "Chat": 3, "Call": 4, "SMS": 7}
 CONVERSATION_MAX_SECONDS = 2 * 3600
 CONTACT_FIELDS = (
     "contactId",
@@ -341,6 +343,37 @@ class Dataset:
             "totalDurationSeconds": round(seconds, 3),
             "abandoned": rng.random() < 0.07,
             "lastUpdateTime": iso(start + seconds + 60),
+        }
+
+    def contact_as(self, index: int, variant: str = "current") -> dict[str, Any]:
+        """The completed contact at ``index`` with the field names of ``variant``.
+
+        ``legacy``: older API versions (``contactStart``, ``contactEnd``, ``mediaTypeName``), as :meth:`contact`.
+        ``current``: NICE's current reporting spec as public generated clients name it (``contactStartDate``,
+        ``fromAddress``, ``toAddress``, ``mediaTypeId``, ``businessUnitId``; no ``contactEnd``). The addresses,
+        media type ids and business unit are sandbox values.
+        """
+        record = self.contact(index)
+        if variant == "legacy":
+            return record
+        if variant != "current":
+            raise ValueError(f"unknown contact field variant {variant!r}: use 'current' or 'legacy'")
+        contact_id = record["contactId"]
+        return {
+            "contactId": contact_id,
+            "masterContactId": record["masterContactId"],
+            "contactStartDate": record["contactStart"],
+            "fromAddress": f"+1555{contact_id % 10_000_000:07d}",
+            "toAddress": f"+1800555{record['skillId'] % 10_000:04d}",
+            "agentId": record["agentId"],
+            "skillId": record["skillId"],
+            "campaignId": record["campaignId"],
+            "mediaTypeId": CXONE_MEDIA_TYPE_IDS[record["mediaTypeName"]],
+            "mediaTypeName": record["mediaTypeName"],
+            "totalDurationSeconds": record["totalDurationSeconds"],
+            "abandoned": record["abandoned"],
+            "lastUpdateTime": record["lastUpdateTime"],
+            "businessUnitId": 4_600_000 + self.spec.seed,
         }
 
     def contact_settles_at(self, index: int, settle_seconds: float) -> float:

@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from airflow_provider_ccanalytics.core.cxone import KNOWN_EXTRACTION_ENTITIES
 from airflow_provider_ccanalytics.testing.data import (
     CONTACT_FIELDS,
     Dataset,
@@ -78,6 +79,16 @@ class SandboxConfig:
     result_url_ttl: float = 30.0
     settle_seconds: float = 1800.0
     cxone_max_top: int = 10_000
+    # CXone shapes that public sources leave open: each variant the client must read (see README, "Vendor
+    # shapes we are unsure of"); the defaults follow the client generated from NICE's spec.
+    cxone_contact_fields: str = "current"  # completed contacts: "current" (contactStartDate...) or "legacy"
+    cxone_status_case: str | None = None  # None: extraction UPPER, report Title; or "upper"/"title"/"lower"
+    cxone_job_id_field: str = "id"  # jobStatus.id (generated client) or "jobId"
+    cxone_create_answer: str = "string"  # create answer: a JSON string (docs), or "jobId" / "id" objects
+    cxone_error_message_in: str = "result"  # a failed job's errorMessage: under "result" or at the "top"
+    cxone_busy_status: int = 403  # "already running" and create throttling: 403 (seen) or 409 / 429
+    cxone_strict_entities: bool = False  # refuse extraction entities not in KNOWN_EXTRACTION_ENTITIES
+    genesys_job_result_cap: int = 400_000  # details job results past this answer 400 "Pagination may not..."
     # everything
     latency: float = 0.0
 
@@ -770,6 +781,10 @@ class Sandbox:
             if self.data.conv_starts[i] < job.availability
         ]
         page = indexes[offset : offset + size]
+        if offset + len(page) > self.config.genesys_job_result_cap:
+            raise genesys_problem(
+                400, f"Pagination may not exceed {self.config.genesys_job_result_cap} results", "bad.request"
+            )
         fields: dict[str, Any] = {}
         if offset + size < len(indexes):
             fields["cursor"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
@@ -829,7 +844,9 @@ class Sandbox:
             return "cxone contacts/completed", status, {}, payload
         if path == "/data-extraction/v1/jobs" and method == "POST":
             job_id = self._create_extraction(_json(body))
-            return "cxone extraction create", 202, {}, RawJson(json.dumps(job_id).encode())
+            shape = self.config.cxone_create_answer
+            answer = RawJson(json.dumps(job_id).encode()) if shape == "string" else {shape: job_id}
+            return "cxone extraction create", 202, {}, answer
         reports = "/inContactAPI/services/v34.0/report-jobs"
         if path.startswith(f"{reports}/"):
             return self._report_jobs(method, path[len(reports) + 1 :], query)
@@ -849,6 +866,19 @@ class Sandbox:
 
     #: the sandbox's one custom report: completed contacts as CSV
     REPORT_ID = "1001"
+    #: a documented Data Extraction entity and the version public code uses; the sandbox serves contact-like
+    #: rows for every entity (SANDBOX: the real entity's columns differ)
+    EXTRACTION_ENTITY = ("recording-interaction-metadata", "7")
+
+    def contact_record(self, index: int) -> dict[str, Any]:
+        """A completed contact as this sandbox serves it (``cxone_contact_fields``)."""
+        return self.data.contact_as(index, self.config.cxone_contact_fields)
+
+    def _cased(self, state: str) -> str:
+        case = self.config.cxone_status_case
+        if case is None:
+            return state
+        return {"upper": state.upper(), "title": state.title(), "lower": state.lower()}[case]
 
     def _report_jobs(self, method: str, rest: str, query: dict[str, str]) -> tuple[str, int, dict[str, str], Any]:
         if method == "POST":
@@ -881,8 +911,8 @@ class Sandbox:
             return "cxone report file", 200, {}, {"files": {"fileName": f"report-{job_id}.csv", "file": encoded}}
         if method == "GET" and not tail:
             state = self._extraction_status(job, running="Running", cancelled="Cancelled")
-            result: dict[str, Any] = {"jobId": job_id, "state": state}
-            if state == "Finished":
+            result: dict[str, Any] = {"jobId": job_id, "state": self._cased(state)}
+            if state.upper() == "FINISHED":
                 result["resultFileURL"] = f"{self.cxone_api_url}/inContactAPI/services/v34.0/report-jobs/{job_id}/file"
             return "cxone report status", 200, {}, {"jobResult": result}
         if method == "DELETE" and not tail:
@@ -925,7 +955,7 @@ class Sandbox:
             "totalRecords": len(visible),
             "lastPollTime": iso(now),
             "_links": links,
-            "completedContacts": [self.data.contact(i) for i in page],
+            "completedContacts": [self.contact_record(i) for i in page],
         }
 
     def _contacts_link(self, query: dict[str, str], skip: int, top: int) -> str:
@@ -940,10 +970,19 @@ class Sandbox:
             start, end = parse_ts(body["startDate"]), parse_ts(body["endDate"])
         except ValueError:
             raise ApiProblem(400, {"error": "InvalidRequest", "message": "invalid startDate/endDate"}) from None
+        if self.config.cxone_strict_entities and body["entityName"] not in KNOWN_EXTRACTION_ENTITIES:
+            raise ApiProblem(400, {"error": "InvalidRequest", "message": f"Unknown entity '{body['entityName']}'"})
         now = self.clock()
+        busy = self.config.cxone_busy_status
         with self._lock:
             wait = self._last_extraction_create + self.config.extraction_create_interval - now
-            if wait > 0:
+            if wait > 0:  # GUESS at the 403 body: no public text is known
+                self.counters["cxone create throttled"] += 1
+                if busy == 403:
+                    raise ApiProblem(
+                        403,
+                        {"error": "Forbidden", "message": "Too many requests: one job per 30 seconds. Try again later"},
+                    )
                 self.counters["429 sent"] += 1
                 raise ApiProblem(
                     429,
@@ -952,9 +991,13 @@ class Sandbox:
                 )
             running = [j for j in self._extractions.values() if self._extraction_status(j) == "RUNNING"]
             if running:
+                self.counters["cxone create refused running"] += 1
                 raise ApiProblem(
-                    409,
-                    {"error": "Conflict", "message": "An extraction job is already running for this tenant"},
+                    busy,
+                    {
+                        "error": "Forbidden" if busy == 403 else "Conflict",
+                        "message": "A data extraction job is already running for this tenant",
+                    },
                 )
             self._last_extraction_create = now
             job_id = str(uuid.uuid4())
@@ -981,25 +1024,33 @@ class Sandbox:
     def _contacts_csv(self, start: float, end: float) -> str:
         """The contacts that started in [start, end) as CSV, as extraction and report files carry them."""
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(CONTACT_FIELDS), lineterminator="\n")
+        variant = self.config.cxone_contact_fields
+        fields = list(self.data.contact_as(0, variant)) if self.data.contact_starts else list(CONTACT_FIELDS)
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         for index in self.data.contacts_started(start, end):
-            writer.writerow(self.data.contact(index))
+            writer.writerow(self.data.contact_as(index, variant))
         return out.getvalue()
 
     def _extraction_view(self, job: dict[str, Any]) -> dict[str, Any]:
-        status = self._extraction_status(job)
-        view: dict[str, Any] = {"jobStatus": {"status": status, "jobId": job["id"], "entityName": job["entity"]}}
+        status = self._extraction_status(job).upper()
+        shown: dict[str, Any] = {
+            self.config.cxone_job_id_field: job["id"],
+            "status": self._cased(status),
+            "entityName": job["entity"],
+        }
+        result: dict[str, Any] = {}
         if status == "SUCCEEDED":
             name = secrets.token_urlsafe(16)
             with self._lock:
                 self._files[name] = (job["id"], self.clock() + self.config.result_url_ttl)
-            view["jobStatus"]["result"] = {
-                "url": f"{self.base_url}/cxone/files/{name}?X-Amz-Expires={int(self.config.result_url_ttl)}"
-            }
+            result["url"] = f"{self.base_url}/cxone/files/{name}?X-Amz-Expires={int(self.config.result_url_ttl)}"
         if status == "FAILED":
-            view["jobStatus"]["errorMessage"] = "The extraction failed in the sandbox (scripted)"
-        return view
+            where = result if self.config.cxone_error_message_in == "result" else shown
+            where["errorMessage"] = "The extraction failed in the sandbox (scripted)"
+        if result:
+            shown["result"] = result
+        return {"jobStatus": shown}
 
     def _cxone_file(
         self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
