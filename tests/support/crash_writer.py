@@ -1,0 +1,102 @@
+"""Writes one partition through the commit protocol and SIGKILLs itself at the N-th step (the crash test's writer).
+
+Usage: ``python crash_writer.py '<json>'`` with ``storage`` (``file`` or ``s3``), ``endpoint`` (S3), ``folder``
+(a path on that storage), ``version`` (``A``: 5 parts of 300 records, ``B``: 3 parts of 200, its first part
+identical to A's) and ``kill_at`` (the step to die at; 0: none). A step is before and after every storage
+change (open, close, publish or discard of a staged part; put or delete of a file; abort of uploads) and
+every 100 records written. Prints ``STEPS <n>`` when it finishes. No Airflow import: it starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from airflow_provider_ccanalytics.outputs.commit import commit_partition
+from airflow_provider_ccanalytics.outputs.formats import write_jsonl_gz
+from airflow_provider_ccanalytics.outputs.storage import StagedFile, Store
+
+VERSIONS = {"A": (5, 300), "B": (3, 200)}
+
+
+def records(version: str, part: int) -> Iterator[dict[str, Any]]:
+    """The deterministic records of one part (B's part 0 equals A's part 0, to exercise reuse)."""
+    count = VERSIONS[version][1]
+    label = "A" if part == 0 else version
+    for number in range(300 if part == 0 else count):
+        yield {"version": label, "part": part, "n": number, "pad": "x" * 40}
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    steps, kill_at = 0, int(config["kill_at"])
+
+    def step() -> None:
+        nonlocal steps
+        steps += 1
+        if steps == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def around(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            step()
+            result = method(*args, **kwargs)
+            step()
+            return result
+
+        return wrapped
+
+    for cls, names in (
+        (Store, ("remove", "put_atomic", "abort_uploads")),
+        (StagedFile, ("close", "publish", "discard")),
+    ):
+        for name in names:
+            setattr(cls, name, around(getattr(cls, name)))
+    StagedFile.__init__ = around(StagedFile.__init__)  # type: ignore[method-assign]
+
+    def source(part: int) -> Callable[[], Iterator[dict[str, Any]]]:
+        def generate() -> Iterator[dict[str, Any]]:
+            for number, record in enumerate(records(config["version"], part)):
+                if number % 100 == 0:
+                    step()
+                yield record
+
+        return generate
+
+    if config["storage"] == "s3":
+        import s3fs
+
+        fs: Any = s3fs.S3FileSystem(
+            key="testing",
+            secret="testing",
+            client_kwargs={"endpoint_url": config["endpoint"], "region_name": "us-east-1"},
+        )
+    else:
+        from fsspec.implementations.local import LocalFileSystem
+
+        fs = LocalFileSystem()
+        os.makedirs(config["folder"], exist_ok=True)
+    parts = VERSIONS[config["version"]][0]
+
+    def describe(files: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"format": "jsonl.gz", "record_count": sum(entry["records"] for entry in files), "files": files}
+
+    commit_partition(
+        Store(fs, config["folder"]),
+        [source(part) for part in range(parts)],
+        writer=write_jsonl_gz,
+        suffix="jsonl.gz",
+        describe=describe,
+        max_workers=1,
+    )
+    print(f"STEPS {steps}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
