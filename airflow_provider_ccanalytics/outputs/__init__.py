@@ -110,15 +110,22 @@ def write_partition(
             **(manifest_extra() if manifest_extra else {}),
         }
 
-    manifest = commit_partition(
-        Store(fs, folder.path),
-        sources,
-        writer=writer,
-        suffix=output_format,
-        describe=describe,
-        progress=Progress(f"{vendor}/{dataset} {window.label()}"),
-        max_workers=max_workers,
-    )
+    try:
+        manifest = commit_partition(
+            Store(fs, folder.path),
+            sources,
+            writer=writer,
+            suffix=output_format,
+            describe=describe,
+            progress=Progress(f"{vendor}/{dataset} {window.label()}"),
+            max_workers=max_workers,
+        )
+    except PermissionError as error:  # e.g. S3 AccessDenied: the storage connection may not write there
+        raise ConfigurationError(
+            "output",
+            f"{folder} is not writable with this storage connection ({error}): grant it list, read, "
+            "write and delete under that prefix, or fix output / output_conn_id",
+        ) from error
     log.info("Wrote %d records in %d files to %s", manifest["record_count"], len(manifest["files"]), folder)
     return summary(manifest, str(folder))
 

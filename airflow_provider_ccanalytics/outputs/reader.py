@@ -33,7 +33,7 @@ def iter_records(fs: Any, folder: str, *, verify: bool = False) -> Iterator[dict
 
     :param fs: an fsspec filesystem.
     :param folder: the partition folder's path on ``fs``.
-    :param verify: check each file's SHA-256 against the manifest (reads each file into memory).
+    :param verify: check each file's SHA-256 against the manifest (each part is read whole in any case).
     :raises FileNotFoundError: when no manifest is committed.
     :raises PartitionChangedError: when a listed file is gone or (with ``verify``) differs.
     """

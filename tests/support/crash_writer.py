@@ -1,10 +1,12 @@
 """Writes one partition through the commit protocol and SIGKILLs itself at the N-th step (the crash test's writer).
 
-Usage: ``python crash_writer.py '<json>'`` with ``storage`` (``file`` or ``s3``), ``endpoint`` (S3), ``folder``
-(a path on that storage), ``version`` (``A``: 5 parts of 300 records, ``B``: 3 parts of 200, its first part
-identical to A's) and ``kill_at`` (the step to die at; 0: none). A step is before and after every storage
-change (open, close, publish or discard of a staged part; put or delete of a file; abort of uploads) and
-every 100 records written. Prints ``STEPS <n>`` when it finishes. No Airflow import: it starts fast.
+Usage: ``python crash_writer.py '<json>'``, or ``python crash_writer.py --serve``: read one JSON per line
+on stdin, run each in a forked child (a fresh process, without paying the imports again) and answer
+``<exit code> <steps>`` per line (exit code -9: killed). The JSON has ``storage`` (``file`` or ``s3``),
+``endpoint`` (S3), ``folder`` (a path on that storage), ``version`` (``A``: 5 parts of 300 records,
+``B``: 3 parts of 200, its first part identical to A's) and ``kill_at`` (the step to die at; 0: none).
+A step is before and after every storage change (open, close, publish or discard of a staged part; put
+or delete of a file; abort of uploads) and every 100 records written. No Airflow import: it starts fast.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ def records(version: str, part: int) -> Iterator[dict[str, Any]]:
         yield {"version": label, "part": part, "n": number, "pad": "x" * 40}
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
+def run(config: dict[str, Any]) -> int:
+    """Write the partition of ``config``; returns the number of steps (when not killed first)."""
     steps, kill_at = 0, int(config["kill_at"])
 
     def step() -> None:
@@ -95,8 +97,35 @@ def main() -> None:
         describe=describe,
         max_workers=1,
     )
-    print(f"STEPS {steps}", flush=True)
+    return steps
+
+
+def serve() -> None:
+    """Fork a child per request line: SIGKILL ends the child, the server answers with its exit status."""
+    import s3fs  # noqa: F401 (imported once here, before any fork; no filesystem instance exists yet)
+
+    for line in sys.stdin:
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(read)
+            code = 0
+            try:
+                os.write(write, str(run(json.loads(line))).encode())
+            except BaseException as error:
+                sys.stderr.write(f"{type(error).__name__}: {error}\n")
+                code = 1
+            os._exit(code)
+        os.close(write)
+        with os.fdopen(read) as answer:
+            steps = answer.read() or "0"
+        status = os.waitpid(child, 0)[1]
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        print(f"{code} {steps}", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "--serve":
+        serve()
+    else:
+        print(f"STEPS {run(json.loads(sys.argv[1]))}", flush=True)
