@@ -152,6 +152,21 @@ def look(storage: Storage, folder: str, old: str | None, new: str) -> dict[str, 
     }
 
 
+def leftovers(storage: Storage, folder: str) -> Counter[tuple[str, str]]:
+    """What a killed run left for the next run to clean: temp files, unfinished uploads, unlisted parts."""
+    names = storage.listing(folder)
+    listed = set()
+    if "_manifest.json" in names:
+        listed = {entry["path"] for entry in json.loads(storage.read(folder, "_manifest.json"))["files"]}
+    return Counter(
+        {
+            ("left", "temp files"): sum(name.startswith(".") for name in names),
+            ("left", "unfinished uploads"): storage.uploads(),
+            ("left", "unlisted parts"): sum(name.startswith("part-") and name not in listed for name in names),
+        }
+    )
+
+
 def assert_clean(storage: Storage, folder: str, version: str) -> None:
     """After a completed run: the folder holds exactly the manifest's files, and no uploads are pending."""
     manifest = json.loads(storage.read(folder, "_manifest.json"))
@@ -243,6 +258,7 @@ def test_sigkill_during_a_fresh_write_shows_nothing_or_everything(storage: Stora
         assert storage.write(folder, "A", kill_at=point)[0] == -signal.SIGKILL
         view = look(storage, folder, None, "A")
         seen.update((reader, outcome) for reader, outcome in view.items())
+        seen.update(leftovers(storage, folder))
         assert view["manifest"] in ("absent", "new"), (point, view)
         assert view["gated"] in ("not ready", "new"), (point, view)
         assert view["plain"] in ("absent", "partial", "new"), (point, view)
@@ -273,6 +289,7 @@ def test_sigkill_during_a_replace_shows_the_old_or_the_new_partition(storage: St
             assert storage.write(folder, new, kill_at=point)[0] == -signal.SIGKILL
             view = look(storage, folder, current, new)
             seen.update((reader, outcome) for reader, outcome in view.items())
+            seen.update(leftovers(storage, folder))
             assert view["manifest"] in ("old", "new"), (point, view)
             assert view["gated"] in ("old", "new", "not ready"), (point, view)
         assert storage.write(folder, new)[0] == 0

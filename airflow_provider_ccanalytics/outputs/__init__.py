@@ -79,9 +79,9 @@ def write_partition(
 ) -> dict[str, Any]:
     """Write one partition (committed through its manifest) and return a small summary for XCom.
 
-    The summary's size does not depend on the number of parts: ``uri``, ``manifest`` (the URI of
-    ``_manifest.json``, which lists every file), ``vendor``, ``dataset``, ``window``, ``format``,
-    ``record_count``, ``file_count`` and ``bytes``.
+    The summary's size does not depend on the number of parts: the manifest's fields (with ``manifest_extra``'s)
+    except its lists ``files`` and ``retried_failures``, which it counts (``file_count``,
+    ``retried_failure_count``), plus ``bytes``, ``uri`` and ``manifest`` (the URI of ``_manifest.json``).
 
     :param output: base URI or ObjectStoragePath.
     :param vendor: ``genesys`` or ``cxone``.
@@ -130,19 +130,17 @@ def write_partition(
     return summary(manifest, str(folder))
 
 
+#: manifest fields that are lists growing with the partition: kept in ``_manifest.json``, counted in the summary
+GROWING = {"files": "file_count", "retried_failures": "retried_failure_count"}
+
+
 def summary(manifest: dict[str, Any], uri: str) -> dict[str, Any]:
-    """What a task returns for a partition: small and of constant size (the file list stays in the manifest)."""
-    return {
-        "uri": uri,
-        "manifest": f"{uri}/{MANIFEST}",
-        "vendor": manifest["vendor"],
-        "dataset": manifest["dataset"],
-        "window": manifest["window"],
-        "format": manifest["format"],
-        "record_count": manifest["record_count"],
-        "file_count": len(manifest["files"]),
-        "bytes": sum(entry["bytes"] for entry in manifest["files"]),
-    }
+    """What a task returns for a partition: the manifest without its lists (counted instead), so its size does not
+    grow with the number of parts; plus ``uri``, ``manifest`` (the URI of ``_manifest.json``) and ``bytes``."""
+    small = {key: value for key, value in manifest.items() if key not in GROWING}
+    counts = {count: len(manifest.get(key) or []) for key, count in GROWING.items()}
+    total = sum(entry["bytes"] for entry in manifest["files"])
+    return {**small, **counts, "bytes": total, "uri": uri, "manifest": f"{uri}/{MANIFEST}"}
 
 
 def read_manifest(path: Any, conn_id: str | None = None) -> dict[str, Any] | None:
