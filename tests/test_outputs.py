@@ -143,3 +143,27 @@ def test_an_output_folder_that_is_not_writable_says_so(tmp_path: Path) -> None:
             subprocess.run(["chattr", "-i", str(locked)], check=True)
         else:
             locked.chmod(0o755)
+
+
+def test_a_failure_while_publishing_puts_the_previous_partition_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_ccanalytics.outputs.storage import StagedFile
+
+    write(tmp_path, [2, 2])
+    folder = tmp_path.joinpath(*FOLDER)
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    published = StagedFile.publish
+    calls = []
+
+    def publish_then_fail(self: StagedFile) -> None:
+        calls.append(self.name)
+        if len(calls) == 2:
+            raise OSError("disk full (scripted)")
+        published(self)
+
+    monkeypatch.setattr(StagedFile, "publish", publish_then_fail)
+    with pytest.raises(OSError, match="scripted"):
+        write(tmp_path, [3, 3, 3], tag="changed")
+    assert len(calls) == 2  # one new part was visible, then taken back
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
