@@ -163,7 +163,28 @@ def test_a_failure_while_publishing_puts_the_previous_partition_back(
         published(self)
 
     monkeypatch.setattr(StagedFile, "publish", publish_then_fail)
+    # file by file in the folder, as on object stores (POSIX with no atomic folder exchange)
+    monkeypatch.setattr("airflow_provider_ccanalytics.outputs.storage.exchange_supported", lambda parent: False)
     with pytest.raises(OSError, match="scripted"):
         write(tmp_path, [3, 3, 3], tag="changed")
     assert len(calls) == 2  # one new part was visible, then taken back
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+
+
+def test_a_failure_before_the_folder_swap_leaves_the_previous_partition_and_no_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_ccanalytics.outputs.swap import FolderSwap
+
+    write(tmp_path, [2, 2])
+    folder = tmp_path.joinpath(*FOLDER)
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+
+    def fail(self: FolderSwap) -> None:
+        raise OSError("disk full (scripted)")
+
+    monkeypatch.setattr(FolderSwap, "swap_in", fail)
+    with pytest.raises(OSError, match="scripted"):
+        write(tmp_path, [3, 3, 3], tag="changed")
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
+    assert sorted(path.name for path in folder.parent.iterdir()) == [folder.name]  # no hidden staging folder

@@ -31,6 +31,7 @@ from typing import Any
 
 from airflow_provider_ccanalytics.outputs.formats import FormatWriter, HashingWriter
 from airflow_provider_ccanalytics.outputs.storage import StagedFile, Store
+from airflow_provider_ccanalytics.outputs.swap import FolderSwap
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -68,6 +69,11 @@ def load_manifest(raw: bytes | None) -> dict[str, Any] | None:
 
 def recover(store: Store) -> Committed:
     """Remove what a killed or failed run left and restore ``_SUCCESS`` on a complete committed partition."""
+    if store.local:
+        leftovers = FolderSwap(store.folder)
+        for path in leftovers.leftovers():
+            leftovers.remove(path)
+            log.info("Removed %s (a staging or swapped-out folder left by an earlier run)", path)
     names = store.files()
     raw = store.read(MANIFEST) if MANIFEST in names else None
     manifest = load_manifest(raw)
@@ -164,6 +170,7 @@ def commit_partition(
     describe: Callable[[list[dict[str, Any]]], dict[str, Any]],
     progress: Callable[[int], None] = lambda added: None,
     max_workers: int = 1,
+    swap_folder: bool = True,
 ) -> dict[str, Any]:
     """Write and commit one partition folder; returns its manifest.
 
@@ -174,8 +181,28 @@ def commit_partition(
     :param describe: builds the manifest from the list of file entries (called once the parts are written).
     :param progress: called with record counts as they are written.
     :param max_workers: parts written concurrently.
+    :param swap_folder: on POSIX, build the partition in a hidden sibling folder and swap it in (where the
+        kernel can); False commits file by file in the folder, as on object stores.
     """
     committed = recover(store)
+    swap = store.start_swap(allowed=swap_folder)
+    try:
+        return _write(store, committed, sources, writer, suffix, describe, progress, max_workers)
+    finally:
+        if swap is not None:
+            swap.drop()  # the unfinished new partition, or the old one once swapped out
+
+
+def _write(
+    store: Store,
+    committed: Committed,
+    sources: Sequence[Callable[[], Iterator[dict[str, Any]]]],
+    writer: FormatWriter,
+    suffix: str,
+    describe: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    progress: Callable[[int], None],
+    max_workers: int,
+) -> dict[str, Any]:
     staged = stage_parts(store, part_names(committed, len(sources), suffix), sources, writer, progress, max_workers)
     reusable = {
         (entry["sha256"], entry["bytes"], entry["records"]): entry["path"]
@@ -202,8 +229,20 @@ def commit_partition(
     if raw == committed.raw and SUCCESS in committed.present:
         log.info("Partition %s unchanged: nothing to commit", store.folder)
         return manifest
-    _commit(store, committed, publish, raw)
+    if store.swap is not None:
+        _commit_swap(store.swap, {entry["path"] for entry in files} - {part.entry["path"] for part in publish}, raw)
+    else:
+        _commit(store, committed, publish, raw)
     return manifest
+
+
+def _commit_swap(swap: FolderSwap, reused: set[str], raw: bytes) -> None:
+    """Complete the staging folder (unchanged files hard-linked, manifest, ``_SUCCESS``) and swap it in."""
+    for name in sorted(reused):
+        swap.adopt(name)
+    swap.put(MANIFEST, raw)
+    swap.put(SUCCESS, b"")
+    swap.swap_in()  # the commit point: the folder is now the new partition, whole
 
 
 def _commit(store: Store, committed: Committed, publish: list[Staged], raw: bytes) -> None:

@@ -11,6 +11,8 @@ import os
 import uuid
 from typing import Any
 
+from airflow_provider_ccanalytics.outputs.swap import FolderSwap, exchange_supported
+
 log = logging.getLogger("airflow_provider_ccanalytics")
 
 
@@ -27,8 +29,9 @@ def _hidden_temp(folder: str, name: str) -> str:
 class StagedFile:
     """A part being written where no reader looks, published under its final name in one atomic step.
 
-    POSIX: a hidden temp file in the partition folder, renamed into place. Object stores (S3, GCS, Azure):
-    an upload opened with ``autocommit=False`` (on S3 a multipart upload) that ``publish`` completes.
+    POSIX: a file in the hidden staging folder that replaces the partition folder as a whole (Linux), or a
+    hidden temp file in the partition folder, renamed into place. Object stores (S3, GCS, Azure): an upload
+    opened with ``autocommit=False`` (on S3 a multipart upload) that ``publish`` completes.
 
     :param store: the partition folder.
     :param name: the final file name.
@@ -38,7 +41,7 @@ class StagedFile:
         self.store, self.name = store, name
         self.final = store.path(name)
         if store.local:
-            self.temp = _hidden_temp(store.folder, name)
+            self.temp = f"{store.swap.staging}/{name}" if store.swap else _hidden_temp(store.folder, name)
             self.handle: Any = open(self.temp, "wb")  # noqa: SIM115 (closed by close())
         else:
             self.temp = self.final
@@ -82,6 +85,16 @@ class Store:
         self.fs = fs
         self.folder = folder.rstrip("/")
         self.local = _is_local(fs)
+        #: the staging folder of a write by folder swap (POSIX where the kernel exchanges folders atomically)
+        self.swap: FolderSwap | None = None
+
+    def start_swap(self, allowed: bool = True) -> FolderSwap | None:
+        """Open a staging folder for a write by folder swap, when this is POSIX and the kernel can do it."""
+        parent = os.path.dirname(self.folder)
+        if self.local and allowed and os.path.isdir(parent) and exchange_supported(parent):
+            self.swap = FolderSwap(self.folder)
+            self.swap.open()
+        return self.swap
 
     def path(self, name: str) -> str:
         return f"{self.folder}/{name}"

@@ -4,7 +4,8 @@ Usage: ``python crash_writer.py '<json>'``, or ``python crash_writer.py --serve`
 on stdin, run each in a forked child (a fresh process, without paying the imports again) and answer
 ``<exit code> <steps>`` per line (exit code -9: killed). The JSON has ``storage`` (``file`` or ``s3``),
 ``endpoint`` (S3), ``folder`` (a path on that storage), ``version`` (``A``: 5 parts of 300 records,
-``B``: 3 parts of 200, its first part identical to A's) and ``kill_at`` (the step to die at; 0: none).
+``B``: 3 parts of 200, its first part identical to A's), ``kill_at`` (the step to die at; 0: none) and
+``swap`` (POSIX: false commits file by file instead of swapping folders).
 A step is before and after every storage change (open, close, publish or discard of a staged part; put
 or delete of a file; abort of uploads) and every 100 records written. No Airflow import: it starts fast.
 """
@@ -22,6 +23,7 @@ from typing import Any
 from airflow_provider_ccanalytics.outputs.commit import commit_partition
 from airflow_provider_ccanalytics.outputs.formats import write_jsonl_gz
 from airflow_provider_ccanalytics.outputs.storage import StagedFile, Store
+from airflow_provider_ccanalytics.outputs.swap import FolderSwap
 
 VERSIONS = {"A": (5, 300), "B": (3, 200)}
 
@@ -57,6 +59,7 @@ def run(config: dict[str, Any]) -> int:
     for cls, names in (
         (Store, ("remove", "put_atomic", "abort_uploads")),
         (StagedFile, ("close", "publish", "discard")),
+        (FolderSwap, ("remove", "open", "adopt", "put", "swap_in", "drop")),
     ):
         for name in names:
             setattr(cls, name, around(getattr(cls, name)))
@@ -96,6 +99,7 @@ def run(config: dict[str, Any]) -> int:
         suffix="jsonl.gz",
         describe=describe,
         max_workers=1,
+        swap_folder=config.get("swap", True),
     )
     return steps
 
