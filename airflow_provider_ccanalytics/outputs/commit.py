@@ -3,15 +3,18 @@
 One write of a partition folder:
 
 1. **recover** what a killed run left: delete every file the committed manifest does not list (a killed
-   run's parts and hidden temp files, stale files), abort unfinished S3 multipart uploads under the folder,
-   and put ``_SUCCESS`` back when the committed partition is complete.
-2. **stage** each part where no reader looks (POSIX: a hidden ``.part-….tmp`` file; object stores: an
-   upload not yet completed). A part with no records is discarded; a part byte-identical to a committed
-   one is discarded and the committed file kept (a rerun with the same data changes nothing).
-3. **commit**, only when the manifest changes: delete ``_SUCCESS``; publish the new parts (rename /
-   complete the upload: one atomic step per file, under names no committed manifest lists); put
-   ``_manifest.json`` atomically (the commit point); delete the files of the previous manifest; put
-   ``_SUCCESS``.
+   run's parts and hidden temp files, stale files) and hidden sibling folders of a killed folder swap,
+   abort unfinished S3 multipart uploads under the folder, and put ``_SUCCESS`` back when the committed
+   partition is complete.
+2. **stage** each part where no reader looks. POSIX with an atomic folder exchange (Linux): the whole new
+   partition is built in a hidden sibling folder. Otherwise: a hidden ``.part-….tmp`` file in the folder,
+   or on object stores an upload not yet completed. A part with no records is discarded; a part
+   byte-identical to a committed one is discarded and the committed file kept (hard-linked when swapping).
+3. **commit**, only when the manifest changes. Folder swap: put ``_manifest.json`` and ``_SUCCESS`` into
+   the staging folder, exchange it with the partition folder (the commit point), delete the old one.
+   File by file: delete ``_SUCCESS``; publish the new parts (rename / complete the upload, under names no
+   committed manifest lists); put ``_manifest.json`` atomically (the commit point); delete the files of
+   the previous manifest; put ``_SUCCESS``.
 
 So ``_manifest.json`` always lists a complete partition, and whenever ``_SUCCESS`` exists the ``part-*``
 files of the folder are exactly the ones it lists. No Airflow import (a crash test drives it bare).

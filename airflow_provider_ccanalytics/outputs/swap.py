@@ -94,7 +94,10 @@ class FolderSwap:
 
     def adopt(self, name: str) -> None:
         """Hard-link an unchanged committed file into the staging folder (same bytes, same name, no copy)."""
-        os.link(f"{self.folder}/{name}", f"{self.staging}/{name}")
+        try:
+            os.link(f"{self.folder}/{name}", f"{self.staging}/{name}")
+        except OSError:  # no hard links here (some network filesystems): copy
+            shutil.copyfile(f"{self.folder}/{name}", f"{self.staging}/{name}")
 
     def put(self, name: str, data: bytes) -> None:
         """Write a small file into the staging folder (fsynced)."""
