@@ -81,7 +81,10 @@ with DAG("s3_test", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UT
         run = run_dag(source, utc(2026, 1, 2))
         assert task_states(run) == {"details": "success"}
     keys = sorted(obj["Key"] for obj in s3.list_objects_v2(Bucket="contact-centre", Prefix=prefix)["Contents"])
-    assert keys == [prefix + "_manifest.json"] + [prefix + f"part-0000{i}.jsonl.gz" for i in range(4)]
+    assert keys == [prefix + "_SUCCESS", prefix + "_manifest.json"] + [
+        prefix + f"part-0000{i}.jsonl.gz" for i in range(4)
+    ]
+    assert s3.list_multipart_uploads(Bucket="contact-centre").get("Uploads", []) == []
     manifest = json.loads(s3.get_object(Bucket="contact-centre", Key=prefix + "_manifest.json")["Body"].read())
     ids = []
     for entry in manifest["files"]:

@@ -1,0 +1,177 @@
+"""Where records go: XCom (capped) or object storage as partitions committed through a manifest.
+
+Layout: ``{output}/{vendor}/{dataset}/interval_start={start}/part-00000.jsonl.gz`` ..., ``_manifest.json``
+(the commit record: lists every part with its records, bytes and SHA-256) and ``_SUCCESS`` (present only
+while the folder holds exactly one complete partition). The protocol is in :mod:`.commit`; the README's
+"Output layout" says what each kind of reader sees during a write.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from airflow_provider_ccanalytics.core.errors import ConfigurationError, OutputTooLargeError
+from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.outputs.commit import MANIFEST, SUCCESS, commit_partition
+from airflow_provider_ccanalytics.outputs.formats import FORMATS, Progress, format_writer
+from airflow_provider_ccanalytics.outputs.location import check_writable, filesystem_of
+from airflow_provider_ccanalytics.outputs.reader import PartitionChangedError, iter_records, manifest_of
+from airflow_provider_ccanalytics.outputs.storage import Store
+
+__all__ = [
+    "FORMATS",
+    "MANIFEST",
+    "SUCCESS",
+    "PartitionChangedError",
+    "RecordSource",
+    "collect_for_xcom",
+    "partition_path",
+    "read_manifest",
+    "read_partition",
+    "storage_path",
+    "write_partition",
+]
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+RecordSource = Callable[[], Iterator[dict[str, Any]]]
+
+
+def storage_path(output: Any, conn_id: str | None = None) -> Any:
+    """``output`` as an ObjectStoragePath (URIs such as ``file:///data``, ``s3://bucket/prefix``).
+
+    :param conn_id: the storage connection (e.g. an ``aws`` connection for ``s3://``).
+    :raises ConfigurationError: for a non-URI, or a scheme whose filesystem is not installed (names the install).
+    """
+    from airflow.sdk import ObjectStoragePath
+
+    if isinstance(output, ObjectStoragePath):
+        return output
+    text = str(output)
+    if "://" not in text:
+        raise ConfigurationError("output", f"{text!r} is not a URI; use e.g. 'file:///data/cc' or 's3://bucket/cc'")
+    try:
+        path = ObjectStoragePath(text, conn_id=conn_id) if conn_id else ObjectStoragePath(text)
+    except (ValueError, ImportError) as error:
+        filesystem_of(text, error)  # raises the ConfigurationError that names what to install
+        raise
+    return path
+
+
+def partition_path(output: Any, vendor: str, dataset: str, window: Window, conn_id: str | None = None) -> Any:
+    """The partition folder of one window."""
+    return storage_path(output, conn_id) / vendor / dataset / f"interval_start={window.label()}"
+
+
+def write_partition(
+    output: Any,
+    *,
+    vendor: str,
+    dataset: str,
+    window: Window,
+    sources: Sequence[RecordSource],
+    output_format: str = "jsonl.gz",
+    max_workers: int = 1,
+    manifest_extra: Callable[[], dict[str, Any]] | None = None,
+    conn_id: str | None = None,
+) -> dict[str, Any]:
+    """Write one partition (committed through its manifest) and return a small summary for XCom.
+
+    The summary's size does not depend on the number of parts: the manifest's fields (with ``manifest_extra``'s)
+    except its lists ``files`` and ``retried_failures``, which it counts (``file_count``,
+    ``retried_failure_count``), plus ``bytes``, ``uri`` and ``manifest`` (the URI of ``_manifest.json``).
+
+    :param output: base URI or ObjectStoragePath.
+    :param vendor: ``genesys`` or ``cxone``.
+    :param dataset: e.g. ``conversation_details``.
+    :param window: the extracted window (names the partition).
+    :param sources: one callable per part; each returns the records of that part (an empty one writes no file).
+    :param output_format: ``jsonl.gz`` or ``parquet``.
+    :param max_workers: parts written concurrently (each streams, in constant memory).
+    :param manifest_extra: returns more manifest fields (query, retried failures), called once the parts are written.
+    :param conn_id: the storage connection for a URI ``output``.
+    :raises ConfigurationError: unknown format, filesystem not installed, output path a file or not writable.
+    """
+    writer = format_writer(output_format)
+    folder = partition_path(output, vendor, dataset, window, conn_id)
+    fs = filesystem_of(str(folder), None, lambda: folder.fs)
+    check_writable(fs, folder.path, str(folder))
+
+    def describe(files: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "vendor": vendor,
+            "dataset": dataset,
+            "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
+            "format": output_format,
+            "record_count": sum(entry["records"] for entry in files),
+            "files": files,
+            **(manifest_extra() if manifest_extra else {}),
+        }
+
+    try:
+        manifest = commit_partition(
+            Store(fs, folder.path),
+            sources,
+            writer=writer,
+            suffix=output_format,
+            describe=describe,
+            progress=Progress(f"{vendor}/{dataset} {window.label()}"),
+            max_workers=max_workers,
+        )
+    except PermissionError as error:  # e.g. S3 AccessDenied: the storage connection may not write there
+        raise ConfigurationError(
+            "output",
+            f"{folder} is not writable with this storage connection ({error}): grant it list, read, "
+            "write and delete under that prefix, or fix output / output_conn_id",
+        ) from error
+    log.info("Wrote %d records in %d files to %s", manifest["record_count"], len(manifest["files"]), folder)
+    return summary(manifest, str(folder))
+
+
+#: manifest fields that are lists growing with the partition: kept in ``_manifest.json``, counted in the summary
+GROWING = {"files": "file_count", "retried_failures": "retried_failure_count"}
+
+
+def summary(manifest: dict[str, Any], uri: str) -> dict[str, Any]:
+    """What a task returns for a partition: the manifest without its lists (counted instead), so its size does not
+    grow with the number of parts; plus ``uri``, ``manifest`` (the URI of ``_manifest.json``) and ``bytes``."""
+    small = {key: value for key, value in manifest.items() if key not in GROWING}
+    counts = {count: len(manifest.get(key) or []) for key, count in GROWING.items()}
+    total = sum(entry["bytes"] for entry in manifest["files"])
+    return {**small, **counts, "bytes": total, "uri": uri, "manifest": f"{uri}/{MANIFEST}"}
+
+
+def read_manifest(path: Any, conn_id: str | None = None) -> dict[str, Any] | None:
+    """The committed manifest of a partition folder (URI, ObjectStoragePath, or a task's summary), or None.
+
+    :param conn_id: the storage connection for a URI.
+    """
+    folder = storage_path(path["uri"] if isinstance(path, dict) else path, conn_id)
+    return manifest_of(folder.fs, folder.path)
+
+
+def read_partition(path: Any, conn_id: str | None = None, *, verify: bool = False) -> Iterator[dict[str, Any]]:
+    """Every record of a committed partition, read through its manifest (exact even during a rewrite).
+
+    :param path: the partition folder: URI, ObjectStoragePath, or the summary a writing task returned.
+    :param conn_id: the storage connection for a URI.
+    :param verify: check each file's SHA-256 against the manifest.
+    """
+    folder = storage_path(path["uri"] if isinstance(path, dict) else path, conn_id)
+    return iter_records(folder.fs, folder.path, verify=verify)
+
+
+def collect_for_xcom(sources: Sequence[RecordSource], limit: int) -> list[dict[str, Any]]:
+    """All records in a list for XCom, refusing more than ``limit``."""
+    records: list[dict[str, Any]] = []
+    for source in sources:
+        for record in source():
+            records.append(record)
+            if len(records) > limit:
+                raise OutputTooLargeError(
+                    f"More than {limit} records: too many for XCom. Set output='file:///...' or 's3://...' "
+                    "to write files, or raise max_xcom_records if your XCom backend can hold them"
+                )
+    return records

@@ -1,0 +1,272 @@
+"""The partition commit protocol: staged parts, ``_manifest.json`` as the commit record, ``_SUCCESS`` last.
+
+One write of a partition folder:
+
+1. **recover** what a killed run left: delete every file the committed manifest does not list (a killed
+   run's parts and hidden temp files, stale files) and hidden sibling folders of a killed folder swap,
+   abort unfinished S3 multipart uploads under the folder, and put ``_SUCCESS`` back when the committed
+   partition is complete.
+2. **stage** each part where no reader looks. POSIX with an atomic folder exchange (Linux): the whole new
+   partition is built in a hidden sibling folder. Otherwise: a hidden ``.part-….tmp`` file in the folder,
+   or on object stores an upload not yet completed. A part with no records is discarded; a part
+   byte-identical to a committed one is discarded and the committed file kept (hard-linked when swapping).
+3. **commit**, only when the manifest changes. Folder swap: put ``_manifest.json`` and ``_SUCCESS`` into
+   the staging folder, exchange it with the partition folder (the commit point), delete the old one.
+   File by file: delete ``_SUCCESS``; publish the new parts (rename / complete the upload, under names no
+   committed manifest lists); put ``_manifest.json`` atomically (the commit point); delete the files of
+   the previous manifest; put ``_SUCCESS``.
+
+So ``_manifest.json`` always lists a complete partition, and whenever ``_SUCCESS`` exists the ``part-*``
+files of the folder are exactly the ones it lists. No Airflow import (a crash test drives it bare).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_ccanalytics.outputs.formats import FormatWriter, HashingWriter
+from airflow_provider_ccanalytics.outputs.storage import StagedFile, Store
+from airflow_provider_ccanalytics.outputs.swap import FolderSwap
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+MANIFEST = "_manifest.json"
+SUCCESS = "_SUCCESS"
+
+
+@dataclass
+class Committed:
+    """The committed state of a folder after recovery.
+
+    :param manifest: the committed manifest (None for a fresh partition).
+    :param raw: its bytes.
+    :param present: the files in the folder after recovery.
+    """
+
+    manifest: dict[str, Any] | None
+    raw: bytes | None
+    present: set[str] = field(default_factory=set)
+
+    def names(self) -> list[str]:
+        return [entry["path"] for entry in self.manifest["files"]] if self.manifest else []
+
+
+def load_manifest(raw: bytes | None) -> dict[str, Any] | None:
+    """A manifest from its bytes; None for none or for bytes that are not a manifest."""
+    if not raw:
+        return None
+    try:
+        manifest = json.loads(raw)
+    except ValueError:
+        return None
+    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("files"), list) else None
+
+
+def recover(store: Store) -> Committed:
+    """Remove what a killed or failed run left and restore ``_SUCCESS`` on a complete committed partition."""
+    if store.local:
+        leftovers = FolderSwap(store.folder)
+        for path in leftovers.leftovers():
+            leftovers.remove(path)
+            log.info("Removed %s (a staging or swapped-out folder left by an earlier run)", path)
+    names = store.files()
+    raw = store.read(MANIFEST) if MANIFEST in names else None
+    manifest = load_manifest(raw)
+    if raw and manifest is None:
+        log.warning("%s is not a manifest: the partition is rewritten", store.path(MANIFEST))
+    listed = [entry["path"] for entry in manifest["files"]] if manifest else []
+    keep = {*listed, MANIFEST, SUCCESS} if manifest else set()
+    for name in names:
+        if name not in keep:
+            store.remove(name)
+            log.info("Removed %s (not in the committed manifest: left by an earlier run)", store.path(name))
+    aborted = store.abort_uploads()
+    if aborted:
+        log.info("Aborted %d unfinished multipart upload(s) under %s", aborted, store.folder)
+    present = {name for name in names if name in keep}
+    if manifest is not None and SUCCESS not in present and all(name in present for name in listed):
+        store.put_atomic(SUCCESS, b"")
+        present.add(SUCCESS)
+    return Committed(manifest, raw if manifest else None, present)
+
+
+def part_names(committed: Committed, count: int, suffix: str) -> list[str]:
+    """Names for ``count`` new parts that no committed manifest lists.
+
+    A fresh partition gets ``part-00000.<suffix>``...; a replacing run ``part-<token>-00000.<suffix>`` with a
+    token from the committed manifest's SHA-256, so names are deterministic yet never those a reader of the
+    committed partition may be reading.
+    """
+    taken = set(committed.names())
+    token = hashlib.sha256(committed.raw).hexdigest()[:8] + "-" if committed.raw else ""
+    names = []
+    for index in range(count):
+        name = f"part-{token}{index:05d}.{suffix}"
+        while name in taken:  # a hash fixed point: never overwrite a committed file
+            name = "x" + name
+        names.append(name)
+    return names
+
+
+def encode(manifest: dict[str, Any]) -> bytes:
+    """The manifest's bytes (sorted keys: the same partition gives the same bytes)."""
+    return json.dumps(manifest, indent=2, sort_keys=True, default=str).encode()
+
+
+@dataclass
+class Staged:
+    """A written, not yet published part and its manifest entry."""
+
+    file: StagedFile
+    entry: dict[str, Any]
+
+
+def stage_parts(
+    store: Store,
+    names: Sequence[str],
+    sources: Sequence[Callable[[], Iterator[dict[str, Any]]]],
+    writer: FormatWriter,
+    progress: Callable[[int], None],
+    max_workers: int,
+) -> list[Staged]:
+    """Write every source to a staged part (concurrently); on failure discard them all and raise."""
+    opened: list[StagedFile] = []
+    lock = threading.Lock()
+
+    def write_one(index: int) -> Staged:
+        staged = store.stage(names[index])
+        with lock:
+            opened.append(staged)
+        hashing = HashingWriter(staged.handle)
+        # the storage handle's write() is costly per call (path bookkeeping): hand it 1 MiB at a time
+        with io.BufferedWriter(hashing, buffer_size=1 << 20) as buffered:
+            records = writer(buffered, sources[index](), progress)
+        staged.close()
+        entry = {"path": names[index], "records": records, "bytes": hashing.size, "sha256": hashing.sha256.hexdigest()}
+        return Staged(staged, entry)
+
+    try:
+        if max_workers > 1 and len(sources) > 1:
+            with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ccanalytics-part") as pool:
+                return list(pool.map(write_one, range(len(sources))))
+        return [write_one(index) for index in range(len(sources))]
+    except BaseException:
+        for staged in opened:
+            staged.discard()
+        raise
+
+
+def commit_partition(
+    store: Store,
+    sources: Sequence[Callable[[], Iterator[dict[str, Any]]]],
+    *,
+    writer: FormatWriter,
+    suffix: str,
+    describe: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    progress: Callable[[int], None] = lambda added: None,
+    max_workers: int = 1,
+    swap_folder: bool = True,
+) -> dict[str, Any]:
+    """Write and commit one partition folder; returns its manifest.
+
+    :param store: the partition folder.
+    :param sources: one callable per part; each returns the records of that part.
+    :param writer: the format writer.
+    :param suffix: the part files' suffix (``jsonl.gz``, ``parquet``).
+    :param describe: builds the manifest from the list of file entries (called once the parts are written).
+    :param progress: called with record counts as they are written.
+    :param max_workers: parts written concurrently.
+    :param swap_folder: on POSIX, build the partition in a hidden sibling folder and swap it in (where the
+        kernel can); False commits file by file in the folder, as on object stores.
+    """
+    committed = recover(store)
+    swap = store.start_swap(allowed=swap_folder)
+    try:
+        return _write(store, committed, sources, writer, suffix, describe, progress, max_workers)
+    finally:
+        if swap is not None:
+            swap.drop()  # the unfinished new partition, or the old one once swapped out
+
+
+def _write(
+    store: Store,
+    committed: Committed,
+    sources: Sequence[Callable[[], Iterator[dict[str, Any]]]],
+    writer: FormatWriter,
+    suffix: str,
+    describe: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    progress: Callable[[int], None],
+    max_workers: int,
+) -> dict[str, Any]:
+    staged = stage_parts(store, part_names(committed, len(sources), suffix), sources, writer, progress, max_workers)
+    reusable = {
+        (entry["sha256"], entry["bytes"], entry["records"]): entry["path"]
+        for entry in (committed.manifest["files"] if committed.manifest else [])
+        if entry.get("path") in committed.present
+    }
+    files, publish = [], []
+    for part in staged:
+        key = (part.entry["sha256"], part.entry["bytes"], part.entry["records"])
+        if part.entry["records"] == 0 or key in reusable:
+            part.file.discard()  # an empty part is not written; an identical one keeps its committed file
+            if part.entry["records"]:
+                files.append({**part.entry, "path": reusable.pop(key)})
+            continue
+        files.append(part.entry)
+        publish.append(part)
+    try:
+        manifest = describe(files)
+        raw = encode(manifest)
+    except BaseException:
+        for part in publish:
+            part.file.discard()
+        raise
+    if raw == committed.raw and SUCCESS in committed.present:
+        log.info("Partition %s unchanged: nothing to commit", store.folder)
+        return manifest
+    if store.swap is not None:
+        _commit_swap(store.swap, {entry["path"] for entry in files} - {part.entry["path"] for part in publish}, raw)
+    else:
+        _commit(store, committed, publish, raw)
+    return manifest
+
+
+def _commit_swap(swap: FolderSwap, reused: set[str], raw: bytes) -> None:
+    """Complete the staging folder (unchanged files hard-linked, manifest, ``_SUCCESS``) and swap it in."""
+    for name in sorted(reused):
+        swap.adopt(name)
+    swap.put(MANIFEST, raw)
+    swap.put(SUCCESS, b"")
+    swap.swap_in()  # the commit point: the folder is now the new partition, whole
+
+
+def _commit(store: Store, committed: Committed, publish: list[Staged], raw: bytes) -> None:
+    """Publish the staged parts, put the manifest (the commit point), delete the old files, put ``_SUCCESS``."""
+    store.remove(SUCCESS)
+    published: list[str] = []
+    try:
+        for part in publish:
+            part.file.publish()
+            published.append(part.entry["path"])
+    except BaseException:  # not committed: back to the previous partition
+        for name in published:
+            store.remove(name)
+        for part in publish[len(published) :]:
+            part.file.discard()
+        if committed.manifest is not None and all(name in committed.present for name in committed.names()):
+            store.put_atomic(SUCCESS, b"")
+        raise
+    store.put_atomic(MANIFEST, raw)  # the commit point (if this fails, the next run's recovery decides)
+    kept = {entry["path"] for entry in load_manifest(raw)["files"]}  # type: ignore[index]
+    for name in committed.names():
+        if name not in kept:
+            store.remove(name)
+    store.put_atomic(SUCCESS, b"")

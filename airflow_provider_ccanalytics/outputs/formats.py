@@ -1,0 +1,114 @@
+"""Part file formats: gzip JSON lines (fixed header, byte-identical on rerun) and parquet; hashing and progress."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from airflow_provider_ccanalytics.core import jsoncodec
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+FORMATS = ("jsonl.gz", "parquet")
+#: writes records to a binary handle, reports progress, returns the record count
+FormatWriter = Callable[[Any, Iterable[dict[str, Any]], Callable[[int], None]], int]
+
+
+class HashingWriter(io.RawIOBase):
+    """Passes bytes to ``target`` while counting them and hashing them with SHA-256.
+
+    :param target: a binary handle (the staged part).
+    """
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def close(self) -> None:  # the storage handle is closed by its owner
+        self.flush()
+        super().close()
+
+    def write(self, data: Any) -> int:
+        view = bytes(data)
+        self.sha256.update(view)
+        self.size += len(view)
+        self.target.write(view)
+        return len(view)
+
+
+def write_jsonl_gz(handle: Any, records: Iterable[dict[str, Any]], progress: Callable[[int], None]) -> int:
+    """One JSON object per line, gzip with mtime 0 and no file name (the same records give the same bytes)."""
+    count = 0
+    with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename="", compresslevel=6) as zipped:
+        for record in records:
+            zipped.write(jsoncodec.dumps(record) + b"\n")
+            count += 1
+            if count % 10_000 == 0:
+                progress(10_000)
+    progress(count % 10_000)
+    return count
+
+
+def write_parquet(handle: Any, records: Iterable[dict[str, Any]], progress: Callable[[int], None]) -> int:
+    """One ``record`` string column (the JSON of each record), zstd."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ConfigurationError(
+            "output_format", "parquet needs pyarrow: pip install 'airflow-provider-ccanalytics[parquet]'"
+        ) from None
+    schema = pa.schema([("record", pa.string())])
+    count, batch = 0, []
+    with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
+        for record in records:
+            batch.append(jsoncodec.dumps(record).decode())
+            if len(batch) == 10_000:
+                writer.write_table(pa.table({"record": batch}, schema=schema))
+                count += len(batch)
+                progress(len(batch))
+                batch = []
+        if batch or count == 0:
+            writer.write_table(pa.table({"record": batch}, schema=schema))
+            count += len(batch)
+            progress(len(batch))
+    return count
+
+
+def format_writer(output_format: str) -> FormatWriter:
+    """The writer of ``output_format``; raises ConfigurationError for an unknown one."""
+    if output_format not in FORMATS:
+        raise ConfigurationError("output_format", f"{output_format!r} is not one of {FORMATS}")
+    return write_parquet if output_format == "parquet" else write_jsonl_gz
+
+
+class Progress:
+    """Counts records across threads and logs the rate at most every 10 s.
+
+    :param label: names the partition in the log.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label, self.count, self.started, self.last_log = label, 0, time.monotonic(), 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self, added: int) -> None:
+        with self.lock:
+            self.count += added
+            now = time.monotonic()
+            if not added or now - self.last_log <= 10:
+                return
+            self.last_log = now
+            rate = self.count / max(now - self.started, 1e-9)
+            log.info("%s: %d records written (%.0f records/s)", self.label, self.count, rate)

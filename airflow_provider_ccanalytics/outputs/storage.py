@@ -1,0 +1,182 @@
+"""The file operations of the commit protocol on one partition folder: POSIX, S3, or another fsspec store.
+
+Every change the protocol makes goes through :class:`Store` and :class:`StagedFile` (a crash test wraps
+them to kill the writer at each step). No Airflow import: it runs on a bare fsspec filesystem.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from typing import Any
+
+from airflow_provider_ccanalytics.outputs.swap import FolderSwap, exchange_supported
+
+log = logging.getLogger("airflow_provider_ccanalytics")
+
+
+def _is_local(fs: Any) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    return "file" in protocol or "local" in protocol
+
+
+def _hidden_temp(folder: str, name: str) -> str:
+    """A staging name in the folder that folder readers skip (leading dot) and a next run removes."""
+    return f"{folder}/.{name}.{uuid.uuid4().hex[:12]}.tmp"
+
+
+class StagedFile:
+    """A part being written where no reader looks, published under its final name in one atomic step.
+
+    POSIX: a file in the hidden staging folder that replaces the partition folder as a whole (Linux), or a
+    hidden temp file in the partition folder, renamed into place. Object stores (S3, GCS, Azure): an upload
+    opened with ``autocommit=False`` (on S3 a multipart upload) that ``publish`` completes.
+
+    :param store: the partition folder.
+    :param name: the final file name.
+    """
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.store, self.name = store, name
+        self.final = store.path(name)
+        if store.local:
+            self.temp = f"{store.swap.staging}/{name}" if store.swap else _hidden_temp(store.folder, name)
+            self.handle: Any = open(self.temp, "wb")  # noqa: SIM115 (closed by close())
+        else:
+            self.temp = self.final
+            self.handle = store.fs.open(self.final, "wb", autocommit=False)
+
+    def close(self) -> None:
+        """Flush and close the handle (POSIX: fsync, so a published part survives a power cut)."""
+        if self.store.local and not self.handle.closed:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+        self.handle.close()
+
+    def publish(self) -> None:
+        """Make the part visible under its final name (rename / complete the upload)."""
+        if self.store.local:
+            os.replace(self.temp, self.final)
+        else:
+            self.handle.commit()
+
+    def discard(self) -> None:
+        """Throw the staged part away (delete the temp file / abort the upload)."""
+        try:
+            if self.store.local:
+                if not self.handle.closed:
+                    self.handle.close()
+                os.remove(self.temp)
+            else:
+                self.handle.discard()
+        except (OSError, RuntimeError) as error:  # best effort: a next run removes what is left
+            log.warning("Could not discard the staged %s: %s", self.name, error)
+
+
+class Store:
+    """One partition folder on an fsspec filesystem.
+
+    :param fs: the filesystem (``ObjectStoragePath.fs``).
+    :param folder: the folder's path on ``fs`` (``ObjectStoragePath.path``; no protocol).
+    """
+
+    def __init__(self, fs: Any, folder: str) -> None:
+        self.fs = fs
+        self.folder = folder.rstrip("/")
+        self.local = _is_local(fs)
+        #: the staging folder of a write by folder swap (POSIX where the kernel exchanges folders atomically)
+        self.swap: FolderSwap | None = None
+
+    def start_swap(self, allowed: bool = True) -> FolderSwap | None:
+        """Open a staging folder for a write by folder swap, when this is POSIX and the kernel can do it."""
+        parent = os.path.dirname(self.folder)
+        if self.local and allowed and os.path.isdir(parent) and exchange_supported(parent):
+            self.swap = FolderSwap(self.folder)
+            self.swap.open()
+        return self.swap
+
+    def path(self, name: str) -> str:
+        return f"{self.folder}/{name}"
+
+    def files(self) -> list[str]:
+        """The names of the files in the folder, hidden ones included (sub-folders are not ours: skipped)."""
+        if self.local:
+            try:
+                with os.scandir(self.folder) as entries:
+                    return sorted(entry.name for entry in entries if not entry.is_dir())
+            except FileNotFoundError:
+                return []
+        try:
+            entries = self.fs.ls(self.folder, detail=True, refresh=True)
+        except FileNotFoundError:
+            return []
+        return sorted(entry["name"].rstrip("/").rsplit("/", 1)[-1] for entry in entries if entry["type"] == "file")
+
+    def read(self, name: str) -> bytes | None:
+        """The bytes of a file, or None when it does not exist."""
+        try:
+            if self.local:
+                with open(self.path(name), "rb") as handle:
+                    return handle.read()
+            return bytes(self.fs.cat_file(self.path(name)))
+        except FileNotFoundError:
+            return None
+
+    def put_atomic(self, name: str, data: bytes) -> None:
+        """Replace a small file in one step (POSIX: temp file, fsync, rename; object stores: one PUT)."""
+        if not self.local:
+            self.fs.pipe_file(self.path(name), data)
+            return
+        temp = _hidden_temp(self.folder, name)
+        try:
+            with open(temp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path(name))
+        except BaseException:
+            if os.path.exists(temp):
+                os.remove(temp)
+            raise
+
+    def remove(self, name: str) -> None:
+        """Delete a file; a missing one is fine."""
+        try:
+            if self.local:
+                os.remove(self.path(name))
+            else:
+                self.fs.rm_file(self.path(name))
+        except FileNotFoundError:
+            pass
+
+    def stage(self, name: str) -> StagedFile:
+        """Open a staged part that publishes as ``name``."""
+        return StagedFile(self, name)
+
+    def abort_uploads(self) -> int:
+        """Abort unfinished S3 multipart uploads under the folder (a killed run's staged parts); returns how many."""
+        call = getattr(self.fs, "call_s3", None)
+        if self.local or call is None:
+            return 0
+        bucket, key, _ = self.fs.split_path(self.folder)
+        prefix = key.rstrip("/") + "/"
+        aborted, markers = 0, dict[str, str]()
+        while True:
+            page = call("list_multipart_uploads", Bucket=bucket, Prefix=prefix, **markers)
+            for upload in page.get("Uploads", []) or []:
+                if upload["Key"].startswith(prefix):
+                    call("abort_multipart_upload", Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                    aborted += 1
+            if not page.get("IsTruncated"):
+                return aborted
+            markers = {"KeyMarker": page["NextKeyMarker"], "UploadIdMarker": page["NextUploadIdMarker"]}
+
+    def pending_uploads(self) -> int:
+        """How many unfinished multipart uploads are under the folder (0 off S3)."""
+        call = getattr(self.fs, "call_s3", None)
+        if self.local or call is None:
+            return 0
+        bucket, key, _ = self.fs.split_path(self.folder)
+        page = call("list_multipart_uploads", Bucket=bucket, Prefix=key.rstrip("/") + "/")
+        return len(page.get("Uploads", []) or [])
