@@ -287,8 +287,10 @@ def test_forms_mask_secrets_and_the_test_button_answers(api_server: str, page: A
         add_connection(page, base, conn_id, type_name, values)
         save(page)
 
-    answers = {conn_id: press_test(page, base, conn_id) for conn_id in forms}
-    shot(page, "list-after-test")
+    answers = {}
+    for conn_id in forms:
+        answers[conn_id] = press_test(page, base, conn_id)
+        shot(page, f"test-{conn_id}")
     print(answers)
     for conn_id in ("ui_genesys", "ui_cxone"):
         assert answers[conn_id].startswith("Test Connection Successful | Connected to"), answers[conn_id]
