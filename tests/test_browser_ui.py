@@ -300,18 +300,11 @@ def test_forms_mask_secrets_and_the_test_button_answers(api_server: str, page: A
     assert "OAuth token request failed" in answers["ui_cxone_wrong"] and "access key" in answers["ui_cxone_wrong"]
 
     secrets = (config.genesys_client_secret, config.cxone_client_secret, config.cxone_access_key_secret)
-    for conn_id, masked in (
-        ("ui_genesys", {"Standard Fields": "password"}),
-        (
-            "ui_cxone",
-            {
-                "Standard Fields": "password",
-                "Access key (machine-to-machine)": "access_key_secret",
-            },
-        ),
-    ):
+    genesys_masked = {"Standard Fields": "password"}
+    cxone_masked = {"Standard Fields": "password", "Access key (machine-to-machine)": "access_key_secret"}
+    for conn_id in forms:
         open_edit(page, base, conn_id)
-        for section, name in masked.items():
+        for section, name in (genesys_masked if "genesys" in conn_id else cxone_masked).items():
             open_section(page, section)
             field = page.locator(f"input[name={name}], input[name=element_{name}]").first
             assert field.input_value() == "***" and field.get_attribute("type") == "password"
@@ -321,11 +314,11 @@ def test_forms_mask_secrets_and_the_test_button_answers(api_server: str, page: A
         if conn_id == "ui_genesys":
             open_section(page, "Extra Fields")
             assert page.get_by_text("EMEA (Dublin) - mypurecloud.ie").is_visible()
-
         open_section(page, "Standard Fields")
         page.locator("textarea[name=description]").fill("saved again from the edit form")
         save(page)
 
-    for conn_id in ("ui_genesys", "ui_cxone"):  # reopened and saved: the secrets were kept
-        answer = press_test(page, base, conn_id)
-        assert answer.startswith("Test Connection Successful"), answer
+    for conn_id, first in answers.items():  # reopened and saved with '***' left as is: the secrets were kept
+        again = press_test(page, base, conn_id)
+        print(conn_id, "after saving again:", again)
+        assert again.split(" | ")[0] == first.split(" | ")[0], (first, again)
