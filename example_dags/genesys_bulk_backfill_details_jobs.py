@@ -3,6 +3,9 @@
 Deferrable: the job is submitted, the task waits in the triggerer (no worker slot), then
 pages the results. Run a backfill with:
 ``airflow backfill create --dag-id genesys_bulk_backfill_details_jobs --from-date 2026-01-01 --to-date 2026-01-31``
+
+It writes under ``<output>/bulk_backfill/`` so that its partitions never replace those of
+``genesys_nightly_conversation_details`` (same dataset, same intervals).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsJobOperator
 
-OUTPUT = os.environ.get("CCANALYTICS_OUTPUT", "file:///tmp/ccanalytics")
+OUTPUT = os.environ.get("CCANALYTICS_OUTPUT", "file:///tmp/ccanalytics").rstrip("/") + "/bulk_backfill"
 
 with DAG(
     dag_id="genesys_bulk_backfill_details_jobs",

@@ -36,12 +36,15 @@ def moto_endpoint() -> Iterator[str]:
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 120  # generous: moto imports slowly on a busy machine
+        while True:
             try:
-                requests.get(endpoint, timeout=1)
+                requests.get(endpoint, timeout=10)
                 break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"moto did not answer on {endpoint} within 120 s") from None
+                time.sleep(0.5)
         yield endpoint
     finally:
         server.terminate()

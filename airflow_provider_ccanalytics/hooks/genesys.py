@@ -23,8 +23,8 @@ class GenesysCloudHook(CcAnalyticsHook):
     """Talks to Genesys Cloud with the connection ``genesys_cloud_conn_id``.
 
     Connection: Login = client id, Password = client secret (empty for a PKCE public client),
-    Host = region (``mypurecloud.ie``...). Extras: ``grant_type``, ``scopes``, ``refresh_token``,
-    ``redirect_uri``, ``login_url``, ``api_url``, ``requests_per_minute``.
+    Host = region (``mypurecloud.ie``...; the form's ``region`` extra wins). Extras: ``region``, ``grant_type``,
+    ``scopes``, ``refresh_token``, ``redirect_uri``, ``login_url``, ``api_url``, ``requests_per_minute``.
 
     :param genesys_cloud_conn_id: the connection id.
     """
@@ -40,7 +40,8 @@ class GenesysCloudHook(CcAnalyticsHook):
 
     @cached_property
     def base_urls(self) -> tuple[str, str]:
-        return genesys_base_urls(self.connection.host, self.extras.get("login_url"), self.extras.get("api_url"))
+        region = self.extras.get("region") or self.connection.host  # the form's select; host in URIs and JSON
+        return genesys_base_urls(region, self.extras.get("login_url"), self.extras.get("api_url"))
 
     @cached_property
     def token_endpoint(self) -> TokenEndpoint:

@@ -1,4 +1,4 @@
-"""``ccanalytics-sandbox``: run the API sandbox and print its base URLs."""
+"""``ccanalytics-sandbox``: run the API sandbox and print what fills a connection form (ids, URLs, test secrets)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--extraction-create-interval", type=float, default=30.0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--prewarm", action="store_true", help="serialize all conversations before serving")
-    parser.add_argument("--json", action="store_true", help="print the URLs as one JSON line")
+    parser.add_argument("--json", action="store_true", help="print URLs and both connections as one JSON line")
     return parser
 
 
@@ -54,20 +54,44 @@ def main(argv: list[str] | None = None) -> int:
     if args.prewarm:
         sandbox.prewarm()
     sandbox.start()
-    config_view = {
-        **sandbox.urls(),
-        "base_url": sandbox.base_url,
-        "genesys_client_id": config.genesys_client_id,
-        "cxone_client_id": config.cxone_client_id,
-        "cxone_access_key_id": config.cxone_access_key_id,
+    forms = {
+        "Genesys Cloud connection (type genesys_cloud)": {
+            "Client ID": config.genesys_client_id,
+            "Client Secret": config.genesys_client_secret,
+            "Login base URL": sandbox.genesys_login_url,
+            "API base URL": sandbox.genesys_api_url,
+            "PKCE public client": config.genesys_public_client_id,
+        },
+        "NICE CXone connection (type nice_cxone)": {
+            "OAuth Client ID": config.cxone_client_id,
+            "OAuth Client Secret": config.cxone_client_secret,
+            "Access key ID": config.cxone_access_key_id,
+            "Access key secret": config.cxone_access_key_secret,
+            "Issuer": sandbox.cxone_issuer,
+            "PKCE public client": config.cxone_public_client_id,
+        },
     }
     if args.json:
-        print(json.dumps(config_view), flush=True)
+        view = {
+            **sandbox.urls(),
+            "base_url": sandbox.base_url,
+            "genesys_client_id": config.genesys_client_id,
+            "cxone_client_id": config.cxone_client_id,
+            "cxone_access_key_id": config.cxone_access_key_id,
+            "genesys_connection": sandbox.genesys_connection(),
+            "cxone_connection": sandbox.cxone_connection(),
+            "genesys_public_client_id": config.genesys_public_client_id,
+            "cxone_public_client_id": config.cxone_public_client_id,
+        }
+        print(json.dumps(view), flush=True)
     else:
-        print("ccanalytics sandbox running (Ctrl-C stops it)")
-        for key, value in config_view.items():
-            print(f"  {key:22} {value}")
-        print(f"  {'data':22} {spec.conversations} conversations, {spec.contacts} contacts, {spec.start}..{spec.end}")
+        print(f"ccanalytics sandbox running at {sandbox.base_url} (Ctrl-C stops it)")
+        print(f"  data: {spec.conversations} conversations, {spec.contacts} contacts, {spec.start}..{spec.end}")
+        for title, fields in forms.items():
+            print(f"\n{title}; the form's Port: 443")
+            for label, value in fields.items():
+                print(f"  {label:20} {value}")
+        print("\nThese are the sandbox's fixed test credentials, not secrets of any real account.")
         sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,0 +1,25 @@
+"""The example DAGs load, and no two of them write the same partitions."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from airflow_provider_ccanalytics.operators.base import AnalyticsOperator
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "example_dags"
+
+
+def test_each_example_writes_its_own_partitions() -> None:
+    writers: dict[tuple[str, str, str], str] = {}
+    for path in sorted(EXAMPLES.glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"example_{path.stem}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for task in module.dag.tasks:
+            if isinstance(task, AnalyticsOperator) and task.destination:
+                key = (str(task.destination), task.vendor, task.dataset)
+                assert key not in writers, f"{module.dag.dag_id} and {writers[key]} both write {key}"
+                writers[key] = module.dag.dag_id
+    assert len(writers) == 4
