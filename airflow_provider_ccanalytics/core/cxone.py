@@ -9,7 +9,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -165,6 +165,11 @@ class CxoneSettings:
     download_attempts: int = 3
 
 
+def contact_start_of(record: dict[str, Any]) -> datetime:
+    """A completed contact's start (one place to read it)."""
+    return parse_instant(record["contactStart"], "contactStart")
+
+
 class CxoneClient(ApiClient):
     """CXone reporting and Data Extraction calls.
 
@@ -197,11 +202,15 @@ class CxoneClient(ApiClient):
     # -- completed contacts -------------------------------------------------------------------
 
     def iter_completed_contacts(
-        self, window: Window, updated_since: datetime | None = None
+        self,
+        window: Window,
+        updated_since: datetime | None = None,
+        on_page: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Completed contacts that started in ``window``, once each (skip/top, ``_links.next``, 204 = none).
 
         :param updated_since: only contacts updated after this instant (incremental runs).
+        :param on_page: called with each page's body (``lastPollTime``: the vendor's clock and next watermark).
         """
         params: dict[str, Any] = {
             "startDate": iso_z(window.start),
@@ -219,10 +228,12 @@ class CxoneClient(ApiClient):
             "completedContacts",
             what=f"completed contacts {window.label()}",
         )
-        for _body, records in pages:
+        for body, records in pages:
+            if on_page is not None:
+                on_page(body)
             for record in records:
                 key = record.get("contactId")
-                if key in seen or not window.contains(parse_instant(record["contactStart"], "contactStart")):
+                if key in seen or not window.contains(contact_start_of(record)):
                     continue
                 seen.add(key)
                 yield record

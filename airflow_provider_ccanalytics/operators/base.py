@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.configuration import conf
 from airflow.sdk import BaseOperator
 from airflow.triggers.base import BaseTrigger
 
+from airflow_provider_ccanalytics.core.completeness import PartitionStatus
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
-from airflow_provider_ccanalytics.core.windows import Window, parse_instant
+from airflow_provider_ccanalytics.core.grain import PartitionPlan, grain_step, parse_lookback
+from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
+from airflow_provider_ccanalytics.operators.runs import cron_window, emit_asset_events
 from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
 from airflow_provider_ccanalytics.triggers.jobs import AnalyticsJobTrigger
 
@@ -29,43 +33,60 @@ EMPTY_INTERVAL_HELP = (
 
 
 def resolve_window(start: Any, end: Any, context: Any) -> Window:
-    """The window of this run: explicit ``start``/``end``, else the run's data interval.
+    """The window of this run: explicit ``start``/``end``, else the run's data interval, else its cron window.
 
-    :raises ConfigurationError: when neither gives a non-empty window; the message says how to fix it.
+    A cron-string schedule (``"@daily"``, a ``CronTriggerTimetable``) gives runs an empty data interval:
+    the window is then the previous fire time up to this run's logical date.
+
+    :raises ConfigurationError: when none gives a non-empty window; the message says how to fix it.
     """
     if start not in (None, "") or end not in (None, ""):
         if start in (None, "") or end in (None, ""):
             raise ConfigurationError("start" if start in (None, "") else "end", "give both start and end, or neither")
         return Window.of(start, end)
     interval_start, interval_end = context.get("data_interval_start"), context.get("data_interval_end")
+    if interval_start is not None and interval_end is not None:
+        begin = parse_instant(interval_start, "data_interval_start")
+        finish = parse_instant(interval_end, "data_interval_end")
+        if finish > begin:
+            return Window(begin, finish)
+    derived = cron_window(context)
+    if derived is not None:
+        return derived
     if interval_start is None or interval_end is None:
         raise ConfigurationError("start", f"this run has no data interval. {EMPTY_INTERVAL_HELP}")
-    begin, finish = (
-        parse_instant(interval_start, "data_interval_start"),
-        parse_instant(interval_end, "data_interval_end"),
+    raise ConfigurationError(
+        "start",
+        f"this run's data interval is empty ({parse_instant(interval_start, 'data_interval_start').isoformat()}) "
+        f"and its logical date is not a fire time of a cron schedule. {EMPTY_INTERVAL_HELP}",
     )
-    if finish <= begin:
-        raise ConfigurationError(
-            "start", f"this run's data interval is empty ({begin.isoformat()}). {EMPTY_INTERVAL_HELP}"
-        )
-    return Window(begin, finish)
+
+
+#: Windows longer than this many grain units get a warning with the estimated request count.
+LARGE_RUN_UNITS = {"day": 100, "hour": 24 * 100}
+Sources = Sequence[RecordSource] | Callable[[Window, PartitionStatus], Sequence[RecordSource]]
 
 
 class AnalyticsOperator(BaseOperator):
-    """Base of the analytics operators: window, output and job plumbing.
+    """Base of the analytics operators: window, partitions, output, asset events.
 
     :param start: window start (templated; default: the run's ``data_interval_start``).
     :param end: window end (templated; default: the run's ``data_interval_end``).
     :param output: None for XCom, or a URI / ObjectStoragePath for files (templated, kept as ``destination``).
     :param output_conn_id: the storage connection for a URI ``output`` (e.g. an ``aws`` connection for ``s3://``).
     :param output_format: ``jsonl.gz`` (default) or ``parquet`` (needs the ``parquet`` extra).
+    :param grain: the partition grain, ``day`` (default) or ``hour`` (UTC). Windows must be aligned to it.
     :param max_xcom_records: the most records returned through XCom.
     :param max_workers: parts fetched and written concurrently.
+    :param partitioned_asset_events: on Airflow 3.2+, key each outlet asset event by its partition's
+        ``interval_start`` (downstream DAGs then need a partition-aware schedule); False: one plain event.
     """
 
     template_fields: Sequence[str] = ("start", "end", "destination", "output_conn_id")
     vendor = ""
     dataset = ""
+    #: re-extract earlier partitions (set by operators that take ``lookback``)
+    lookback: Any = None
 
     def __init__(
         self,
@@ -75,8 +96,10 @@ class AnalyticsOperator(BaseOperator):
         output: Any = None,
         output_conn_id: str | None = None,
         output_format: str = "jsonl.gz",
+        grain: str = "day",
         max_xcom_records: int = 10_000,
         max_workers: int = 4,
+        partitioned_asset_events: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -86,8 +109,11 @@ class AnalyticsOperator(BaseOperator):
         self.destination = output
         self.output_conn_id = output_conn_id
         self.output_format = output_format
+        grain_step(grain)
+        self.grain = grain
         self.max_xcom_records = max_xcom_records
         self.max_workers = max_workers
+        self.partitioned_asset_events = partitioned_asset_events
 
     def get_hook(self) -> CcAnalyticsHook:
         raise NotImplementedError
@@ -95,49 +121,147 @@ class AnalyticsOperator(BaseOperator):
     def window(self, context: Any) -> Window:
         return resolve_window(self.start, self.end, context)
 
-    def deliver(self, window: Window, sources: Sequence[RecordSource], query: dict[str, Any] | None = None) -> Any:
-        """Send the records to XCom or storage; returns what the task returns (records or the manifest)."""
-        started, stats = time.monotonic(), self.get_hook().transport.stats
-        before = stats.snapshot()
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Render, then fill an empty ``start``/``end`` with the window this run uses (the UI's Rendered tab)."""
+        super().render_template_fields(context, jinja_env)
+        if self.start in (None, "") and self.end in (None, ""):
+            try:
+                window = resolve_window(None, None, context)
+            except ConfigurationError:
+                return  # execute() raises it with the advice
+            self.start, self.end = iso_z(window.start), iso_z(window.end)
 
-        def api_summary() -> dict[str, Any]:
-            now = stats.snapshot()
-            return {
-                "requests": now["requests"] - before["requests"],
-                "retries": now["retries"] - before["retries"],
-                "throttled": now["throttled"] - before["throttled"],
-                "retried_failures": now["retried_failures"][len(before["retried_failures"]) :],
-            }
+    def lookback_delta(self) -> timedelta | None:
+        """The lookback as a duration (None: off)."""
+        return parse_lookback(self.lookback)
 
+    def partition_status(self, unit: Window) -> PartitionStatus:
+        """A fresh completeness record for one partition (vendors add their watermark)."""
+        return PartitionStatus(unit, datetime.now(timezone.utc))
+
+    def prepare_partitions(self, plan: PartitionPlan) -> None:
+        """Called once before a run writes its partitions (vendors read their watermark here)."""
+
+    def deliver(self, window: Window, sources: Sources, query: dict[str, Any] | None = None) -> Any:
+        """Send the records to XCom, or write one partition per grain unit (and lookback unit) to storage.
+
+        :param sources: the record sources of the whole window, or a callable giving those of one partition
+            (needed for windows of several partitions and for lookback).
+        :returns: the records (XCom), or a summary of the partitions written.
+        """
+        stats = self.get_hook().transport.stats
         if self.destination in (None, ""):
-            records = collect_for_xcom(sources, self.max_xcom_records)
+            started, before = time.monotonic(), stats.snapshot()
+            status = self.partition_status(window)
+            records = collect_for_xcom(
+                sources if not callable(sources) else sources(window, status), self.max_xcom_records
+            )
+            if self.lookback_delta():
+                self.log.info("lookback applies to partitions in storage; to XCom only %s is returned", window.label())
             self.log.info(
                 "%d records for %s to XCom in %.1f s; API: %s",
                 len(records),
                 window.interval(),
                 time.monotonic() - started,
-                api_summary(),
+                _api_delta(stats, before),
             )
             return records
+        plan = PartitionPlan.of(window, self.grain, self.lookback_delta())
+        if not callable(sources) and len(plan.all) > 1:
+            raise ConfigurationError(
+                "start", f"{type(self).__name__} writes one partition per run: give a window of one {self.grain}"
+            )
+        self._warn_if_large(plan)
+        self.log.info("Writing %s", plan.describe())
+        self.prepare_partitions(plan)
+        manifests = [self._write_one(unit, unit in plan.lookback, sources, query) for unit in plan.all]
+        own = [manifest for manifest in manifests if not manifest["lookback"]]
+        emit_asset_events(_current_context(), self.outlets or [], manifests, self.partitioned_asset_events)
+        return {
+            "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
+            "record_count": sum(manifest["record_count"] for manifest in own),
+            "complete": all(manifest["complete"] for manifest in own),
+            "uri": own[0]["uri"] if len(own) == 1 else None,
+            "partitions": [{key: manifest[key] for key in SUMMARY_KEYS} for manifest in manifests],
+        }
+
+    def _write_one(self, unit: Window, lookback: bool, sources: Sources, query: dict[str, Any] | None) -> Any:
+        started, stats = time.monotonic(), self.get_hook().transport.stats
+        before = stats.snapshot()
+        status = self.partition_status(unit)
+        unit_sources = sources(unit, status) if callable(sources) else sources
         manifest = write_partition(
             self.destination,
             vendor=self.vendor,
             dataset=self.dataset,
-            window=window,
-            sources=sources,
+            window=unit,
+            sources=[partial(_watched, status, source) for source in unit_sources],
             output_format=self.output_format,
             max_workers=self.max_workers,
             conn_id=self.output_conn_id,
-            # evaluated once the parts are written, so the retries of this extraction are in it
-            manifest_extra=lambda: {"query": query or {}, "retried_failures": api_summary()["retried_failures"]},
+            # evaluated once the parts are written, so the retries and open records of this extraction are in it
+            manifest_extra=lambda: {
+                "query": query or {},
+                "retried_failures": _api_delta(stats, before)["retried_failures"],
+                "grain": self.grain,
+                "lookback": lookback,
+                **status.fields(),
+            },
         )
         self.log.info(
-            "Extracted %d records in %.1f s; API: %s",
+            "%s partition %s: %d records, complete=%s, in %.1f s; API: %s",
+            "Lookback" if lookback else "Run's",
+            unit.label(),
             manifest["record_count"],
+            manifest["complete"],
             time.monotonic() - started,
-            api_summary(),
+            _api_delta(stats, before),
         )
-        return manifest
+        return {**manifest, "partition_key": unit.label()}
+
+    def _warn_if_large(self, plan: PartitionPlan) -> None:
+        if len(plan.own) <= LARGE_RUN_UNITS[self.grain]:
+            return
+        estimate = self.estimated_requests(plan)
+        self.log.warning(
+            "This run covers %d %s partitions (%s): about %d requests at least. Split long backfills into "
+            "shorter runs (one per %s) so a failure does not redo them all",
+            len(plan.all),
+            self.grain,
+            plan.span.interval(),
+            estimate,
+            self.grain,
+        )
+
+    def estimated_requests(self, plan: PartitionPlan) -> int:
+        """A lower bound of the requests a run makes (one per partition; vendors refine it)."""
+        return len(plan.all)
+
+
+SUMMARY_KEYS = ("partition_key", "window", "record_count", "complete", "lookback", "uri")
+
+
+def _watched(status: PartitionStatus, source: RecordSource) -> Iterator[dict[str, Any]]:
+    return status.watch(source())
+
+
+def _api_delta(stats: Any, before: dict[str, Any]) -> dict[str, Any]:
+    now = stats.snapshot()
+    return {
+        "requests": now["requests"] - before["requests"],
+        "retries": now["retries"] - before["retries"],
+        "throttled": now["throttled"] - before["throttled"],
+        "retried_failures": now["retried_failures"][len(before["retried_failures"]) :],
+    }
+
+
+def _current_context() -> Any:
+    try:
+        from airflow.sdk import get_current_context
+
+        return get_current_context()
+    except Exception:  # outside a running task (e.g. a unit test calling deliver directly)
+        return None
 
 
 class JobOperatorMixin:
