@@ -135,6 +135,15 @@ class AnalyticsOperator(BaseOperator):
         """The lookback as a duration (None: off)."""
         return parse_lookback(self.lookback)
 
+    def lookback_for(self, context: Any) -> timedelta | None:
+        """This run's lookback: none in backfill runs (a backfill extracts those partitions anyway)."""
+        delta = self.lookback_delta()
+        run_type = getattr((context or {}).get("dag_run"), "run_type", None)
+        if delta and getattr(run_type, "value", run_type) == "backfill":
+            self.log.info("Backfill run: no lookback (the backfill extracts the earlier partitions itself)")
+            return None
+        return delta
+
     def partition_status(self, unit: Window) -> PartitionStatus:
         """A fresh completeness record for one partition (vendors add their watermark)."""
         return PartitionStatus(unit, datetime.now(timezone.utc))
@@ -150,6 +159,7 @@ class AnalyticsOperator(BaseOperator):
         :returns: the records (XCom), or a summary of the partitions written.
         """
         stats = self.get_hook().transport.stats
+        context = _current_context()
         if self.destination in (None, ""):
             started, before = time.monotonic(), stats.snapshot()
             status = self.partition_status(window)
@@ -166,7 +176,7 @@ class AnalyticsOperator(BaseOperator):
                 _api_delta(stats, before),
             )
             return records
-        plan = PartitionPlan.of(window, self.grain, self.lookback_delta())
+        plan = PartitionPlan.of(window, self.grain, self.lookback_for(context))
         if not callable(sources) and len(plan.all) > 1:
             raise ConfigurationError(
                 "start", f"{type(self).__name__} writes one partition per run: give a window of one {self.grain}"
@@ -176,7 +186,7 @@ class AnalyticsOperator(BaseOperator):
         self.prepare_partitions(plan)
         manifests = [self._write_one(unit, unit in plan.lookback, sources, query) for unit in plan.all]
         own = [manifest for manifest in manifests if not manifest["lookback"]]
-        emit_asset_events(_current_context(), self.outlets or [], manifests, self.partitioned_asset_events)
+        emit_asset_events(context, self.outlets or [], manifests, self.partitioned_asset_events)
         return {
             "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
             "record_count": sum(manifest["record_count"] for manifest in own),

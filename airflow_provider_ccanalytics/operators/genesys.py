@@ -189,7 +189,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
     def _submit(self, context: Any, window: Window) -> Any:
         span = window
         if self.destination not in (None, ""):  # one job covers the lookback partitions too
-            span = PartitionPlan.of(window, self.grain, self.lookback_delta()).span
+            span = PartitionPlan.of(window, self.grain, self.lookback_for(context)).span
         return self.run_job(self.hook.client.submit_details_job(span, self.query), window)
 
     def collect(self, window: Window) -> Any:
