@@ -195,3 +195,46 @@ def test_hourly_cxone_runs_with_contacts_settling_late_miss_none_with_lookback(
     assert len(truth) == 600
     assert found["lookback"] == truth  # none missing at the end
     assert len(truth - found["none"]) > 20  # without lookback, contacts that settled late are lost
+
+
+SIX_HOURS_CHANGING = DataSpec(
+    contacts=600,
+    start="2026-01-01T00:00:00Z",
+    end="2026-01-01T06:00:00Z",
+    contact_settle_seconds=(40 * 60, 90 * 60),
+    contact_change_max_seconds=30 * 60,
+    late_fraction=0.4,
+)
+
+
+@pytest.mark.airflow
+def test_incremental_cxone_runs_fetch_only_changes_and_end_with_the_final_truth(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], tmp_path: Path
+) -> None:
+    sandbox = sandbox_factory(SIX_HOURS_CHANGING)
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    data = sandbox.data
+    final = {c["contactId"]: c for c in data.contacts_started_records(data.start, data.end)}
+    clock = SimulatedClock("2026-01-01T01:30:00Z")
+    sandbox.clock = clock
+    sent: dict[str, int] = {}
+    for mode in ("full", "incremental"):
+        out = tmp_path / mode
+        source = CXONE_DAG.format(output=out.as_uri(), args=f"mode='{mode}'")
+        sandbox.reset_stats()
+        for hour in range(0, 9):
+            clock.set(utc(2026, 1, 1, hour + 1, 30).timestamp())
+            assert task_states(run_dag(source, utc(2026, 1, 1, hour + 1))) == {"contacts": "success"}
+        sent[mode] = sandbox.stats()["bytes_sent"]
+        got: dict[int, dict[str, Any]] = {}
+        for folder in sorted((out / "cxone" / "completed_contacts").iterdir()):
+            for contact in records(folder):
+                assert contact["contactId"] not in got  # each contact in one partition only
+                got[contact["contactId"]] = contact
+            assert manifest_of(folder)["query"]["mode"] == mode
+        assert got == final, mode  # every contact, with its late change (lastUpdateTime, duration)
+    changed_late = sum(
+        c["lastUpdateTime"] != data.contact(i, as_of=0)["lastUpdateTime"] for i, c in enumerate(final.values())
+    )
+    assert changed_late > 50
+    assert sent["incremental"] < sent["full"] * 0.75  # lookback partitions fetch only what changed

@@ -35,6 +35,8 @@ class PartitionStatus:
     open_key: str = "open_records"
     is_open: Callable[[dict[str, Any]], bool] | None = None
     vendor_now: datetime | None = None
+    #: the vendor's clock at the first page: the next incremental run's ``updatedSince``
+    watermark: datetime | None = None
     open_records: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -55,6 +57,11 @@ class PartitionStatus:
         with self._lock:
             if self.vendor_now is None or moment > self.vendor_now:
                 self.vendor_now = moment
+            if self.first_poll:
+                self.watermark, self.first_poll = moment, False
+
+    #: whether no page has been seen yet (the first one sets the watermark)
+    first_poll: bool = True
 
     @property
     def complete(self) -> bool:
@@ -78,6 +85,7 @@ class PartitionStatus:
         if self.settle is not None:
             out["settle_seconds"] = self.settle.total_seconds()
             out["vendor_time"] = None if self.vendor_now is None else iso_z(self.vendor_now)
+            out["watermark"] = None if self.watermark is None else iso_z(self.watermark)
         return out
 
 

@@ -364,18 +364,22 @@ class Dataset:
     def contact(self, index: int, as_of: float | None = None) -> dict[str, Any]:
         """The completed contact at ``index`` (start order), as reporting shows it at ``as_of`` (None: final)."""
         final = self._final_contact(index)
+        if self.spec.contact_settle_seconds is None and not self.spec.contact_change_max_seconds:
+            return final
+        # reporting writes the record when the contact settles: its lastUpdateTime is then at the earliest
+        visible = self.contact_settles_at(index, 0.0)
+        first = {**final, "lastUpdateTime": iso(max(visible, parse_ts(final["lastUpdateTime"])))}
         delay = late.late_delay(
             self.spec.seed, "contact", index, self.spec.late_fraction, self.spec.contact_change_max_seconds
         )
         if not delay:
-            return final
-        visible = self.contact_settles_at(index, 0.0)
+            return first
         changed = {
-            **final,
+            **first,
             "totalDurationSeconds": round(final["totalDurationSeconds"] + LATE_ACW_SECONDS, 3),
             "lastUpdateTime": iso(visible + delay),
         }
-        return late.contact_as_of(changed, iso(visible), LATE_ACW_SECONDS, visible + delay, as_of)
+        return late.contact_as_of(changed, first["lastUpdateTime"], LATE_ACW_SECONDS, visible + delay, as_of)
 
     def _final_contact(self, index: int) -> dict[str, Any]:
         rng = random.Random(f"{self.spec.seed}:contact:{index}")
