@@ -238,3 +238,44 @@ def test_incremental_cxone_runs_fetch_only_changes_and_end_with_the_final_truth(
     )
     assert changed_late > 50
     assert sent["incremental"] < sent["full"] * 0.75  # lookback partitions fetch only what changed
+
+
+JOB_DAG = """
+from datetime import datetime, timedelta, timezone
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsJobOperator
+
+with DAG("genesys_job_lookback", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    GenesysConversationDetailsJobOperator(task_id="job", output="{output}", poll_interval=0.2,
+                                          lookback="P1D", deferrable=False)
+"""
+
+
+@pytest.mark.airflow
+def test_details_job_operator_covers_its_lookback_partitions_in_one_job(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
+) -> None:
+    spec = DataSpec(conversations=800, start="2026-01-01T00:00:00Z", end="2026-01-03T00:00:00Z")
+    sandbox = sandbox_factory(spec, job_seconds=0.4)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    run = run_dag(JOB_DAG.format(output=out_dir.as_uri()), utc(2026, 1, 3))
+    assert task_states(run) == {"job": "success"}
+    assert sandbox.count("POST genesys jobs create") == 1
+    assert [p["partition_key"] for p in xcom_result(run, "job")["partitions"]] == [
+        "2026-01-01T00:00:00Z",
+        "2026-01-02T00:00:00Z",
+    ]
+    for day in (1, 2):
+        assert records(day_folder(out_dir, day)) == sandbox.data.conversations_started(*_day(day))
+
+
+def test_a_window_of_hundreds_of_days_warns_with_the_request_estimate() -> None:
+    from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator
+
+    operator = GenesysConversationDetailsOperator(task_id="long", output="file:///tmp/unused")
+    plan = PartitionPlan.of(Window(utc(2025, 1, 1), utc(2026, 1, 1)), "day", timedelta(days=3))
+    warning = operator.large_run_warning(plan) or ""
+    assert "368 day partitions" in warning and f"about {368 * 24} requests" in warning
+    assert operator.large_run_warning(PartitionPlan.of(Window(utc(2025, 1, 1), utc(2025, 4, 1)), "day")) is None

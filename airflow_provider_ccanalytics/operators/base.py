@@ -230,17 +230,18 @@ class AnalyticsOperator(BaseOperator):
         return {**manifest, "partition_key": unit.label()}
 
     def _warn_if_large(self, plan: PartitionPlan) -> None:
+        warning = self.large_run_warning(plan)
+        if warning:
+            self.log.warning("%s", warning)
+
+    def large_run_warning(self, plan: PartitionPlan) -> str | None:
+        """The warning for a run over hundreds of days, with its estimated request count (None: not large)."""
         if len(plan.own) <= LARGE_RUN_UNITS[self.grain]:
-            return
-        estimate = self.estimated_requests(plan)
-        self.log.warning(
-            "This run covers %d %s partitions (%s): about %d requests at least. Split long backfills into "
-            "shorter runs (one per %s) so a failure does not redo them all",
-            len(plan.all),
-            self.grain,
-            plan.span.interval(),
-            estimate,
-            self.grain,
+            return None
+        return (
+            f"This run covers {len(plan.all)} {self.grain} partitions ({plan.span.interval()}): about "
+            f"{self.estimated_requests(plan)} requests at least. Split long backfills into shorter runs "
+            f"(one per {self.grain}) so that a failure does not redo them all"
         )
 
     def estimated_requests(self, plan: PartitionPlan) -> int:

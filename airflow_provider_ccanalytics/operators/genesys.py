@@ -101,7 +101,7 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
         return self.deliver(window, sources, {"endpoint": "details/query", **self.query})
 
     def estimated_requests(self, plan: PartitionPlan) -> int:
-        return sum(len(self.hook.client.details_windows(unit, self.split)) for unit in plan.all)
+        return sum(len(unit.split(self.split)) for unit in plan.all)  # one request per sub-window at least
 
 
 class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
