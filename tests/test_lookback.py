@@ -160,6 +160,7 @@ def test_daily_runs_with_lookback_end_with_the_final_truth_and_without_it_stay_s
         assert [c["conversationId"] for c in stale[day]] == [c["conversationId"] for c in final[day]]
     differing = sum(a != b for day in range(1, 6) for a, b in zip(stale[day], final[day], strict=True))
     open_then = sum(manifest_of(day_folder(without, day))["open_conversations"] for day in range(1, 6))
+    print(f"lookback off: {differing} of {sum(map(len, final.values()))} records stale, {open_then} still open")
     assert differing > 100 and open_then > 0
     assert all(manifest_of(day_folder(without, day))["complete"] is False for day in range(1, 6))
     # the stale partitions match the truth as it was when they were extracted
@@ -193,6 +194,7 @@ def test_hourly_cxone_runs_with_contacts_settling_late_miss_none_with_lookback(
         found[label] = set(every)
     truth = set(data.contact_ids_started(data.start, data.end))
     assert len(truth) == 600
+    print(f"contacts found: with lookback {len(found['lookback'])}, without {len(found['none'])} of {len(truth)}")
     assert found["lookback"] == truth  # none missing at the end
     assert len(truth - found["none"]) > 20  # without lookback, contacts that settled late are lost
 
@@ -236,6 +238,7 @@ def test_incremental_cxone_runs_fetch_only_changes_and_end_with_the_final_truth(
     changed_late = sum(
         c["lastUpdateTime"] != data.contact(i, as_of=0)["lastUpdateTime"] for i, c in enumerate(final.values())
     )
+    print(f"bytes sent by the sandbox: {sent}; contacts changed after first seen: {changed_late}")
     assert changed_late > 50
     assert sent["incremental"] < sent["full"] * 0.75  # lookback partitions fetch only what changed
 
