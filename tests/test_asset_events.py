@@ -23,7 +23,30 @@ with DAG("{dag_id}", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="U
          start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
     GenesysConversationDetailsOperator(task_id="details", output="{output}", split=timedelta(days=1),
                                        lookback=timedelta(days=1), outlets=[Asset("{uri}")], {args})
+
+# downstream DAGs in the same file, so dag.test() writes them to the metadata DB before the producer runs
+from airflow.sdk import PartitionedAssetTimetable
+from airflow.providers.standard.operators.empty import EmptyOperator
+
+with DAG("{dag_id}_per_partition", schedule=PartitionedAssetTimetable(assets=Asset("{uri}")),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), is_paused_upon_creation=False) as per_partition:
+    EmptyOperator(task_id="load")
+
+with DAG("{dag_id}_plain", schedule=[Asset("{uri}")], start_date=datetime(2025, 12, 1, tzinfo=timezone.utc),
+         is_paused_upon_creation=False) as plain:
+    EmptyOperator(task_id="load")
 """
+
+
+def queued_downstream(dag_id: str) -> tuple[list[str], list[str]]:
+    """Partition keys queued for the partition-aware downstream DAG; DAG ids queued for plain asset schedules."""
+    from airflow.models.asset import AssetDagRunQueue, AssetPartitionDagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        keys = [row.partition_key for row in session.query(AssetPartitionDagRun).filter_by(target_dag_id=dag_id)]
+        plain = [row.target_dag_id for row in session.query(AssetDagRunQueue)]
+        return sorted(keys), plain
 
 
 def asset_events(dag_id: str) -> list[Any]:
@@ -53,6 +76,9 @@ def test_one_partitioned_asset_event_per_written_partition_with_its_metadata(
         assert meta["window"]["start"] == event.partition_key.replace(":00Z", ":00.000Z")
         assert meta["complete"] is True and meta["path"].endswith(f"interval_start={event.partition_key}")
         assert meta["lookback"] is (event.partition_key == keys[0])
+    per_partition, plain = queued_downstream("asset_producer_per_partition")
+    assert per_partition == keys  # the partition-aware downstream DAG is queued once per written partition
+    assert "asset_producer_plain" not in plain  # Airflow does not queue plain schedules for partitioned events
 
 
 def test_plain_asset_event_lists_every_partition_when_partition_keys_are_off(
@@ -65,3 +91,4 @@ def test_plain_asset_event_lists_every_partition_when_partition_keys_are_off(
     assert event.partition_key is None
     assert sorted(event.extra["partitions"]) == ["2025-12-31T00:00:00Z", "2026-01-01T00:00:00Z"]
     assert event.extra["partitions"]["2026-01-01T00:00:00Z"]["record_count"] == 1000
+    assert "asset_plain_plain" in queued_downstream("asset_plain_per_partition")[1]  # the plain DAG is queued
