@@ -96,7 +96,9 @@ class PartitionedOutput:
         self._warn_if_large(plan)
         self.log.info("Writing %s", plan.describe())
         self.prepare_partitions(plan)
-        manifests = [self._write_one(unit, unit in plan.lookback, sources, query) for unit in plan.all]
+        # the run's own partitions first: a failing lookback partition does not hold back this run's data
+        written = [self._write_one(unit, unit in plan.lookback, sources, query) for unit in [*plan.own, *plan.lookback]]
+        manifests = sorted(written, key=lambda manifest: str(manifest["partition_key"]))
         own = [manifest for manifest in manifests if not manifest["lookback"]]
         emit_asset_events(context, self.outlets or [], manifests, self.partitioned_asset_events)
         return {
