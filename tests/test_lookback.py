@@ -282,3 +282,24 @@ def test_a_window_of_hundreds_of_days_warns_with_the_request_estimate() -> None:
     warning = operator.large_run_warning(plan) or ""
     assert "368 day partitions" in warning and f"about {368 * 24} requests" in warning
     assert operator.large_run_warning(PartitionPlan.of(Window(utc(2025, 1, 1), utc(2025, 4, 1)), "day")) is None
+
+
+def test_the_sandbox_serves_the_truth_as_of_its_clock(sandbox_factory: Callable[..., Sandbox]) -> None:
+    from tests import clients
+
+    sandbox = sandbox_factory(FIVE_DAYS_LATE, availability_lag=6 * HOUR)
+    clock = SimulatedClock("2026-01-02T03:00:00Z")
+    sandbox.clock = clock
+    data, client, day_one = sandbox.data, clients.genesys(sandbox), Window(utc(2026, 1, 1), utc(2026, 1, 2))
+    early = list(client.iter_conversation_details(day_one))
+    assert early == data.conversations_started(*_day(1), as_of=clock())
+    assert sum("conversationEnd" not in c for c in early) > 20  # closed late by the vendor
+    lag = clock() - client.data_availability().timestamp()
+    assert 6 * HOUR - 1 < lag < 6 * HOUR + 1  # the watermark lags 6 hours
+    clock.set(utc(2026, 1, 6).timestamp())
+    assert list(client.iter_conversation_details(day_one)) == data.conversations_started(*_day(1))  # final
+    assert data.conversations_started(*_day(1)) != early
+    assert data.conversations_started(*_day(6)) == []
+    clock.set(utc(2026, 1, 3, 12).timestamp())  # mid-day 3: later conversations do not exist yet
+    visible = list(client.iter_conversation_details(Window(utc(2026, 1, 3), utc(2026, 1, 4))))
+    assert 0 < len(visible) < len(data.conversations_started(*_day(3)))

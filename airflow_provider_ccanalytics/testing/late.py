@@ -7,6 +7,12 @@ it has ended but lacks its wrap-up segment, its after-call-work metrics and its 
 final. CXone: each contact becomes visible ``settle`` seconds after it ends (a range per contact
 with ``contact_settle_seconds``), and a share changes once more (``lastUpdateTime`` moves, the
 duration grows by after-call work) up to ``contact_change_max_seconds`` after that.
+
+Sources: Genesys' help FAQ "Why can my data change?" (reprocessing until a conversation is about
+3 days old; practitioners report wrap-up segments appearing in a later extract) and NICE's note that
+contacts settle about 30 minutes after they end. *Guessed*: the order in which a Genesys conversation
+gains its parts (end first, then wrap-up, metrics and MOS), and that a CXone contact's
+``lastUpdateTime`` is at least the time it became visible (what ``updatedSince`` relies on).
 """
 
 from __future__ import annotations
