@@ -303,3 +303,25 @@ def test_the_sandbox_serves_the_truth_as_of_its_clock(sandbox_factory: Callable[
     clock.set(utc(2026, 1, 3, 12).timestamp())  # mid-day 3: later conversations do not exist yet
     visible = list(client.iter_conversation_details(Window(utc(2026, 1, 3), utc(2026, 1, 4))))
     assert 0 < len(visible) < len(data.conversations_started(*_day(3)))
+
+
+@pytest.mark.parametrize("output_format", ["jsonl.gz", "parquet"])
+def test_a_merge_replaces_changed_records_and_keeps_the_rest(out_dir: Path, output_format: str) -> None:
+    from airflow_provider_ccanalytics.operators.incremental import merged_source, previous_manifest
+    from airflow_provider_ccanalytics.outputs import write_partition
+
+    unit = Window(utc(2026, 1, 1), utc(2026, 1, 1, 1))
+    first = [{"contactId": n, "v": 0} for n in range(5)]
+    args = dict(vendor="cxone", dataset="completed_contacts", window=unit, output_format=output_format)
+    write_partition(out_dir.as_uri(), sources=[lambda: iter(first[:3]), lambda: iter(first[3:])], **args)
+    manifest = previous_manifest(out_dir.as_uri(), "cxone", "completed_contacts", unit, None)
+    assert manifest is not None and manifest["record_count"] == 5
+    changed = [{"contactId": 1, "v": 1}, {"contactId": 7, "v": 1}]
+    source = merged_source(out_dir.as_uri(), "cxone", "completed_contacts", unit, None, manifest, changed, "contactId")
+    write_partition(out_dir.as_uri(), sources=[source], **args)  # replaces the partition it read from
+    again = previous_manifest(out_dir.as_uri(), "cxone", "completed_contacts", unit, None)
+    assert again is not None and [f["path"] for f in again["files"]] == [f"part-00000.{output_format}"]
+    folder = out_dir / "cxone" / "completed_contacts" / "interval_start=2026-01-01T00:00:00Z"
+    assert sorted(p.name for p in folder.iterdir()) == ["_manifest.json", f"part-00000.{output_format}"]
+    read_back = merged_source(out_dir.as_uri(), "cxone", "completed_contacts", unit, None, again, [], "contactId")
+    assert list(read_back()) == [first[0], first[2], first[3], first[4], *changed]
