@@ -266,6 +266,7 @@ def test_details_job_operator_covers_its_lookback_partitions_in_one_job(
     run = run_dag(JOB_DAG.format(output=out_dir.as_uri()), utc(2026, 1, 3))
     assert task_states(run) == {"job": "success"}
     assert sandbox.count("POST genesys jobs create") == 1
+    assert sandbox.count("GET genesys jobs results") == 1  # 800 results in one page of 1000, read once
     assert [p["partition_key"] for p in xcom_result(run, "job")["partitions"]] == [
         "2026-01-01T00:00:00Z",
         "2026-01-02T00:00:00Z",

@@ -10,6 +10,7 @@ from typing import Any
 
 from airflow_provider_ccanalytics.core.completeness import PartitionStatus, conversation_is_open
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.genesys import conversation_start
 from airflow_provider_ccanalytics.core.grain import PartitionPlan
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
@@ -20,6 +21,8 @@ from airflow_provider_ccanalytics.operators.base import (
     default_deferrable,
     seconds,
 )
+from airflow_provider_ccanalytics.operators.partitions import current_context
+from airflow_provider_ccanalytics.operators.spool import PartitionSpool
 from airflow_provider_ccanalytics.triggers.jobs import DataAvailabilityTrigger
 
 
@@ -196,11 +199,24 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client
+        query = {"endpoint": "details/jobs", "job_id": job_id, **self.query}
+        if self.destination in (None, ""):
+            return self.deliver(window, [lambda: client.iter_details_job_results(job_id, window)], query)
+        plan = PartitionPlan.of(window, self.grain, self.lookback_for(current_context()))
+        spool = PartitionSpool(plan.all, conversation_start)
 
         def sources(unit: Window, status: PartitionStatus) -> list[Any]:
-            return [lambda: client.iter_details_job_results(job_id, unit)]
+            if not spool.filled:  # the job's results are paged once, for every partition of the run
+                spool.fill(client.iter_details_job_results(job_id, plan.span))
+                self.log.info(
+                    "Job %s: %d conversations routed to %d partitions",
+                    job_id,
+                    sum(spool.counts.values()),
+                    len(plan.all),
+                )
+            return [spool.source(unit)]
 
-        return self.deliver(window, sources, {"endpoint": "details/jobs", "job_id": job_id, **self.query})
+        return self.deliver(window, sources, query)
 
 
 class GenesysConversationAggregatesOperator(_GenesysOperator):

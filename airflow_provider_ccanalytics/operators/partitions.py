@@ -71,7 +71,7 @@ class PartitionedOutput:
         :returns: the records (XCom), or a summary of the partitions written.
         """
         stats = self.get_hook().transport.stats
-        context = _current_context()
+        context = current_context()
         if self.destination in (None, ""):
             started, before = time.monotonic(), stats.snapshot()
             status = self.partition_status(window)
@@ -180,7 +180,8 @@ def _api_delta(stats: Any, before: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _current_context() -> Any:
+def current_context() -> Any:
+    """The running task's context (None outside a task)."""
     try:
         from airflow.sdk import get_current_context
 
