@@ -1,7 +1,8 @@
-"""Hourly NICE CXone completed contacts to object storage.
+"""Hourly NICE CXone completed contacts to object storage, one partition per hour.
 
 Each hour is extracted once it ended 30 minutes ago (the late-data margin), waiting in the
-triggerer rather than missing contacts that settle late.
+triggerer. Contacts that settle later still (or change afterwards) are picked up by the lookback:
+each run also re-extracts the hours within ``late_data_margin`` + 1 hour before its own.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ with DAG(
     CxoneCompletedContactsOperator(
         task_id="completed_contacts",
         output=OUTPUT,
+        grain="hour",  # hourly runs need hourly partitions (a day partition would refuse a 1-hour window)
         late_data_margin=timedelta(minutes=30),
+        lookback="auto",  # the default: late_data_margin + 1 hour, i.e. the 2 previous hours
         deferrable=True,
     )

@@ -1,7 +1,10 @@
 """Nightly Genesys Cloud conversation details to object storage, one partition per day.
 
 Scheduled with data intervals (CronDataIntervalTimetable), so ``catchup`` and
-``airflow backfill create`` extract each past day exactly once; reruns replace their partition.
+``airflow backfill create`` extract each past day; reruns replace their partition. Genesys
+changes conversations for about 3 days, so each run also re-extracts the 3 previous days
+(``lookback``); manifests say ``complete: true`` once a day's data is final. Backfill runs skip
+the lookback. The asset gets one event per written partition.
 """
 
 from __future__ import annotations
@@ -30,5 +33,6 @@ with DAG(
         genesys_cloud_conn_id="genesys_cloud_default",
         output=OUTPUT,
         split=timedelta(hours=1),
+        lookback=timedelta(days=3),  # the default, shown here
         outlets=[Asset(f"{OUTPUT.rstrip('/')}/genesys/conversation_details")],
     )

@@ -111,7 +111,7 @@ def test_completed_contacts_operator_writes_each_contact_once(
     assert task_states(run) == {"contacts": "success"}
     folder = out_dir / "cxone" / "completed_contacts" / "interval_start=2026-01-01T00:00:00Z"
     assert contact_ids(folder) == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
-    assert sandbox.count("GET cxone contacts/completed") == 2  # top=10000
+    assert sandbox.count("GET cxone contacts/completed") == 3  # top=10000: 2 pages, 1 for the lookback day (204)
 
 
 def test_data_extraction_operator_defers_and_writes_the_ground_truth(

@@ -9,7 +9,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -226,11 +226,15 @@ class CxoneClient(ApiClient):
     # -- completed contacts -------------------------------------------------------------------
 
     def iter_completed_contacts(
-        self, window: Window, updated_since: datetime | None = None
+        self,
+        window: Window,
+        updated_since: datetime | None = None,
+        on_page: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Completed contacts that started in ``window``, once each (skip/top, ``_links.next``, 204 = none).
 
         :param updated_since: only contacts updated after this instant (incremental runs).
+        :param on_page: called with each page's body (``lastPollTime``: the vendor's clock and next watermark).
         """
         params: dict[str, Any] = {
             "startDate": iso_z(window.start),
@@ -248,7 +252,9 @@ class CxoneClient(ApiClient):
             "completedContacts",
             what=f"completed contacts {window.label()}",
         )
-        for _body, records in pages:
+        for body, records in pages:
+            if on_page is not None:
+                on_page(body)
             for record in records:
                 key = record.get("contactId")
                 if key in seen or not window.contains(contact_start(record)):

@@ -13,9 +13,11 @@ from airflow.sdk import BaseOperator
 from airflow.triggers.base import BaseTrigger
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
-from airflow_provider_ccanalytics.core.windows import Window, parse_instant
+from airflow_provider_ccanalytics.core.grain import grain_step
+from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
-from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
+from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
+from airflow_provider_ccanalytics.operators.runs import cron_window
 from airflow_provider_ccanalytics.triggers.jobs import AnalyticsJobTrigger
 
 log = logging.getLogger("airflow_provider_ccanalytics")
@@ -29,38 +31,48 @@ EMPTY_INTERVAL_HELP = (
 
 
 def resolve_window(start: Any, end: Any, context: Any) -> Window:
-    """The window of this run: explicit ``start``/``end``, else the run's data interval.
+    """The window of this run: explicit ``start``/``end``, else the run's data interval, else its cron window.
 
-    :raises ConfigurationError: when neither gives a non-empty window; the message says how to fix it.
+    A cron-string schedule (``"@daily"``, a ``CronTriggerTimetable``) gives runs an empty data interval:
+    the window is then the previous fire time up to this run's logical date.
+
+    :raises ConfigurationError: when none gives a non-empty window; the message says how to fix it.
     """
     if start not in (None, "") or end not in (None, ""):
         if start in (None, "") or end in (None, ""):
             raise ConfigurationError("start" if start in (None, "") else "end", "give both start and end, or neither")
         return Window.of(start, end)
     interval_start, interval_end = context.get("data_interval_start"), context.get("data_interval_end")
+    if interval_start is not None and interval_end is not None:
+        begin = parse_instant(interval_start, "data_interval_start")
+        finish = parse_instant(interval_end, "data_interval_end")
+        if finish > begin:
+            return Window(begin, finish)
+    derived = cron_window(context)
+    if derived is not None:
+        return derived
     if interval_start is None or interval_end is None:
         raise ConfigurationError("start", f"this run has no data interval. {EMPTY_INTERVAL_HELP}")
-    begin, finish = (
-        parse_instant(interval_start, "data_interval_start"),
-        parse_instant(interval_end, "data_interval_end"),
+    raise ConfigurationError(
+        "start",
+        f"this run's data interval is empty ({parse_instant(interval_start, 'data_interval_start').isoformat()}) "
+        f"and its logical date is not a fire time of a cron schedule. {EMPTY_INTERVAL_HELP}",
     )
-    if finish <= begin:
-        raise ConfigurationError(
-            "start", f"this run's data interval is empty ({begin.isoformat()}). {EMPTY_INTERVAL_HELP}"
-        )
-    return Window(begin, finish)
 
 
-class AnalyticsOperator(BaseOperator):
-    """Base of the analytics operators: window, output and job plumbing.
+class AnalyticsOperator(PartitionedOutput, BaseOperator):
+    """Base of the analytics operators: window, partitions, output, asset events.
 
     :param start: window start (templated; default: the run's ``data_interval_start``).
     :param end: window end (templated; default: the run's ``data_interval_end``).
     :param output: None for XCom, or a URI / ObjectStoragePath for files (templated, kept as ``destination``).
     :param output_conn_id: the storage connection for a URI ``output`` (e.g. an ``aws`` connection for ``s3://``).
     :param output_format: ``jsonl.gz`` (default) or ``parquet`` (needs the ``parquet`` extra).
+    :param grain: the partition grain, ``day`` (default) or ``hour`` (UTC). Windows must be aligned to it.
     :param max_xcom_records: the most records returned through XCom.
     :param max_workers: parts fetched and written concurrently.
+    :param partitioned_asset_events: on Airflow 3.2+, key each outlet asset event by its partition's
+        ``interval_start`` (downstream DAGs then need a partition-aware schedule); False: one plain event.
     """
 
     template_fields: Sequence[str] = ("start", "end", "destination", "output_conn_id")
@@ -75,8 +87,10 @@ class AnalyticsOperator(BaseOperator):
         output: Any = None,
         output_conn_id: str | None = None,
         output_format: str = "jsonl.gz",
+        grain: str = "day",
         max_xcom_records: int = 10_000,
         max_workers: int = 4,
+        partitioned_asset_events: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -86,8 +100,11 @@ class AnalyticsOperator(BaseOperator):
         self.destination = output
         self.output_conn_id = output_conn_id
         self.output_format = output_format
+        grain_step(grain)
+        self.grain = grain
         self.max_xcom_records = max_xcom_records
         self.max_workers = max_workers
+        self.partitioned_asset_events = partitioned_asset_events
 
     def get_hook(self) -> CcAnalyticsHook:
         raise NotImplementedError
@@ -95,49 +112,15 @@ class AnalyticsOperator(BaseOperator):
     def window(self, context: Any) -> Window:
         return resolve_window(self.start, self.end, context)
 
-    def deliver(self, window: Window, sources: Sequence[RecordSource], query: dict[str, Any] | None = None) -> Any:
-        """Send the records to XCom or storage; returns what the task returns (records or the manifest)."""
-        started, stats = time.monotonic(), self.get_hook().transport.stats
-        before = stats.snapshot()
-
-        def api_summary() -> dict[str, Any]:
-            now = stats.snapshot()
-            return {
-                "requests": now["requests"] - before["requests"],
-                "retries": now["retries"] - before["retries"],
-                "throttled": now["throttled"] - before["throttled"],
-                "retried_failures": now["retried_failures"][len(before["retried_failures"]) :],
-            }
-
-        if self.destination in (None, ""):
-            records = collect_for_xcom(sources, self.max_xcom_records)
-            self.log.info(
-                "%d records for %s to XCom in %.1f s; API: %s",
-                len(records),
-                window.interval(),
-                time.monotonic() - started,
-                api_summary(),
-            )
-            return records
-        manifest = write_partition(
-            self.destination,
-            vendor=self.vendor,
-            dataset=self.dataset,
-            window=window,
-            sources=sources,
-            output_format=self.output_format,
-            max_workers=self.max_workers,
-            conn_id=self.output_conn_id,
-            # evaluated once the parts are written, so the retries of this extraction are in it
-            manifest_extra=lambda: {"query": query or {}, "retried_failures": api_summary()["retried_failures"]},
-        )
-        self.log.info(
-            "Extracted %d records in %.1f s; API: %s",
-            manifest["record_count"],
-            time.monotonic() - started,
-            api_summary(),
-        )
-        return manifest
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Render, then fill an empty ``start``/``end`` with the window this run uses (the UI's Rendered tab)."""
+        super().render_template_fields(context, jinja_env)
+        if self.start in (None, "") and self.end in (None, ""):
+            try:
+                window = resolve_window(None, None, context)
+            except ConfigurationError:
+                return  # execute() raises it with the advice
+            self.start, self.end = iso_z(window.start), iso_z(window.end)
 
 
 class JobOperatorMixin:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
+from airflow_provider_ccanalytics.core.completeness import PartitionStatus
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.operators.base import (
@@ -18,6 +19,8 @@ from airflow_provider_ccanalytics.operators.base import (
     default_deferrable,
     seconds,
 )
+from airflow_provider_ccanalytics.operators.incremental import merged_source
+from airflow_provider_ccanalytics.outputs import partition_path, read_manifest
 from airflow_provider_ccanalytics.triggers.jobs import WaitUntilTrigger
 
 
@@ -54,6 +57,12 @@ class _CxoneOperator(AnalyticsOperator):
     def get_hook(self) -> CcAnalyticsHook:
         return self.hook
 
+    def partition_status(self, unit: Window) -> PartitionStatus:
+        """Complete once the window's end plus the settle time (``late_data_margin``) has passed."""
+        status = super().partition_status(unit)
+        status.settle = timedelta(seconds=self.late_data_margin)
+        return status
+
     def settled_window(self, context: Any) -> Window | None:
         """The window once its contacts settled; None when the task deferred to wait for that."""
         window = self.window(context)
@@ -86,6 +95,10 @@ class _CxoneOperator(AnalyticsOperator):
         raise NotImplementedError
 
 
+#: how much longer than the settle time a contact may take to appear (long contacts end after their window)
+CXONE_LOOKBACK_MARGIN = timedelta(hours=1)
+
+
 class CxoneCompletedContactsOperator(_CxoneOperator):
     """Completed contacts that started in the window, once each (skip/top paging, ``_links.next``).
 
@@ -94,15 +107,57 @@ class CxoneCompletedContactsOperator(_CxoneOperator):
     :param end: window end (templated; default: the run's data interval).
     :param output: None for XCom, or a URI / ObjectStoragePath (templated).
     :param late_data_margin: wait this long after the window's end (default 30 minutes).
+    :param lookback: also re-extract the partitions overlapping this long before the window (templated;
+        ``"auto"`` (default): ``late_data_margin`` plus one hour; None: off).
+    :param mode: ``full`` (default): every partition is extracted in full; ``incremental``: a partition
+        written before only fetches the contacts updated since its manifest's ``watermark`` (the vendor's
+        ``lastPollTime``, as ``updatedSince``) and merges them in by ``contactId`` (needs file output).
     """
 
+    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "lookback")
     dataset = "completed_contacts"
+    MODES = ("full", "incremental")
+
+    def __init__(self, *, lookback: Any = "auto", mode: str = "full", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if mode not in self.MODES:
+            raise ConfigurationError("mode", f"{mode!r} is not one of {self.MODES}")
+        self.lookback = lookback
+        self.mode = mode
+
+    def lookback_delta(self) -> timedelta | None:
+        if self.lookback == "auto":
+            return timedelta(seconds=self.late_data_margin) + CXONE_LOOKBACK_MARGIN
+        return super().lookback_delta()
 
     def extract(self, context: Any, window: Window) -> Any:
         client = self.hook.client
-        return self.deliver(
-            window, [lambda: client.iter_completed_contacts(window)], {"endpoint": "contacts/completed"}
+
+        def sources(unit: Window, status: PartitionStatus) -> list[Any]:
+            if self.mode == "incremental" and self.destination not in (None, ""):
+                merged = self._merged_source(unit, status)
+                if merged is not None:
+                    return [merged]
+            return [lambda: client.iter_completed_contacts(unit, on_page=self._vendor_clock(status))]
+
+        return self.deliver(window, sources, {"endpoint": "contacts/completed", "mode": self.mode})
+
+    def _merged_source(self, unit: Window, status: PartitionStatus) -> Any:
+        """The partition's earlier records merged with the contacts updated since its watermark (None: none)."""
+        folder = partition_path(self.destination, self.vendor, self.dataset, unit, self.output_conn_id)
+        previous = read_manifest(folder)
+        if not previous or not previous.get("watermark"):
+            return None
+        since = parse_instant(previous["watermark"], "watermark")
+        status.watermark = since  # kept when no page answers (nothing changed)
+        changed = self.hook.client.iter_completed_contacts(
+            unit, updated_since=since, on_page=self._vendor_clock(status)
         )
+        return merged_source(folder, changed, key="contactId")
+
+    @staticmethod
+    def _vendor_clock(status: PartitionStatus) -> Callable[[dict[str, Any]], None]:
+        return lambda body: status.saw_vendor_time(body.get("lastPollTime"))
 
 
 class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):

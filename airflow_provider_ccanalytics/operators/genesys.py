@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property, partial
 from typing import Any
 
+from airflow_provider_ccanalytics.core.completeness import PartitionStatus, conversation_is_open
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.genesys import conversation_start
+from airflow_provider_ccanalytics.core.grain import PartitionPlan
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
@@ -18,6 +21,8 @@ from airflow_provider_ccanalytics.operators.base import (
     default_deferrable,
     seconds,
 )
+from airflow_provider_ccanalytics.operators.partitions import current_context
+from airflow_provider_ccanalytics.operators.spool import PartitionSpool
 from airflow_provider_ccanalytics.triggers.jobs import DataAvailabilityTrigger
 
 
@@ -35,6 +40,23 @@ class _GenesysOperator(AnalyticsOperator):
     def get_hook(self) -> CcAnalyticsHook:
         return self.hook
 
+    _available_until: datetime | None = None
+
+    def prepare_partitions(self, plan: PartitionPlan) -> None:
+        """Read the details jobs' ``dataAvailabilityDate`` once, before extracting (the manifests' watermark)."""
+        self._available_until = self.hook.client.data_availability()
+
+    def partition_status(self, unit: Window) -> PartitionStatus:
+        status = super().partition_status(unit)
+        status.data_available_until = self._available_until
+        if self.dataset == "conversation_details":
+            status.is_open, status.open_key = conversation_is_open, "open_conversations"
+        return status
+
+
+#: Genesys reprocesses analytics data until a conversation is about 3 days old.
+GENESYS_LOOKBACK = timedelta(days=3)
+
 
 class GenesysConversationDetailsOperator(_GenesysOperator):
     """Conversation details of the window, through the synchronous details query.
@@ -46,29 +68,43 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
     :param genesys_cloud_conn_id: the Genesys Cloud connection.
     :param query: extra query body fields: ``segmentFilters``, ``conversationFilters``... (templated).
     :param split: sub-window length (default one hour, as Genesys advises).
+    :param lookback: also re-extract the partitions overlapping this long before the window (templated;
+        default 3 days, as long as Genesys may still change a conversation; None: off).
     :param start: window start (templated; default: the run's data interval).
     :param end: window end (templated; default: the run's data interval).
     :param output: None for XCom, or a URI / ObjectStoragePath (templated).
     """
 
-    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "query")
+    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "query", "lookback")
     template_fields_renderers = {"query": "json"}
     dataset = "conversation_details"
 
     def __init__(
-        self, *, query: dict[str, Any] | None = None, split: timedelta = timedelta(hours=1), **kwargs: Any
+        self,
+        *,
+        query: dict[str, Any] | None = None,
+        split: timedelta = timedelta(hours=1),
+        lookback: Any = GENESYS_LOOKBACK,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.query = query or {}
         self.split = split
+        self.lookback = lookback
 
     def execute(self, context: Any) -> Any:
         window = self.window(context)
         client = self.hook.client
-        parts = client.details_windows(window, self.split)
-        self.log.info("Conversation details for %s in %d sub-windows", window.interval(), len(parts))
-        sources = [partial(client.iter_details_in, part, self.query) for part in parts]
+
+        def sources(unit: Window, status: PartitionStatus) -> list[Any]:
+            parts = client.details_windows(unit, self.split)
+            self.log.info("Conversation details for %s in %d sub-windows", unit.interval(), len(parts))
+            return [partial(client.iter_details_in, part, self.query) for part in parts]
+
         return self.deliver(window, sources, {"endpoint": "details/query", **self.query})
+
+    def estimated_requests(self, plan: PartitionPlan) -> int:
+        return sum(len(unit.split(self.split)) for unit in plan.all)  # one request per sub-window at least
 
 
 class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
@@ -86,9 +122,11 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
     :param wait_for_availability: wait until ``dataAvailabilityDate`` covers the window (True), or fail
         at once when it does not (False).
     :param availability_poll_interval: seconds between availability checks.
+    :param lookback: also re-extract the partitions overlapping this long before the window, in the same
+        job (templated; default 3 days; None: off).
     """
 
-    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "query")
+    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "query", "lookback")
     template_fields_renderers = {"query": "json"}
     dataset = "conversation_details"
 
@@ -101,9 +139,11 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         job_timeout: timedelta | float | None = 6 * 3600,
         wait_for_availability: bool = True,
         availability_poll_interval: timedelta | float = 300.0,
+        lookback: Any = GENESYS_LOOKBACK,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.lookback = lookback
         self.query = query or {}
         self.deferrable = deferrable
         self.poll_interval = seconds(poll_interval)
@@ -150,17 +190,35 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
             time.sleep(self.availability_poll_interval)
 
     def _submit(self, context: Any, window: Window) -> Any:
-        return self.run_job(self.hook.client.submit_details_job(window, self.query), window)
+        span = window
+        if self.destination not in (None, ""):  # one job covers the lookback partitions too
+            span = PartitionPlan.of(window, self.grain, self.lookback_for(context)).span
+        return self.run_job(self.hook.client.submit_details_job(span, self.query), window)
 
     def collect(self, window: Window) -> Any:
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client
-        return self.deliver(
-            window,
-            [lambda: client.iter_details_job_results(job_id, window, self.query, self.poll_interval, self.job_timeout)],
-            {"endpoint": "details/jobs", "job_id": job_id, **self.query},
-        )
+        # past the job result cap, the results reader splits the window into jobs with these settings
+        split_args = (self.query, self.poll_interval, self.job_timeout)
+        query = {"endpoint": "details/jobs", "job_id": job_id, **self.query}
+        if self.destination in (None, ""):
+            return self.deliver(window, [lambda: client.iter_details_job_results(job_id, window, *split_args)], query)
+        plan = PartitionPlan.of(window, self.grain, self.lookback_for(current_context()))
+        spool = PartitionSpool(plan.all, conversation_start)
+
+        def sources(unit: Window, status: PartitionStatus) -> list[Any]:
+            if not spool.filled:  # the job's results are paged once, for every partition of the run
+                spool.fill(client.iter_details_job_results(job_id, plan.span, *split_args))
+                self.log.info(
+                    "Job %s: %d conversations routed to %d partitions",
+                    job_id,
+                    sum(spool.counts.values()),
+                    len(plan.all),
+                )
+            return [spool.source(unit)]
+
+        return self.deliver(window, sources, query)
 
 
 class GenesysConversationAggregatesOperator(_GenesysOperator):

@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from airflow_provider_ccanalytics.testing import late
+
 QUEUES = [str(uuid.UUID(int=random.Random(f"queue{i}").getrandbits(128), version=4)) for i in range(6)]
 USERS = [str(uuid.UUID(int=random.Random(f"user{i}").getrandbits(128), version=4)) for i in range(25)]
 MEDIA = ["voice", "voice", "voice", "chat", "email", "message", "callback"]
@@ -27,6 +29,7 @@ CXONE_MEDIA = ["Call", "Call", "Chat", "Email", "SMS"]
 #: media type ids of the sandbox's CXone contacts (sandbox values)
 CXONE_MEDIA_TYPE_IDS = {"Email": 1, "Chat": 3, "Call": 4, "SMS": 7}
 CONVERSATION_MAX_SECONDS = 2 * 3600
+LATE_ACW_SECONDS = 120.0  # after-call work a changing contact gains
 CONTACT_FIELDS = (
     "contactId",
     "masterContactId",
@@ -97,6 +100,13 @@ class DataSpec:
     :param start: ISO start of the range.
     :param end: ISO end of the range.
     :param contact_max_seconds: the longest CXone contact.
+    :param late_fraction: the share of conversations and contacts that change after they end.
+    :param late_max_seconds: Genesys: a changing conversation is final up to this long after it ends
+        (0, the default: every conversation is final at once and visible whatever the clock).
+    :param contact_settle_seconds: CXone: (min, max) seconds after its end until each contact is visible
+        (None: the sandbox's ``settle_seconds`` for all).
+    :param contact_change_max_seconds: CXone: a changing contact changes once more up to this long after
+        it became visible (0: never).
     """
 
     seed: int = 7
@@ -105,6 +115,10 @@ class DataSpec:
     start: str = "2026-01-01T00:00:00Z"
     end: str = "2026-01-02T00:00:00Z"
     contact_max_seconds: float = 1800.0
+    late_fraction: float = 0.3
+    late_max_seconds: float = 0.0
+    contact_settle_seconds: tuple[float, float] | None = None
+    contact_change_max_seconds: float = 0.0
 
 
 class Dataset:
@@ -130,16 +144,40 @@ class Dataset:
 
     # -- Genesys ---------------------------------------------------------------------------------
 
-    def conversation(self, index: int) -> dict[str, Any]:
-        """The conversation at ``index`` (start order), as the details API shows it."""
-        return self._conversation(index)
+    @property
+    def changes_late(self) -> bool:
+        """Whether records change after the fact (then what the API shows depends on the clock)."""
+        return self.spec.late_max_seconds > 0
 
-    def conversation_json(self, index: int) -> bytes:
-        """The conversation at ``index`` serialized once (the sandbox serves pages from these)."""
-        return self._conversation_json(index)
+    def conversation(self, index: int, as_of: float | None = None) -> dict[str, Any]:
+        """The conversation at ``index`` (start order), as the details API shows it at ``as_of`` (None: final)."""
+        stage = self.conversation_stage(index, as_of) or late.ACTIVE
+        return late.conversation_at_stage(self._conversation(index), stage)
 
-    def _make_conversation_json(self, index: int) -> bytes:
-        return json.dumps(self._make_conversation(index), separators=(",", ":")).encode()
+    def conversation_json(self, index: int, as_of: float | None = None) -> bytes:
+        """The conversation at ``index`` serialized once per stage (the sandbox serves pages from these)."""
+        return self._conversation_json(index, self.conversation_stage(index, as_of) or late.ACTIVE)
+
+    def _make_conversation_json(self, index: int, stage: str = late.FINAL) -> bytes:
+        record = late.conversation_at_stage(self._conversation(index), stage)
+        return json.dumps(record, separators=(",", ":")).encode()
+
+    def conversation_stage(self, index: int, as_of: float | None) -> str | None:
+        """``active``, ``ended`` or ``final`` at ``as_of``; None before it started. Always final unless
+        the spec makes data change late."""
+        if not self.changes_late:
+            return late.FINAL
+        start = self.conv_starts[index]
+        delay = late.late_delay(
+            self.spec.seed, "conversation", index, self.spec.late_fraction, self.spec.late_max_seconds
+        )
+        return late.conversation_stage(start, start + self.conv_seconds[index], delay, as_of)
+
+    def conversations_started(self, start: float, end: float, as_of: float | None = None) -> list[dict[str, Any]]:
+        """Ground truth: the conversations that started in [start, end) as the API showed them at ``as_of``
+        (None: the final truth)."""
+        low, high = bisect.bisect_left(self.conv_starts, start), bisect.bisect_left(self.conv_starts, end)
+        return [self.conversation(i, as_of) for i in range(low, high) if self.conversation_stage(i, as_of) is not None]
 
     def conversations_overlapping(self, start: float, end: float) -> list[int]:
         """Indexes of conversations active at any time in [start, end), in start order (the API's rule)."""
@@ -325,8 +363,27 @@ class Dataset:
 
     # -- CXone -----------------------------------------------------------------------------------
 
-    def contact(self, index: int) -> dict[str, Any]:
-        """The completed contact at ``index`` (start order)."""
+    def contact(self, index: int, as_of: float | None = None) -> dict[str, Any]:
+        """The completed contact at ``index`` (start order), as reporting shows it at ``as_of`` (None: final)."""
+        final = self._final_contact(index)
+        if self.spec.contact_settle_seconds is None and not self.spec.contact_change_max_seconds:
+            return final
+        # reporting writes the record when the contact settles: its lastUpdateTime is then at the earliest
+        visible = self.contact_settles_at(index, 0.0)
+        first = {**final, "lastUpdateTime": iso(max(visible, parse_ts(final["lastUpdateTime"])))}
+        delay = late.late_delay(
+            self.spec.seed, "contact", index, self.spec.late_fraction, self.spec.contact_change_max_seconds
+        )
+        if not delay:
+            return first
+        changed = {
+            **first,
+            "totalDurationSeconds": round(final["totalDurationSeconds"] + LATE_ACW_SECONDS, 3),
+            "lastUpdateTime": iso(visible + delay),
+        }
+        return late.contact_as_of(changed, first["lastUpdateTime"], LATE_ACW_SECONDS, visible + delay, as_of)
+
+    def _final_contact(self, index: int) -> dict[str, Any]:
         rng = random.Random(f"{self.spec.seed}:contact:{index}")
         start = self.contact_starts[index]
         seconds = self.contact_seconds[index]
@@ -345,15 +402,15 @@ class Dataset:
             "lastUpdateTime": iso(start + seconds + 60),
         }
 
-    def contact_as(self, index: int, variant: str = "current") -> dict[str, Any]:
+    def contact_as(self, index: int, variant: str = "current", as_of: float | None = None) -> dict[str, Any]:
         """The completed contact at ``index`` with the field names of ``variant``.
 
         ``legacy``: older API versions (``contactStart``, ``contactEnd``, ``mediaTypeName``), as :meth:`contact`.
         ``current``: NICE's current reporting spec as public generated clients name it (``contactStartDate``,
         ``fromAddress``, ``toAddress``, ``mediaTypeId``, ``businessUnitId``; no ``contactEnd``). The addresses,
-        media type ids and business unit are sandbox values.
+        media type ids and business unit are sandbox values. ``as_of``: as reporting shows it then (None: final).
         """
-        record = self.contact(index)
+        record = self.contact(index, as_of)
         if variant == "legacy":
             return record
         if variant != "current":
@@ -377,8 +434,17 @@ class Dataset:
         }
 
     def contact_settles_at(self, index: int, settle_seconds: float) -> float:
-        """When the contact becomes visible in reporting (it ended, then settled)."""
-        return self.contact_starts[index] + self.contact_seconds[index] + settle_seconds
+        """When the contact becomes visible in reporting (it ended, then settled).
+
+        :param settle_seconds: the sandbox's settle time, unless the spec gives each contact its own.
+        """
+        settle = late.contact_settle(self.spec.seed, index, self.spec.contact_settle_seconds, settle_seconds)
+        return self.contact_starts[index] + self.contact_seconds[index] + settle
+
+    def contacts_started_records(self, start: float, end: float, as_of: float | None = None) -> list[dict[str, Any]]:
+        """Ground truth: the contacts that started in [start, end) as of ``as_of`` (None: final; visibility
+        is the server's business: it also depends on its settle time)."""
+        return [self.contact(i, as_of) for i in self.contacts_started(start, end)]
 
     def contacts_started(self, start: float, end: float) -> range:
         """Indexes of contacts that started in [start, end)."""

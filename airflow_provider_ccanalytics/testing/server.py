@@ -690,17 +690,20 @@ class Sandbox:
         if number * size > self.config.result_cap:
             raise genesys_problem(400, f"Pagination may not exceed {self.config.result_cap} results", "invalid.value")
         indexes = self.data.conversations_overlapping(start, end)
+        now = self.clock() if self.data.changes_late else None  # late changes: the truth as of now
+        if now is not None:
+            indexes = [i for i in indexes if self.data.conv_starts[i] <= now]
         if body.get("order") == "desc":
             indexes.reverse()
         page = indexes[(number - 1) * size : number * size]
-        return self._conversations_page(page, {"totalHits": len(indexes)})
+        return self._conversations_page(page, {"totalHits": len(indexes)}, now)
 
-    def _conversations_page(self, page: list[int], fields: dict[str, Any]) -> RawJson:
+    def _conversations_page(self, page: list[int], fields: dict[str, Any], as_of: float | None = None) -> RawJson:
         """``{"conversations": [...], **fields}`` from cached JSON (no ``conversations`` key when empty)."""
         tail = json.dumps(fields, separators=(",", ":"))[1:]
         if not page:
             return RawJson(b"{" + tail.encode())
-        items = b",".join(self.data.conversation_json(i) for i in page)
+        items = b",".join(self.data.conversation_json(i, as_of) for i in page)
         return RawJson(b'{"conversations":[' + items + b"]" + (b"," + tail.encode() if fields else b"}"))
 
     def _aggregates_query(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -788,7 +791,7 @@ class Sandbox:
         fields: dict[str, Any] = {}
         if offset + size < len(indexes):
             fields["cursor"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
-        return self._conversations_page(page, fields)
+        return self._conversations_page(page, fields, job.created if self.data.changes_late else None)
 
     # -- CXone ------------------------------------------------------------------------------------------
 
@@ -870,9 +873,9 @@ class Sandbox:
     #: rows for every entity (SANDBOX: the real entity's columns differ)
     EXTRACTION_ENTITY = ("recording-interaction-metadata", "7")
 
-    def contact_record(self, index: int) -> dict[str, Any]:
-        """A completed contact as this sandbox serves it (``cxone_contact_fields``)."""
-        return self.data.contact_as(index, self.config.cxone_contact_fields)
+    def contact_record(self, index: int, as_of: float | None = None) -> dict[str, Any]:
+        """A completed contact as this sandbox serves it (``cxone_contact_fields``) at ``as_of`` (None: final)."""
+        return self.data.contact_as(index, self.config.cxone_contact_fields, as_of)
 
     def _cased(self, state: str) -> str:
         case = self.config.cxone_status_case
@@ -942,7 +945,7 @@ class Sandbox:
         ]
         if "updatedSince" in query:
             since = parse_ts(query["updatedSince"])
-            visible = [i for i in visible if parse_ts(self.data.contact(i)["lastUpdateTime"]) > since]
+            visible = [i for i in visible if parse_ts(self.data.contact(i, now)["lastUpdateTime"]) > since]
         page = visible[skip : skip + top]
         if not page:
             return 204, b""
@@ -955,7 +958,7 @@ class Sandbox:
             "totalRecords": len(visible),
             "lastPollTime": iso(now),
             "_links": links,
-            "completedContacts": [self.contact_record(i) for i in page],
+            "completedContacts": [self.contact_record(i, now) for i in page],
         }
 
     def _contacts_link(self, query: dict[str, str], skip: int, top: int) -> str:

@@ -1,0 +1,190 @@
+"""Writing a run's records as partitions: grain units and lookback, completeness, asset events."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_ccanalytics.core.completeness import PartitionStatus
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.grain import PartitionPlan, parse_lookback
+from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.operators.runs import emit_asset_events
+from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
+
+if TYPE_CHECKING:
+    from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
+
+#: Windows longer than this many grain units get a warning with the estimated request count.
+LARGE_RUN_UNITS = {"day": 100, "hour": 24 * 100}
+Sources = Sequence[RecordSource] | Callable[[Window, PartitionStatus], Sequence[RecordSource]]
+
+
+class PartitionedOutput:
+    """Mixed into the analytics operators: deliver records to XCom, or as one partition per grain unit."""
+
+    log: Any
+    outlets: Any
+    vendor: str
+    dataset: str
+    destination: Any
+    output_conn_id: str | None
+    output_format: str
+    grain: str
+    max_xcom_records: int
+    max_workers: int
+    partitioned_asset_events: bool
+    #: re-extract earlier partitions (set by operators that take ``lookback``)
+    lookback: Any = None
+
+    def get_hook(self) -> CcAnalyticsHook:
+        raise NotImplementedError
+
+    def lookback_delta(self) -> timedelta | None:
+        """The lookback as a duration (None: off)."""
+        return parse_lookback(self.lookback)
+
+    def lookback_for(self, context: Any) -> timedelta | None:
+        """This run's lookback: none in backfill runs (a backfill extracts those partitions anyway)."""
+        delta = self.lookback_delta()
+        run_type = getattr((context or {}).get("dag_run"), "run_type", None)
+        if delta and getattr(run_type, "value", run_type) == "backfill":
+            self.log.info("Backfill run: no lookback (the backfill extracts the earlier partitions itself)")
+            return None
+        return delta
+
+    def partition_status(self, unit: Window) -> PartitionStatus:
+        """A fresh completeness record for one partition (vendors add their watermark)."""
+        return PartitionStatus(unit, datetime.now(timezone.utc))
+
+    def prepare_partitions(self, plan: PartitionPlan) -> None:
+        """Called once before a run writes its partitions (vendors read their watermark here)."""
+
+    def deliver(self, window: Window, sources: Sources, query: dict[str, Any] | None = None) -> Any:
+        """Send the records to XCom, or write one partition per grain unit (and lookback unit) to storage.
+
+        :param sources: the record sources of the whole window, or a callable giving those of one partition
+            (needed for windows of several partitions and for lookback).
+        :returns: the records (XCom), or a summary of the partitions written.
+        """
+        stats = self.get_hook().transport.stats
+        context = current_context()
+        if self.destination in (None, ""):
+            started, before = time.monotonic(), stats.snapshot()
+            status = self.partition_status(window)
+            records = collect_for_xcom(
+                sources if not callable(sources) else sources(window, status), self.max_xcom_records
+            )
+            if self.lookback_delta():
+                self.log.info("lookback applies to partitions in storage; to XCom only %s is returned", window.label())
+            self.log.info(
+                "%d records for %s to XCom in %.1f s; API: %s",
+                len(records),
+                window.interval(),
+                time.monotonic() - started,
+                _api_delta(stats, before),
+            )
+            return records
+        plan = PartitionPlan.of(window, self.grain, self.lookback_for(context))
+        if not callable(sources) and len(plan.all) > 1:
+            raise ConfigurationError(
+                "start", f"{type(self).__name__} writes one partition per run: give a window of one {self.grain}"
+            )
+        self._warn_if_large(plan)
+        self.log.info("Writing %s", plan.describe())
+        self.prepare_partitions(plan)
+        # the run's own partitions first: a failing lookback partition does not hold back this run's data
+        written = [self._write_one(unit, unit in plan.lookback, sources, query) for unit in [*plan.own, *plan.lookback]]
+        manifests = sorted(written, key=lambda manifest: str(manifest["partition_key"]))
+        own = [manifest for manifest in manifests if not manifest["lookback"]]
+        emit_asset_events(context, self.outlets or [], manifests, self.partitioned_asset_events)
+        return {
+            "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
+            "record_count": sum(manifest["record_count"] for manifest in own),
+            "complete": all(manifest["complete"] for manifest in own),
+            "uri": own[0]["uri"] if len(own) == 1 else None,
+            "partitions": [{key: manifest[key] for key in SUMMARY_KEYS} for manifest in manifests],
+        }
+
+    def _write_one(self, unit: Window, lookback: bool, sources: Sources, query: dict[str, Any] | None) -> Any:
+        started, stats = time.monotonic(), self.get_hook().transport.stats
+        before = stats.snapshot()
+        status = self.partition_status(unit)
+        unit_sources = sources(unit, status) if callable(sources) else sources
+        manifest = write_partition(
+            self.destination,
+            vendor=self.vendor,
+            dataset=self.dataset,
+            window=unit,
+            sources=[partial(_watched, status, source) for source in unit_sources],
+            output_format=self.output_format,
+            max_workers=self.max_workers,
+            conn_id=self.output_conn_id,
+            # evaluated once the parts are written, so the retries and open records of this extraction are in it
+            manifest_extra=lambda: {
+                "query": query or {},
+                "retried_failures": _api_delta(stats, before)["retried_failures"],
+                "grain": self.grain,
+                "lookback": lookback,
+                **status.fields(),
+            },
+        )
+        self.log.info(
+            "%s partition %s: %d records, complete=%s, in %.1f s; API: %s",
+            "Lookback" if lookback else "Run's",
+            unit.label(),
+            manifest["record_count"],
+            manifest["complete"],
+            time.monotonic() - started,
+            _api_delta(stats, before),
+        )
+        return {**manifest, "partition_key": unit.label()}
+
+    def _warn_if_large(self, plan: PartitionPlan) -> None:
+        warning = self.large_run_warning(plan)
+        if warning:
+            self.log.warning("%s", warning)
+
+    def large_run_warning(self, plan: PartitionPlan) -> str | None:
+        """The warning for a run over hundreds of days, with its estimated request count (None: not large)."""
+        if len(plan.own) <= LARGE_RUN_UNITS[self.grain]:
+            return None
+        return (
+            f"This run covers {len(plan.all)} {self.grain} partitions ({plan.span.interval()}): about "
+            f"{self.estimated_requests(plan)} requests at least. Split long backfills into shorter runs "
+            f"(one per {self.grain}) so that a failure does not redo them all"
+        )
+
+    def estimated_requests(self, plan: PartitionPlan) -> int:
+        """A lower bound of the requests a run makes (one per partition; vendors refine it)."""
+        return len(plan.all)
+
+
+SUMMARY_KEYS = ("partition_key", "window", "record_count", "complete", "lookback", "uri")
+
+
+def _watched(status: PartitionStatus, source: RecordSource) -> Iterator[dict[str, Any]]:
+    return status.watch(source())
+
+
+def _api_delta(stats: Any, before: dict[str, Any]) -> dict[str, Any]:
+    now = stats.snapshot()
+    return {
+        "requests": now["requests"] - before["requests"],
+        "retries": now["retries"] - before["retries"],
+        "throttled": now["throttled"] - before["throttled"],
+        "retried_failures": now["retried_failures"][len(before["retried_failures"]) :],
+    }
+
+
+def current_context() -> Any:
+    """The running task's context (None outside a task)."""
+    try:
+        from airflow.sdk import get_current_context
+
+        return get_current_context()
+    except Exception:  # outside a running task (e.g. a unit test calling deliver directly)
+        return None

@@ -1,0 +1,84 @@
+"""Data that changes after the fact, deterministically from the sandbox's clock (opt-in through DataSpec).
+
+Genesys: a conversation is *active* until it ends (no ``conversationEnd``, open segments). A share
+(``late_fraction``) of conversations then changes for up to ``late_max_seconds``: in the first half
+of that delay it still shows no ``conversationEnd`` (Genesys has not closed it yet), in the second
+it has ended but lacks its wrap-up segment, its after-call-work metrics and its MOS; then it is
+final. CXone: each contact becomes visible ``settle`` seconds after it ends (a range per contact
+with ``contact_settle_seconds``), and a share changes once more (``lastUpdateTime`` moves, the
+duration grows by after-call work) up to ``contact_change_max_seconds`` after that.
+
+Sources: Genesys' help FAQ "Why can my data change?" (reprocessing until a conversation is about
+3 days old; practitioners report wrap-up segments appearing in a later extract) and NICE's note that
+contacts settle about 30 minutes after they end. *Guessed*: the order in which a Genesys conversation
+gains its parts (end first, then wrap-up, metrics and MOS), and that a CXone contact's
+``lastUpdateTime`` is at least the time it became visible (what ``updatedSince`` relies on).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+ACTIVE, ENDED, FINAL = "active", "ended", "final"
+
+
+def late_delay(seed: int, kind: str, index: int, fraction: float, max_seconds: float) -> float:
+    """How long after its end record ``index`` keeps changing (0 for the records that never change)."""
+    if max_seconds <= 0 or fraction <= 0:
+        return 0.0
+    rng = random.Random(f"{seed}:late:{kind}:{index}")
+    return rng.uniform(0.05, 1.0) * max_seconds if rng.random() < fraction else 0.0
+
+
+def conversation_stage(start: float, end: float, delay: float, as_of: float | None) -> str | None:
+    """The conversation's stage at ``as_of`` (None: not started yet; no ``as_of``: final)."""
+    if as_of is None:
+        return FINAL
+    if as_of < start:
+        return None
+    if as_of < end + delay / 2:
+        return ACTIVE
+    if as_of < end + delay:
+        return ENDED
+    return FINAL
+
+
+def conversation_at_stage(final: dict[str, Any], stage: str) -> dict[str, Any]:
+    """The final conversation as the details API showed it at an earlier stage."""
+    if stage == FINAL:
+        return final
+    record = copy.deepcopy(final)
+    record.pop("mediaStatsMinConversationMos", None)
+    for participant in record["participants"]:
+        for session in participant["sessions"]:
+            session["segments"] = [s for s in session["segments"] if s.get("segmentType") != "wrapup"]
+            if "metrics" in session:
+                session["metrics"] = [m for m in session["metrics"] if m["name"] not in ("tAcw", "tHandle")]
+            if stage == ACTIVE:
+                session["segments"][-1].pop("segmentEnd", None)
+                session["segments"][-1].pop("disconnectType", None)
+    if stage == ACTIVE:
+        record.pop("conversationEnd", None)
+    return record
+
+
+def contact_settle(seed: int, index: int, settle_range: tuple[float, float] | None, default: float) -> float:
+    """Seconds after its end until contact ``index`` is visible in reporting."""
+    if settle_range is None:
+        return default
+    return random.Random(f"{seed}:settle:{index}").uniform(*settle_range)
+
+
+def contact_as_of(
+    final: dict[str, Any], first_update: str, acw_seconds: float, changes_at: float | None, as_of: float | None
+) -> dict[str, Any]:
+    """The contact as reporting showed it at ``as_of``: before ``changes_at``, without its late change."""
+    if changes_at is None or as_of is None or as_of >= changes_at:
+        return final
+    return {
+        **final,
+        "totalDurationSeconds": round(final["totalDurationSeconds"] - acw_seconds, 3),
+        "lastUpdateTime": first_update,
+    }
