@@ -308,7 +308,7 @@ def test_the_sandbox_serves_the_truth_as_of_its_clock(sandbox_factory: Callable[
 
 @pytest.mark.parametrize("output_format", ["jsonl.gz", "parquet"])
 def test_a_merge_replaces_changed_records_and_keeps_the_rest(out_dir: Path, output_format: str) -> None:
-    from airflow_provider_ccanalytics.operators.incremental import merged_source
+    from airflow_provider_ccanalytics.operators.spool import merged_source
     from airflow_provider_ccanalytics.outputs import partition_path, read_manifest, write_partition
 
     unit = Window(utc(2026, 1, 1), utc(2026, 1, 1, 1))

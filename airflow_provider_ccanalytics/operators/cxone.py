@@ -19,7 +19,7 @@ from airflow_provider_ccanalytics.operators.base import (
     default_deferrable,
     seconds,
 )
-from airflow_provider_ccanalytics.operators.incremental import merged_source
+from airflow_provider_ccanalytics.operators.spool import merged_source
 from airflow_provider_ccanalytics.outputs import partition_path, read_manifest
 from airflow_provider_ccanalytics.triggers.jobs import WaitUntilTrigger
 
