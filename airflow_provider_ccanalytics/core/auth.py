@@ -32,7 +32,8 @@ def _lock_for(key: str) -> threading.Lock:
 class TokenManagerSettings:
     """Knobs of the token lifecycle.
 
-    :param leeway: seconds before expiry at which a token is renewed.
+    :param leeway: seconds before expiry at which a token is renewed (at most half the token's lifetime, so a
+        short-lived token is not fetched again for every request).
     :param rotation_wait: seconds to wait for another worker's rotated refresh token to reach the store.
     """
 
@@ -97,7 +98,7 @@ class TokenManager:
             cached = self._tokens.get(self.key)
             if cached and self._usable(cached):
                 return cached
-            stored = self.store.load(self.key)
+            stored = self._load()
             if stored and self._usable(stored):
                 return self._use_stored(stored)
             if self._grant_form is not None:
@@ -113,16 +114,27 @@ class TokenManager:
             cached = self._tokens.get(self.key)
             if cached and f"Bearer {cached.access_token}" == rejected:
                 self._tokens.pop(self.key, None)
-            stored = self.store.load(self.key)
+            stored = self._load()
             if stored and f"Bearer {stored.access_token}" == rejected:
                 self.store.save(self.key, stored.without_access())
 
     def _usable(self, token: Token) -> bool:
-        return bool(token.access_token) and not token.expires_within(self.settings.leeway, self.clock())
+        leeway = self.settings.leeway
+        if token.lifetime:
+            leeway = min(leeway, token.lifetime / 2)
+        return bool(token.access_token) and not token.expires_within(leeway, self.clock())
+
+    def _load(self) -> Token | None:
+        """The stored token, its secrets masked as soon as they are read."""
+        token = self.store.load(self.key)
+        if token is not None:
+            for secret in (token.access_token, token.refresh_token):
+                if secret:
+                    self._on_secret(secret)
+        return token
 
     def _use_stored(self, token: Token) -> Token:
-        """A token another process (or an earlier run) obtained and stored: use it as it is."""
-        self._on_secret(token.access_token)
+        """A token another process (or an earlier run) obtained and stored (already masked): use it as it is."""
         self._tokens[self.key] = token
         return token
 
@@ -167,7 +179,7 @@ class TokenManager:
             log.info("Refresh token refused; checking the store for a newer one")
         deadline = time.monotonic() + self.settings.rotation_wait
         while token is None:
-            latest = self.store.load(self.key)
+            latest = self._load()
             if latest and latest.refresh_token and latest.refresh_token not in tried:
                 if self._usable(latest):
                     return self._use_stored(latest)

@@ -19,6 +19,8 @@ import json
 import math
 import re
 import secrets
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -92,6 +94,13 @@ class Fault:
     :param delay: seconds to wait before answering normally (with status None).
     :param body: the JSON body to send, or a string sent as HTML.
     :param after: matching requests to let through before the fault starts (a failure mid-stream).
+    :param truncate: serve the real answer (the request takes effect) but only this fraction of its body,
+        then close the connection (a proxy cutting a response short; the client sees an incomplete body).
+    :param reset: with ``truncate``, reset the connection (TCP RST) instead of closing it.
+    :param short_body: with ``truncate``, send a Content-Length that matches the cut body: a complete HTTP
+        answer whose JSON is cut off (a 200 with truncated JSON).
+    :param echo_request: answer ``status`` with a body that echoes the request's headers and body (as some
+        token endpoints and gateways do), to prove secrets never reach logs.
     """
 
     pattern: str
@@ -103,6 +112,10 @@ class Fault:
     body: dict[str, Any] | str | None = None
     method: str | None = None
     after: int = 0
+    truncate: float | None = None
+    reset: bool = False
+    short_body: bool = False
+    echo_request: bool = False
 
 
 @dataclass
@@ -1060,6 +1073,13 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             fault = sandbox._take_fault(self.command, parts.path)
             if sandbox.config.latency:
                 time.sleep(sandbox.config.latency)
+            if fault is not None and fault.truncate is not None:
+                self._serve_cut(fault, parts, body)
+                return
+            if fault is not None and fault.echo_request:
+                echoed = "".join(f"{name}: {value}\r\n" for name, value in self.headers.items())
+                text = f"rejected request {self.command} {parts.path}\r\n{echoed}\r\n{body.decode(errors='replace')}"
+                fault.body = {"error": "invalid_request", "error_description": text, "message": text}
             if fault is not None:
                 if fault.delay:
                     time.sleep(fault.delay)
@@ -1096,6 +1116,26 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if data:
                 self.wfile.write(data)
+
+        def _serve_cut(self, fault: Fault, parts: Any, body: bytes) -> None:
+            """The real answer (it takes effect), its body cut short; then close or reset the connection."""
+            query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+            status, headers, data = sandbox.handle(self.command, parts.path, query, self.headers, body)
+            cut = data[: int(len(data) * (fault.truncate or 0.0))]
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(cut) if fault.short_body else len(data)))
+            self.end_headers()
+            self.wfile.write(cut)
+            self.wfile.flush()
+            with sandbox._lock:
+                sandbox.counters["fault reset" if fault.reset else "fault truncated"] += 1
+            self.close_connection = True
+            if fault.reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif not fault.short_body:
+                self.connection.shutdown(socket.SHUT_RDWR)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
