@@ -358,9 +358,8 @@ class HttpTransport:
         retries = 0
         with self.budget() as budget:
             while True:
-                budget.attempts += 1
                 try:
-                    return self._send(method, url, authenticator, error_mapper, ok_statuses, paced, kwargs)
+                    return self._send(method, url, authenticator, error_mapper, ok_statuses, paced, budget, kwargs)
                 except CcAnalyticsError as error:
                     if getattr(error, "budget_exhausted", False):
                         raise  # a nested request (the token) already spent this request's budget
@@ -389,6 +388,7 @@ class HttpTransport:
         error_mapper: ErrorMapper,
         ok: frozenset[int],
         paced: bool,
+        budget: _Budget,
         kwargs: dict[str, Any],
     ) -> requests.Response:
         reauthenticated = False
@@ -403,6 +403,7 @@ class HttpTransport:
             call = {**kwargs, "headers": headers}
             call.setdefault("timeout", self.timeout)
             self.stats.add(requests=1)
+            budget.attempts += 1  # counted when sent: a token fetched above spent its own attempts
             try:  # without stream=True the body is read here, inside the attempt
                 response = self.session.request(method, url, **call)
             except BODY_ERRORS as exc:
