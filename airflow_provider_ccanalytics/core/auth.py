@@ -89,6 +89,7 @@ class TokenManager:
         self.settings = settings or TokenManagerSettings()
         self.clock = clock
         self._on_secret = on_secret
+        self._announced: set[str] = set()
         self._tokens: dict[str, Token] = _process_tokens if shared else {}
         self._lock = _lock_for(key) if shared else threading.Lock()
 
@@ -97,7 +98,7 @@ class TokenManager:
         with self._lock:
             cached = self._tokens.get(self.key)
             if cached and self._usable(cached):
-                return cached
+                return self._masked(cached)  # another manager in this process obtained it: mask it here too
             stored = self._load()
             if stored and self._usable(stored):
                 return self._use_stored(stored)
@@ -124,14 +125,18 @@ class TokenManager:
             leeway = min(leeway, token.lifetime / 2)
         return bool(token.access_token) and not token.expires_within(leeway, self.clock())
 
+    def _masked(self, token: Token) -> Token:
+        """``token`` after passing its secrets to ``on_secret`` (once per manager)."""
+        for secret in (token.access_token, token.refresh_token):
+            if secret and secret not in self._announced:
+                self._announced.add(secret)
+                self._on_secret(secret)
+        return token
+
     def _load(self) -> Token | None:
         """The stored token, its secrets masked as soon as they are read."""
         token = self.store.load(self.key)
-        if token is not None:
-            for secret in (token.access_token, token.refresh_token):
-                if secret:
-                    self._on_secret(secret)
-        return token
+        return None if token is None else self._masked(token)
 
     def _use_stored(self, token: Token) -> Token:
         """A token another process (or an earlier run) obtained and stored (already masked): use it as it is."""
@@ -140,9 +145,7 @@ class TokenManager:
 
     def _adopt(self, token: Token) -> Token:
         """A token this manager just obtained: mask it, store it, then use it."""
-        self._on_secret(token.access_token)
-        if token.refresh_token:
-            self._on_secret(token.refresh_token)
+        self._masked(token)
         self.store.save(self.key, token)  # before first use: a rotated refresh token must not be lost
         self._tokens[self.key] = token
         log.info(
