@@ -33,7 +33,12 @@ from tests import clients
 DATA = DataSpec(conversations=300, contacts=300)
 HOUR = Window.of("2026-01-01T00:00:00Z", "2026-01-01T02:00:00Z")
 DAY = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
-FAST: dict[str, Any] = {"rate_limit": None, "job_seconds": 0.2, "extraction_seconds": 0.2, "extraction_create_interval": 0}
+FAST: dict[str, Any] = {
+    "rate_limit": None,
+    "job_seconds": 0.2,
+    "extraction_seconds": 0.2,
+    "extraction_create_interval": 0,
+}
 
 # request kind -> (vendor, path pattern, method)
 KINDS: dict[str, tuple[str, str, str | None]] = {

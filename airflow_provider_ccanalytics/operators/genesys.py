@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import cached_property, partial
 from typing import Any
 
+from airflow_provider_ccanalytics.core.client import mapping_argument
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
@@ -59,10 +60,11 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
         self, *, query: dict[str, Any] | None = None, split: timedelta = timedelta(hours=1), **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
-        self.query = query or {}
+        self.query = query if isinstance(query, str) else mapping_argument(query, "query")  # a str: a template
         self.split = split
 
     def execute(self, context: Any) -> Any:
+        self.query = mapping_argument(self.query, "query")  # as rendered, before any request
         window = self.window(context)
         client = self.hook.client
         parts = client.details_windows(window, self.split)
@@ -104,7 +106,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.query = query or {}
+        self.query = query if isinstance(query, str) else mapping_argument(query, "query")  # a str: a template
         self.deferrable = deferrable
         self.poll_interval = seconds(poll_interval)
         self.job_timeout = None if job_timeout is None else seconds(job_timeout)
@@ -112,6 +114,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         self.availability_poll_interval = seconds(availability_poll_interval)
 
     def execute(self, context: Any) -> Any:
+        self.query = mapping_argument(self.query, "query")  # as rendered, before any request
         window = self.window(context)
         available = self.hook.client.data_availability()
         if available < window.end:
