@@ -245,8 +245,14 @@ _current = threading.local()
 
 
 def _cause(error: BaseException) -> str:
+    """A short line for the list of last causes: status, vendor code, correlation id; else the message."""
+    status = getattr(error, "status", None)
+    if status is not None:
+        code = getattr(error, "code", None) or getattr(error, "error", None)
+        ident = getattr(error, "correlation_id", None)
+        return f"HTTP {status}" + (f" {code}" if code else "") + (f" [{ident}]" if ident else "")
     text = str(error)
-    return text if len(text) <= 160 else text[:157] + "..."
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _not_sent(error: requests.RequestException) -> bool:

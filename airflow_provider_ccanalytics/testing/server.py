@@ -1095,6 +1095,10 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                     else:
                         default = {"message": f"scripted fault {fault.status}", "status": fault.status}
                         payload, content_type = json.dumps(fault.body or default).encode(), "application/json"
+                    with sandbox._lock:  # counted before the client can see the answer
+                        sandbox.counters[f"fault {fault.status}"] += 1
+                        if fault.status == 429:
+                            sandbox.counters["429 sent"] += 1
                     self.send_response(fault.status)
                     self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(payload)))
@@ -1102,10 +1106,6 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                         self.send_header("Retry-After", str(fault.retry_after))
                     self.end_headers()
                     self.wfile.write(payload)
-                    with sandbox._lock:
-                        sandbox.counters[f"fault {fault.status}"] += 1
-                        if fault.status == 429:
-                            sandbox.counters["429 sent"] += 1
                     return
             query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
             status, headers, data = sandbox.handle(self.command, parts.path, query, self.headers, body)
@@ -1122,6 +1122,8 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
             status, headers, data = sandbox.handle(self.command, parts.path, query, self.headers, body)
             cut = data[: int(len(data) * (fault.truncate or 0.0))]
+            with sandbox._lock:  # counted before the client can see the answer
+                sandbox.counters["fault reset" if fault.reset else "fault truncated"] += 1
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -1129,8 +1131,6 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(cut)
             self.wfile.flush()
-            with sandbox._lock:
-                sandbox.counters["fault reset" if fault.reset else "fault truncated"] += 1
             self.close_connection = True
             if fault.reset:
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
