@@ -203,9 +203,142 @@ def test_a_persistent_fault_ends_in_a_typed_error_within_the_budget(
     error = caught.value
     assert isinstance(error, error_type), repr(error)
     attempts = clients.FAST_RETRY.max_attempts
-    assert f"gave up after {attempts} attempt(s)" in str(error) and "last causes:" in str(error)
+    assert f"gave up after {attempts} failed attempt(s)" in str(error) and "last causes:" in str(error)
     faulted = sum(count for name, count in sandbox.stats().items() if name.startswith("fault "))
     assert faulted == attempts  # one budget: never more requests than max_attempts, token included
     assert time.monotonic() - started < 60
     if case == "job create reset":  # each lost answer is a job the client reported
         assert len(sandbox._jobs) == attempts
+
+
+# -- the operators themselves, in Airflow (dag.test()) ------------------------------------------------------
+
+OPERATORS: dict[str, tuple[str, str, list[str]]] = {
+    # name -> (vendor, operator call, request kinds it sends)
+    "details": (
+        "genesys",
+        "GenesysConversationDetailsOperator(task_id='t', output='{out}', split=timedelta(hours=6))",
+        ["genesys token", "genesys details query"],
+    ),
+    "details job": (
+        "genesys",
+        "GenesysConversationDetailsJobOperator(task_id='t', output='{out}', poll_interval=0.1)",
+        [
+            "genesys token",
+            "genesys job availability",
+            "genesys job create",
+            "genesys job status",
+            "genesys job results",
+        ],
+    ),
+    "aggregates": (
+        "genesys",
+        "GenesysConversationAggregatesOperator(task_id='t', metrics=['nConnected'], granularity='PT1H')",
+        ["genesys token", "genesys aggregates query"],
+    ),
+    "completed contacts": (
+        "cxone",
+        "CxoneCompletedContactsOperator(task_id='t', output='{out}')",
+        ["cxone discovery", "cxone tenant configuration", "cxone token", "cxone completed contacts"],
+    ),
+    "data extraction": (
+        "cxone",
+        "CxoneDataExtractionOperator(task_id='t', output='{out}', poll_interval=0.1)",
+        ["cxone token", "cxone extraction create", "cxone extraction status", "cxone extraction file"],
+    ),
+    "report job": (
+        "cxone",
+        "CxoneReportJobOperator(task_id='t', report_id='1001', output='{out}', poll_interval=0.1)",
+        ["cxone token", "cxone report create", "cxone report status", "cxone report file"],
+    ),
+}
+OPERATOR_DAG = """
+from datetime import datetime, timedelta, timezone
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_provider_ccanalytics.operators.cxone import (
+    CxoneCompletedContactsOperator, CxoneDataExtractionOperator, CxoneReportJobOperator)
+from airflow_provider_ccanalytics.operators.genesys import (
+    GenesysConversationAggregatesOperator, GenesysConversationDetailsJobOperator, GenesysConversationDetailsOperator)
+
+with DAG("faults", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    {operator}
+"""
+EXTRAS = {"retry_max_attempts": 3, "poll_interval_seconds": 0.1, "requests_per_minute": 0}
+
+
+def written(out_dir: Any, result: Any) -> list[Any]:
+    """The records an operator wrote (files under ``out_dir``) or returned (XCom)."""
+    import gzip
+    import json
+
+    if isinstance(result, list):
+        return result
+    records = []
+    for path in sorted(out_dir.rglob("part-*.jsonl.gz")):
+        with gzip.open(path, "rt") as handle:
+            records += [json.loads(line) for line in handle]
+    return records
+
+
+def record_key(vendor: str, name: str) -> Callable[[dict[str, Any]], Any]:
+    if name == "aggregates":
+        return lambda row: (row["interval"], row["metric"], row["stat"], row["value"])
+    return (lambda r: r["conversationId"]) if vendor == "genesys" else (lambda r: int(r["contactId"]))
+
+
+def connection_for(sandbox: Sandbox, vendor: str) -> dict[str, Any]:
+    if vendor == "genesys":
+        return sandbox.genesys_connection(**EXTRAS)
+    return sandbox.cxone_connection(**EXTRAS)
+
+
+@pytest.mark.airflow
+@pytest.mark.parametrize("name", list(OPERATORS))
+def test_each_operator_writes_the_ground_truth_through_a_reset_on_every_request_kind_or_fails_in_budget(
+    sandbox_factory: Callable[..., Sandbox],
+    connect: Any,
+    run_dag: Callable[..., Any],
+    tmp_path: Any,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+) -> None:
+    from tests.conftest import task_states, utc, xcom_result
+
+    caplog.set_level("WARNING")
+
+    vendor, call, kinds = OPERATORS[name]
+    conn_id = "genesys_cloud_default" if vendor == "genesys" else "nice_cxone_default"
+    clean = sandbox_factory(DATA, **FAST)
+    connect(conn_id, connection_for(clean, vendor))
+    out = tmp_path / "clean"
+    run = run_dag(OPERATOR_DAG.format(operator=call.format(out=out.as_uri())), utc(2026, 1, 2))
+    assert task_states(run) == {"t": "success"}
+    key = record_key(vendor, name)
+    truth = sorted(map(key, written(out, xcom_result(run, "t"))))
+    assert truth
+
+    faulty = sandbox_factory(DATA, **FAST)
+    connect(conn_id, connection_for(faulty, vendor))
+    faults = [faulty.add_fault(KINDS[k][1], method=KINDS[k][2], times=1, **FAULTS["reset mid-body"]) for k in kinds]
+    out = tmp_path / "faulty"
+    run = run_dag(OPERATOR_DAG.format(operator=call.format(out=out.as_uri())), utc(2026, 1, 2))
+    assert task_states(run) == {"t": "success"}
+    result = xcom_result(run, "t")
+    assert sorted(map(key, written(out, result))) == truth
+    assert [k for k, f in zip(kinds, faults, strict=True) if f.times] == []  # every request kind was hit once
+    if any("create" in k for k in kinds):  # the lost create answer: a job that is reported, not unnoticed
+        assert jobs_held(faulty, vendor) == 2
+        assert "may have started a job whose id was lost" in caplog.text  # a WARNING in the task log
+
+    throttled = sandbox_factory(DATA, **FAST)
+    connect(conn_id, connection_for(throttled, vendor))
+    throttle = {"error": "invalid_request", "error_description": "Rate limit exceeded"}
+    throttled.add_fault("oauth/token$|auth/token$", status=400, times=10**6, body=throttle)
+    started = time.monotonic()
+    run = run_dag(OPERATOR_DAG.format(operator=call.format(out=(tmp_path / "x").as_uri())), utc(2026, 1, 2))
+    assert task_states(run) == {"t": "failed"}
+    assert throttled.count("fault 400") == EXTRAS["retry_max_attempts"]  # one budget for the task, threads included
+    assert time.monotonic() - started < 60
+    assert jobs_held(throttled, vendor) == 0

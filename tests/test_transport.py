@@ -190,7 +190,7 @@ def test_a_throttled_token_endpoint_spends_the_api_requests_budget_not_a_budget_
     assert sandbox.count("GET genesys jobs/availability") == 0
     assert len(virtual.waits) == 7 and sum(virtual.waits) < 300
     text = str(caught.value)
-    assert "gave up after 8 attempt(s) in" in text and "retry_max_attempts, retry_max_seconds" in text
+    assert "gave up after 8 failed attempt(s) in" in text and "retry_max_attempts, retry_max_seconds" in text
     assert text.endswith("last causes: HTTP 400 invalid_request; HTTP 400 invalid_request; HTTP 400 invalid_request")
 
 
@@ -204,12 +204,12 @@ def test_the_budget_in_seconds_stops_retries_and_a_retry_after_beyond_it(sandbox
         clock=virtual.clock,
     )
     sandbox.add_fault("details/query", status=503, times=10**6)
-    said = r"gave up after 6 attempt\(s\) in 20\.0 s.*last causes: HTTP 503; HTTP 503; HTTP 503$"
+    said = r"gave up after 6 failed attempt\(s\) in 20\.0 s.*last causes: HTTP 503; HTTP 503; HTTP 503$"
     with pytest.raises(ServerError, match=said):
         list(client.iter_details_in(HOUR))
     sandbox.faults.clear()
     sandbox.add_fault("details/query", status=429, retry_after=60, times=1)
-    with pytest.raises(RateLimitedError, match=r"gave up after 1 attempt\(s\)"):
+    with pytest.raises(RateLimitedError, match=r"gave up after 1 failed attempt\(s\)"):
         list(client.iter_details_in(HOUR))
 
 

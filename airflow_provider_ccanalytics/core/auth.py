@@ -9,7 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from airflow_provider_ccanalytics.core.clock import Clock, system_clock
-from airflow_provider_ccanalytics.core.errors import InvalidGrantError, ReauthorizationRequired
+from airflow_provider_ccanalytics.core.errors import (
+    CcAnalyticsError,
+    InvalidGrantError,
+    ReauthorizationRequired,
+    TokenError,
+)
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, refresh_token_form
 from airflow_provider_ccanalytics.core.tokens import Token, TokenStore
 from airflow_provider_ccanalytics.core.transport import HttpTransport
@@ -19,6 +24,8 @@ log = logging.getLogger("airflow_provider_ccanalytics")
 # One lock and one cached token per store key in this process, so threads with their own
 # hook objects still share a token (the store is the cache shared between processes).
 _process_tokens: dict[str, Token] = {}
+# The last token request that failed for good, per store key: (monotonic time, error).
+_process_failures: dict[str, tuple[float, CcAnalyticsError]] = {}
 _process_locks: dict[str, threading.Lock] = {}
 _registry_lock = threading.Lock()
 
@@ -35,10 +42,14 @@ class TokenManagerSettings:
     :param leeway: seconds before expiry at which a token is renewed (at most half the token's lifetime, so a
         short-lived token is not fetched again for every request).
     :param rotation_wait: seconds to wait for another worker's rotated refresh token to reach the store.
+    :param failure_memo: seconds for which a token request that failed for good (its retry budget spent, or
+        refused) is answered with the same error, so the threads and sub-windows of one task do not each
+        spend a budget of their own on a throttled or unreachable token endpoint.
     """
 
     leeway: float = 60.0
     rotation_wait: float = 3.0
+    failure_memo: float = 60.0
 
 
 class TokenManager:
@@ -91,6 +102,7 @@ class TokenManager:
         self._on_secret = on_secret
         self._announced: set[str] = set()
         self._tokens: dict[str, Token] = _process_tokens if shared else {}
+        self._failures: dict[str, tuple[float, CcAnalyticsError]] = _process_failures if shared else {}
         self._lock = _lock_for(key) if shared else threading.Lock()
 
     def token(self) -> Token:
@@ -102,9 +114,17 @@ class TokenManager:
             stored = self._load()
             if stored and self._usable(stored):
                 return self._use_stored(stored)
-            if self._grant_form is not None:
-                return self._adopt(self._request(self._grant_form))
-            return self._refresh(stored)
+            failed = self._failures.get(self.key)
+            if failed is not None and time.monotonic() - failed[0] < self.settings.failure_memo:
+                raise failed[1]  # this task already spent a budget on it moments ago
+            try:
+                if self._grant_form is not None:
+                    return self._adopt(self._request(self._grant_form))
+                return self._refresh(stored)
+            except CcAnalyticsError as error:
+                if getattr(error, "budget_exhausted", False) or (isinstance(error, TokenError) and not error.retryable):
+                    self._failures[self.key] = (time.monotonic(), error)
+                raise
 
     def authorization(self) -> str:
         return f"Bearer {self.token().access_token}"
@@ -203,3 +223,4 @@ def forget_process_tokens() -> None:
     """Drop this process's shared tokens (tests use it to act like a fresh process)."""
     with _registry_lock:
         _process_tokens.clear()
+        _process_failures.clear()

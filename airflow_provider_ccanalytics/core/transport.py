@@ -235,8 +235,9 @@ class _Budget:
 
     def describe(self) -> str:
         return (
-            f"gave up after {self.attempts} attempt(s) in {self.elapsed():.1f} s (budget {self.policy.max_attempts} "
-            f"attempts, {self.policy.max_seconds:.0f} s: settings retry_max_attempts, retry_max_seconds); "
+            f"gave up after {self.attempts} failed attempt(s) in {self.elapsed():.1f} s (budget "
+            f"{self.policy.max_attempts} attempts, {self.policy.max_seconds:.0f} s: settings retry_max_attempts, "
+            "retry_max_seconds); "
             f"last causes: {'; '.join(self.causes)}"
         )
 
@@ -369,6 +370,7 @@ class HttpTransport:
                 except CcAnalyticsError as error:
                     if getattr(error, "budget_exhausted", False):
                         raise  # a nested request (the token) already spent this request's budget
+                    budget.attempts += 1  # failed attempts: a nested request's successes cost nothing
                     budget.causes.append(_cause(error))
                     if not error.retryable or (not idempotent and ambiguous(error)):
                         raise
@@ -409,7 +411,6 @@ class HttpTransport:
             call = {**kwargs, "headers": headers}
             call.setdefault("timeout", self.timeout)
             self.stats.add(requests=1)
-            budget.attempts += 1  # counted when sent: a token fetched above spent its own attempts
             try:  # without stream=True the body is read here, inside the attempt
                 response = self.session.request(method, url, **call)
             except BODY_ERRORS as exc:
