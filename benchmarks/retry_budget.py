@@ -8,31 +8,43 @@ the sum of backoffs, which is what a real run spends waiting). Prints a table.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
-from airflow_provider_ccanalytics.core.auth import TokenManager
+from airflow_provider_ccanalytics.core.auth import TokenManager, forget_process_tokens
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError
 from airflow_provider_ccanalytics.core.genesys import GenesysClient
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, client_credentials_form
 from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore
 from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
+from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.testing import Sandbox, SandboxConfig
 
 
 class VirtualTime:
-    """A sleep that only records, and a clock that moves with it."""
+    """A sleep that only records, and a clock that moves with it; per thread (threads wait side by side)."""
 
     def __init__(self) -> None:
-        self.slept = 0.0
-        self.base = time.monotonic()
+        self._local = threading.local()
+        self.per_thread: list[float] = []
+
+    @property
+    def slept(self) -> float:
+        return max(self.per_thread, default=0.0)
 
     def sleep(self, seconds: float) -> None:
-        self.slept += seconds
+        if not hasattr(self._local, "index"):
+            self._local.index = len(self.per_thread)
+            self.per_thread.append(0.0)
+        self.per_thread[self._local.index] += seconds
 
     def clock(self) -> float:
-        return time.monotonic() + self.slept
+        index = getattr(self._local, "index", None)
+        return time.monotonic() + (self.per_thread[index] if index is not None else 0.0)
 
 
 def transport(virtual: VirtualTime) -> HttpTransport:
@@ -54,7 +66,34 @@ def genesys(sandbox: Sandbox, http: HttpTransport, login_url: str | None = None)
     return GenesysClient(http, manager, sandbox.genesys_api_url)
 
 
-def measure(name: str, setup: Callable[[Sandbox], None], login_url: str | None = None) -> dict[str, Any]:
+def one_request(client: GenesysClient) -> None:
+    client.data_availability()
+
+
+def details_day(client: GenesysClient) -> None:
+    """As the details operator runs a day: 24 hourly sub-windows on 4 threads (every one is tried)."""
+    day = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
+    errors: list[CcAnalyticsError] = []
+
+    def source(part: Window) -> None:
+        try:
+            list(client.iter_details_in(part))
+        except CcAnalyticsError as error:
+            errors.append(error)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(source, client.details_windows(day, timedelta(hours=1))))
+    if errors:
+        raise errors[0]
+
+
+def measure(
+    name: str,
+    setup: Callable[[Sandbox], None],
+    login_url: str | None = None,
+    work: Callable[[GenesysClient], None] = one_request,
+) -> dict[str, Any]:
+    forget_process_tokens()  # each scenario like a fresh worker
     with Sandbox(SandboxConfig(rate_limit=None)) as sandbox:
         setup(sandbox)
         virtual = VirtualTime()
@@ -62,7 +101,7 @@ def measure(name: str, setup: Callable[[Sandbox], None], login_url: str | None =
         client = genesys(sandbox, http, login_url)
         error = ""
         try:
-            client.data_availability()
+            work(client)
         except CcAnalyticsError as failure:
             text = str(failure)
             said = text[text.index("gave up") :].split("; last causes")[0] if "gave up" in text else "(no summary)"
@@ -70,7 +109,7 @@ def measure(name: str, setup: Callable[[Sandbox], None], login_url: str | None =
         return {
             "scenario": name,
             "requests": http.stats.requests,
-            "seconds": round(virtual.slept, 1),
+            "seconds": round(virtual.slept, 1),  # the longest thread's waits
             "error": error,
         }
 
@@ -80,6 +119,11 @@ def main() -> None:
     rows = [
         measure("token endpoint throttled", lambda s: s.add_fault("oauth/token", times=10**6, **throttle)),
         measure("login host unreachable (connection refused)", lambda s: None, login_url="http://127.0.0.1:9"),
+        measure(
+            "token endpoint throttled, details of a day (24 hourly sub-windows, 4 threads)",
+            lambda s: s.add_fault("oauth/token", times=10**6, **throttle),
+            work=details_day,
+        ),
     ]
     print("| scenario | requests sent | seconds before failing | error |")
     print("| --- | --- | --- | --- |")
