@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import math
+import random
 import re
 import secrets
 import socket
@@ -101,6 +102,8 @@ class Fault:
         answer whose JSON is cut off (a 200 with truncated JSON).
     :param echo_request: answer ``status`` with a body that echoes the request's headers and body (as some
         token endpoints and gateways do), to prove secrets never reach logs.
+    :param rate: the share of matching requests that get the fault (e.g. 0.03 with a large ``times``: a
+        proxy that cuts 3 % of responses), drawn from a generator seeded with the data seed.
     """
 
     pattern: str
@@ -116,6 +119,7 @@ class Fault:
     reset: bool = False
     short_body: bool = False
     echo_request: bool = False
+    rate: float = 1.0
 
 
 @dataclass
@@ -178,6 +182,7 @@ class Sandbox:
         self.clock: Callable[[], float] = time.time
         self.counters: Counter[str] = Counter()
         self.faults: list[Fault] = []
+        self._fault_random = random.Random(self.config.data.seed)
         self._lock = threading.RLock()
         self._tokens: dict[str, dict[str, Any]] = {}
         self._refresh: dict[str, dict[str, Any]] = {}
@@ -332,6 +337,8 @@ class Sandbox:
         with self._lock:
             for fault in self.faults:
                 if fault.times > 0 and re.search(fault.pattern, path) and fault.method in (None, method):
+                    if fault.rate < 1.0 and self._fault_random.random() >= fault.rate:
+                        continue
                     if fault.after > 0:
                         fault.after -= 1
                         continue
