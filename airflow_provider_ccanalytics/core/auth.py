@@ -13,7 +13,6 @@ from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     InvalidGrantError,
     ReauthorizationRequired,
-    TokenError,
 )
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, refresh_token_form
 from airflow_provider_ccanalytics.core.tokens import Token, TokenStore
@@ -42,9 +41,9 @@ class TokenManagerSettings:
     :param leeway: seconds before expiry at which a token is renewed (at most half the token's lifetime, so a
         short-lived token is not fetched again for every request).
     :param rotation_wait: seconds to wait for another worker's rotated refresh token to reach the store.
-    :param failure_memo: seconds for which a token request that failed for good (its retry budget spent, or
-        refused) is answered with the same error, so the threads and sub-windows of one task do not each
-        spend a budget of their own on a throttled or unreachable token endpoint.
+    :param failure_memo: seconds for which a token request that spent its whole retry budget is answered with
+        the same error, so the threads and sub-windows of one task do not each spend a budget of their own
+        on a throttled or unreachable token endpoint.
     """
 
     leeway: float = 60.0
@@ -122,7 +121,7 @@ class TokenManager:
                     return self._adopt(self._request(self._grant_form))
                 return self._refresh(stored)
             except CcAnalyticsError as error:
-                if getattr(error, "budget_exhausted", False) or (isinstance(error, TokenError) and not error.retryable):
+                if getattr(error, "budget_exhausted", False):  # throttled or unreachable for a whole budget
                     self._failures[self.key] = (time.monotonic(), error)
                 raise
 
