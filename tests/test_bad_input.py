@@ -148,3 +148,23 @@ def test_a_short_lived_token_is_not_fetched_again_for_every_request(sandbox_fact
     for _ in range(10):
         client.data_availability()
     assert sandbox.count("tokens issued genesys") == 1
+
+
+@pytest.mark.airflow
+@pytest.mark.usefixtures("airflow_db")
+def test_a_refresh_token_stored_under_the_key_before_fingerprints_still_seeds_delegated_access(
+    sandbox: Sandbox, connect: Any
+) -> None:
+    import requests
+
+    redirect = "http://127.0.0.1:9/cb"
+    connection = sandbox.genesys_connection("authorization_code", redirect_uri=redirect)
+    hook = GenesysCloudHook(connect("g_legacy", connection))
+    request = hook.authorization_request(redirect)
+    location = requests.get(request.url(), allow_redirects=False).headers["Location"]
+    token = request.exchange(hook.token_endpoint, hook.transport, request.code_from_redirect(location))
+    hook.token_store.save("genesys_cloud__g_legacy", token)  # as an earlier release stored it
+    assert list(hook.client.iter_details_in(HOUR))
+    assert sandbox.count("tokens issued genesys") == 2  # the code exchange, then a refresh: not the old access token
+    stored = hook.token_store.load(hook.token_key)
+    assert stored is not None and stored.access_token != token.access_token

@@ -68,6 +68,7 @@ class TokenManager:
     :param conn_id: named in errors.
     :param login_command: the command that restores delegated access, named in errors.
     :param on_secret: called with each new secret (e.g. Airflow's ``mask_secret``).
+    :param legacy_keys: older store keys whose refresh token (never the access token) may seed delegated access.
     :param shared: share the token with other managers of ``key`` in this process (False: a private
         token, e.g. for a connection test that must prove the credentials).
     """
@@ -87,6 +88,7 @@ class TokenManager:
         clock: Clock = system_clock,
         on_secret: Callable[[str], None] = lambda _secret: None,
         shared: bool = True,
+        legacy_keys: tuple[str, ...] = (),
     ) -> None:
         self.key = key
         self.endpoint = endpoint
@@ -96,6 +98,7 @@ class TokenManager:
         self._connection_refresh = refresh_token
         self.conn_id = conn_id
         self.login_command = login_command
+        self.legacy_keys = legacy_keys
         self.settings = settings or TokenManagerSettings()
         self.clock = clock
         self._on_secret = on_secret
@@ -157,6 +160,16 @@ class TokenManager:
         token = self.store.load(self.key)
         return None if token is None else self._masked(token)
 
+    def _legacy_refresh(self) -> str | None:
+        """A refresh token stored under an older key (before keys carried a credential fingerprint). Safe to
+        try: the refresh grant authenticates the client, so other credentials cannot use it."""
+        for key in self.legacy_keys:
+            old = self.store.load(key)
+            if old is not None and old.refresh_token:
+                log.info("Using the refresh token stored under the older key %s", key)
+                return self._masked(old).refresh_token
+        return None
+
     def _use_stored(self, token: Token) -> Token:
         """A token another process (or an earlier run) obtained and stored (already masked): use it as it is."""
         self._tokens[self.key] = token
@@ -181,7 +194,7 @@ class TokenManager:
         """Refresh with the newest refresh token. When it is refused, another worker may have rotated it:
         wait briefly for that worker's result in the store, else try its newer refresh token, then the
         connection's; only when all are dead does a person have to log in again."""
-        first = (stored.refresh_token if stored else None) or self._connection_refresh
+        first = (stored.refresh_token if stored else None) or self._legacy_refresh() or self._connection_refresh
         if not first:
             raise ReauthorizationRequired(self.conn_id, self.login_command, "no refresh token stored yet")
         tried: set[str] = set()

@@ -223,6 +223,7 @@ class CcAnalyticsHook(BaseHook):
             settings=TokenManagerSettings(leeway=self.setting("token_leeway_seconds", 60.0)),
             on_secret=self.redactor.add,
             shared=self.share_tokens,
+            legacy_keys=(f"{self.conn_type}__{self.conn_id}",),  # the key before fingerprints: refresh token only
         )
 
     #: where ``ccanalytics-login`` listens when the connection names no ``redirect_uri``.
