@@ -246,7 +246,9 @@ def _start_login(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen
 
 
 @pytest.mark.parametrize("vendor", ["genesys", "cxone"])
-def test_login_command_completes_headlessly_and_stores_the_refresh_token(sandbox: Sandbox, vendor: str) -> None:
+def test_login_command_completes_headlessly_and_stores_the_refresh_token(
+    sandbox: Sandbox, vendor: str, connect: Any
+) -> None:
     conn_id = f"{vendor}_login"
     connection = (sandbox.genesys_connection if vendor == "genesys" else sandbox.cxone_connection)(
         "authorization_code", redirect_uri=REDIRECT
@@ -258,7 +260,8 @@ def test_login_command_completes_headlessly_and_stores_the_refresh_token(sandbox
     out, err = login.communicate(location + "\n", timeout=60)
     assert login.returncode == 0, err
     assert "Logged in" in out
-    token = VariableTokenStore().load(f"{'genesys_cloud' if vendor == 'genesys' else 'nice_cxone'}__{conn_id}")
+    hook_class = GenesysCloudHook if vendor == "genesys" else NiceCxoneHook
+    token = VariableTokenStore().load(hook_class(connect(conn_id, connection)).token_key)  # type: ignore[operator]
     assert token is not None and token.refresh_token in sandbox._refresh
     assert token.refresh_token not in out + err
 

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
+from urllib.parse import quote_plus
 
 import pytest
 import requests
 
 from airflow_provider_ccanalytics.core.errors import (
     BadRequestError,
+    CcAnalyticsError,
     ConnectionFailedError,
     InvalidClientError,
     PermissionDeniedError,
+    RateLimitedError,
     ServerError,
     TokenEndpointThrottledError,
     UnexpectedResponseError,
 )
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, client_credentials_form
+from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
 from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.testing import Sandbox
 from tests import clients
@@ -153,3 +158,71 @@ def test_a_success_that_is_not_json_is_an_error_not_an_empty_result(sandbox: San
     sandbox.add_fault("details/query", status=200, times=1, body={"totalHits": 5})
     with pytest.raises(UnexpectedResponseError, match="totalHits is 5"):
         list(client.iter_details_in(HOUR))
+
+
+class VirtualTime:
+    """A sleep that records and a clock that moves with it (the budget's seconds without waiting)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+def test_a_throttled_token_endpoint_spends_the_api_requests_budget_not_a_budget_of_its_own(
+    sandbox: Sandbox,
+) -> None:
+    throttled = {"error": "invalid_request", "error_description": "Rate limit exceeded"}
+    sandbox.add_fault("oauth/token", status=400, times=10**6, body=throttled)
+    virtual = VirtualTime()
+    policy = RetryPolicy(max_attempts=8, backoff_initial=1.0, backoff_max=60.0, max_seconds=300.0)
+    http = HttpTransport(retry=policy, sleep=virtual.sleep, clock=virtual.clock)
+    client = clients.genesys(sandbox, http=http)
+    with pytest.raises(TokenEndpointThrottledError) as caught:
+        client.data_availability()
+    assert sandbox.count("fault 400") == 8  # not 8 token attempts for each of 8 API attempts (64)
+    assert sandbox.count("GET genesys jobs/availability") == 0
+    assert len(virtual.waits) == 7 and sum(virtual.waits) < 300
+    text = str(caught.value)
+    assert "gave up after 8 failed attempt(s) in" in text and "retry_max_attempts, retry_max_seconds" in text
+    assert text.endswith("last causes: HTTP 400 invalid_request; HTTP 400 invalid_request; HTTP 400 invalid_request")
+
+
+def test_the_budget_in_seconds_stops_retries_and_a_retry_after_beyond_it(sandbox: Sandbox) -> None:
+    client = clients.genesys(sandbox)
+    client.data_availability()  # token first
+    virtual = VirtualTime()
+    client.transport = HttpTransport(
+        retry=RetryPolicy(max_attempts=50, backoff_initial=4.0, backoff_max=4.0, max_seconds=20.0),
+        sleep=virtual.sleep,
+        clock=virtual.clock,
+    )
+    sandbox.add_fault("details/query", status=503, times=10**6)
+    said = r"gave up after 6 failed attempt\(s\) in 20\.0 s.*last causes: HTTP 503; HTTP 503; HTTP 503$"
+    with pytest.raises(ServerError, match=said):
+        list(client.iter_details_in(HOUR))
+    sandbox.faults.clear()
+    sandbox.add_fault("details/query", status=429, retry_after=60, times=1)
+    with pytest.raises(RateLimitedError, match=r"gave up after 1 failed attempt\(s\)"):
+        list(client.iter_details_in(HOUR))
+
+
+def test_vendor_text_that_echoes_credentials_is_scrubbed_from_errors(sandbox: Sandbox) -> None:
+    config = sandbox.config
+    http = clients.transport()
+    client = clients.cxone(sandbox, http=http)
+    sandbox.add_fault("auth/token", status=401, echo_request=True, times=1)
+    with pytest.raises(CcAnalyticsError) as caught:
+        client.extraction_job("x")
+    text = str(caught.value)
+    basic = base64.b64encode(f"{config.cxone_client_id}:{config.cxone_client_secret}".encode()).decode()
+    assert "rejected request" in text and "Authorization: Basic ***" in text and "password=***" in text
+    key_secret = config.cxone_access_key_secret
+    for secret in (basic, config.cxone_client_secret, key_secret, quote_plus(key_secret)):
+        assert secret not in text

@@ -9,7 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from airflow_provider_ccanalytics.core.clock import Clock, system_clock
-from airflow_provider_ccanalytics.core.errors import InvalidGrantError, ReauthorizationRequired
+from airflow_provider_ccanalytics.core.errors import (
+    CcAnalyticsError,
+    InvalidGrantError,
+    ReauthorizationRequired,
+)
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, refresh_token_form
 from airflow_provider_ccanalytics.core.tokens import Token, TokenStore
 from airflow_provider_ccanalytics.core.transport import HttpTransport
@@ -19,6 +23,8 @@ log = logging.getLogger("airflow_provider_ccanalytics")
 # One lock and one cached token per store key in this process, so threads with their own
 # hook objects still share a token (the store is the cache shared between processes).
 _process_tokens: dict[str, Token] = {}
+# The last token request that failed for good, per store key: (monotonic time, error).
+_process_failures: dict[str, tuple[float, CcAnalyticsError]] = {}
 _process_locks: dict[str, threading.Lock] = {}
 _registry_lock = threading.Lock()
 
@@ -32,12 +38,17 @@ def _lock_for(key: str) -> threading.Lock:
 class TokenManagerSettings:
     """Knobs of the token lifecycle.
 
-    :param leeway: seconds before expiry at which a token is renewed.
+    :param leeway: seconds before expiry at which a token is renewed (at most half the token's lifetime, so a
+        short-lived token is not fetched again for every request).
     :param rotation_wait: seconds to wait for another worker's rotated refresh token to reach the store.
+    :param failure_memo: seconds for which a token request that spent its whole retry budget is answered with
+        the same error, so the threads and sub-windows of one task do not each spend a budget of their own
+        on a throttled or unreachable token endpoint.
     """
 
     leeway: float = 60.0
     rotation_wait: float = 3.0
+    failure_memo: float = 60.0
 
 
 class TokenManager:
@@ -57,6 +68,7 @@ class TokenManager:
     :param conn_id: named in errors.
     :param login_command: the command that restores delegated access, named in errors.
     :param on_secret: called with each new secret (e.g. Airflow's ``mask_secret``).
+    :param legacy_keys: older store keys whose refresh token (never the access token) may seed delegated access.
     :param shared: share the token with other managers of ``key`` in this process (False: a private
         token, e.g. for a connection test that must prove the credentials).
     """
@@ -76,6 +88,7 @@ class TokenManager:
         clock: Clock = system_clock,
         on_secret: Callable[[str], None] = lambda _secret: None,
         shared: bool = True,
+        legacy_keys: tuple[str, ...] = (),
     ) -> None:
         self.key = key
         self.endpoint = endpoint
@@ -85,10 +98,13 @@ class TokenManager:
         self._connection_refresh = refresh_token
         self.conn_id = conn_id
         self.login_command = login_command
+        self.legacy_keys = legacy_keys
         self.settings = settings or TokenManagerSettings()
         self.clock = clock
         self._on_secret = on_secret
+        self._announced: set[str] = set()
         self._tokens: dict[str, Token] = _process_tokens if shared else {}
+        self._failures: dict[str, tuple[float, CcAnalyticsError]] = _process_failures if shared else {}
         self._lock = _lock_for(key) if shared else threading.Lock()
 
     def token(self) -> Token:
@@ -96,13 +112,21 @@ class TokenManager:
         with self._lock:
             cached = self._tokens.get(self.key)
             if cached and self._usable(cached):
-                return cached
-            stored = self.store.load(self.key)
+                return self._masked(cached)  # another manager in this process obtained it: mask it here too
+            stored = self._load()
             if stored and self._usable(stored):
                 return self._use_stored(stored)
-            if self._grant_form is not None:
-                return self._adopt(self._request(self._grant_form))
-            return self._refresh(stored)
+            failed = self._failures.get(self.key)
+            if failed is not None and time.monotonic() - failed[0] < self.settings.failure_memo:
+                raise failed[1]  # this task already spent a budget on it moments ago
+            try:
+                if self._grant_form is not None:
+                    return self._adopt(self._request(self._grant_form))
+                return self._refresh(stored)
+            except CcAnalyticsError as error:
+                if getattr(error, "budget_exhausted", False):  # throttled or unreachable for a whole budget
+                    self._failures[self.key] = (time.monotonic(), error)
+                raise
 
     def authorization(self) -> str:
         return f"Bearer {self.token().access_token}"
@@ -113,24 +137,47 @@ class TokenManager:
             cached = self._tokens.get(self.key)
             if cached and f"Bearer {cached.access_token}" == rejected:
                 self._tokens.pop(self.key, None)
-            stored = self.store.load(self.key)
+            stored = self._load()
             if stored and f"Bearer {stored.access_token}" == rejected:
                 self.store.save(self.key, stored.without_access())
 
     def _usable(self, token: Token) -> bool:
-        return bool(token.access_token) and not token.expires_within(self.settings.leeway, self.clock())
+        leeway = self.settings.leeway
+        if token.lifetime:
+            leeway = min(leeway, token.lifetime / 2)
+        return bool(token.access_token) and not token.expires_within(leeway, self.clock())
+
+    def _masked(self, token: Token) -> Token:
+        """``token`` after passing its secrets to ``on_secret`` (once per manager)."""
+        for secret in (token.access_token, token.refresh_token):
+            if secret and secret not in self._announced:
+                self._announced.add(secret)
+                self._on_secret(secret)
+        return token
+
+    def _load(self) -> Token | None:
+        """The stored token, its secrets masked as soon as they are read."""
+        token = self.store.load(self.key)
+        return None if token is None else self._masked(token)
+
+    def _legacy_refresh(self) -> str | None:
+        """A refresh token stored under an older key (before keys carried a credential fingerprint). Safe to
+        try: the refresh grant authenticates the client, so other credentials cannot use it."""
+        for key in self.legacy_keys:
+            old = self.store.load(key)
+            if old is not None and old.refresh_token:
+                log.info("Using the refresh token stored under the older key %s", key)
+                return self._masked(old).refresh_token
+        return None
 
     def _use_stored(self, token: Token) -> Token:
-        """A token another process (or an earlier run) obtained and stored: use it as it is."""
-        self._on_secret(token.access_token)
+        """A token another process (or an earlier run) obtained and stored (already masked): use it as it is."""
         self._tokens[self.key] = token
         return token
 
     def _adopt(self, token: Token) -> Token:
         """A token this manager just obtained: mask it, store it, then use it."""
-        self._on_secret(token.access_token)
-        if token.refresh_token:
-            self._on_secret(token.refresh_token)
+        self._masked(token)
         self.store.save(self.key, token)  # before first use: a rotated refresh token must not be lost
         self._tokens[self.key] = token
         log.info(
@@ -147,7 +194,7 @@ class TokenManager:
         """Refresh with the newest refresh token. When it is refused, another worker may have rotated it:
         wait briefly for that worker's result in the store, else try its newer refresh token, then the
         connection's; only when all are dead does a person have to log in again."""
-        first = (stored.refresh_token if stored else None) or self._connection_refresh
+        first = (stored.refresh_token if stored else None) or self._legacy_refresh() or self._connection_refresh
         if not first:
             raise ReauthorizationRequired(self.conn_id, self.login_command, "no refresh token stored yet")
         tried: set[str] = set()
@@ -167,7 +214,7 @@ class TokenManager:
             log.info("Refresh token refused; checking the store for a newer one")
         deadline = time.monotonic() + self.settings.rotation_wait
         while token is None:
-            latest = self.store.load(self.key)
+            latest = self._load()
             if latest and latest.refresh_token and latest.refresh_token not in tried:
                 if self._usable(latest):
                     return self._use_stored(latest)
@@ -188,3 +235,4 @@ def forget_process_tokens() -> None:
     """Drop this process's shared tokens (tests use it to act like a fresh process)."""
     with _registry_lock:
         _process_tokens.clear()
+        _process_failures.clear()

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from airflow_provider_ccanalytics.core import jsoncodec
-from airflow_provider_ccanalytics.core.errors import UnexpectedResponseError
+from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError, UnexpectedResponseError
 from airflow_provider_ccanalytics.core.paging import PageRequest, Paginator
 from airflow_provider_ccanalytics.core.transport import (
     Authenticator,
     ErrorMapper,
     HttpTransport,
+    ambiguous,
     api_error_from_response,
     correlation_id,
+    decoded_json,
 )
 
 log = logging.getLogger("airflow_provider_ccanalytics")
@@ -64,7 +65,7 @@ class ApiClient:
         if response.status_code == 204:
             return {}
         try:
-            body = jsoncodec.loads(response.content)
+            body = decoded_json(response)
         except ValueError:
             body = None
         if not isinstance(body, dict):
@@ -77,6 +78,51 @@ class ApiClient:
                 path=urlsplit(response.url or "").path,
             )
         return body
+
+    def create_job(
+        self,
+        method: str,
+        path: str,
+        job_id_of: Callable[[requests.Response], str],
+        *,
+        what: str,
+        ambiguous_failures: list[str] | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """Send a request that creates a remote job; never repeat it blindly.
+
+        A failure after which the job may exist (sent, answer lost: see :func:`ambiguous`) is not retried
+        by the transport. Neither vendor documents a way to look a job up by its request, so the request is
+        sent again within the same budget, and the job the lost answer may have started is reported: a
+        warning with what is known, ``stats.possible_orphan_jobs`` and the manifest's ``retried_failures``.
+        It is never used and expires on its own.
+
+        :param job_id_of: reads the job id from the success response.
+        :param what: names the job in logs ("Genesys details job").
+        :param ambiguous_failures: collects a line per ambiguous failure (callers that can resolve them read it).
+        """
+        retries = 0
+        with self.transport.budget() as budget:
+            while True:
+                try:
+                    response = self.call(method, path, idempotent=False, **kwargs)
+                    return job_id_of(response)
+                except CcAnalyticsError as error:
+                    if not ambiguous(error) or getattr(error, "budget_exhausted", False):
+                        raise
+                    note = f"{what}: {method} {path} may have started a job whose id was lost ({type(error).__name__})"
+                    self.transport.stats.add(possible_orphan_jobs=1)
+                    self.transport.stats.note_failure(f"possible orphan job: {note}")
+                    if ambiguous_failures is not None:
+                        ambiguous_failures.append(note)
+                    log.warning(
+                        "%s; sending the request again. The earlier job, if it exists, is not used and expires on "
+                        "its own (cause: %s)",
+                        note,
+                        error,
+                    )
+                    retries += 1
+                    self.transport.wait_or_give_up(error, budget, retries)
 
     def pages(
         self, request: PageRequest, paginator: Paginator, records_key: str, *, what: str = "records"
@@ -101,3 +147,19 @@ class ApiClient:
             yield body, records
             if not paginator.advance(request, body, records):
                 return
+
+
+def mapping_argument(value: Any, field: str) -> dict[str, Any]:
+    """``value`` as a dict (None: empty), or a ConfigurationError naming ``field``.
+
+    :param value: an operator argument that must be a JSON object (e.g. ``query``).
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            field,
+            f"must be a mapping (a dict of request body fields such as {{'segmentFilters': [...]}}), "
+            f"got {type(value).__name__} {str(value)[:60]!r}",
+        )
+    return dict(value)

@@ -7,12 +7,14 @@ import csv
 import io
 import json
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import requests
 
@@ -26,10 +28,12 @@ from airflow_provider_ccanalytics.core.errors import (
     ConnectionFailedError,
     PermissionDeniedError,
     RateLimitedError,
+    ResultUrlExpiredError,
     UnexpectedResponseError,
 )
 from airflow_provider_ccanalytics.core.paging import PageRequest, SkipTopPaginator
 from airflow_provider_ccanalytics.core.transport import (
+    BODY_ERRORS,
     Authenticator,
     HttpTransport,
     api_error_from_response,
@@ -77,6 +81,20 @@ _PERMISSIONS = {
     "/data-extraction/": "Data Extraction > Jobs (Create/View)",
     "/contacts/completed": "Reporting > Completed Contacts (View)",
 }
+
+
+def extraction_job_id(response: requests.Response) -> str:
+    """The job id a Data Extraction create answers: a JSON string (documented), ``{"jobId"}`` or ``{"id"}``."""
+    answer = job_id_from_answer(response.content)
+    if not answer:
+        raise UnexpectedResponseError(
+            response.status_code,
+            "the job was accepted but no job id came back",
+            correlation_id=correlation_id(response),
+            method="POST",
+            path=EXTRACTION_JOBS,
+        )
+    return answer
 
 
 class ExtractionJobRunningError(ApiError):
@@ -265,7 +283,12 @@ class CxoneClient(ApiClient):
     # -- Data Extraction ------------------------------------------------------------------------
 
     def create_extraction_job(self, entity_name: str, version: str, window: Window) -> str:
-        """Create a Data Extraction job, waiting while the tenant's one running job finishes."""
+        """Create a Data Extraction job, waiting while the tenant's one running job finishes.
+
+        Never sent twice blindly (see :meth:`ApiClient.create_job`). The tenant runs one extraction at a time,
+        so "already running" right after a create whose answer was lost means that create took effect: the
+        job is reported (warning, stats, manifest), waited out like any running job, and ours created after it.
+        """
         body = {
             "entityName": entity_name,
             "version": version,
@@ -273,28 +296,34 @@ class CxoneClient(ApiClient):
             "endDate": iso_z(window.end),
         }
         deadline = time.monotonic() + self.settings.create_wait_timeout
+        lost: list[str] = []
         while True:
             try:
-                response = self.call("POST", EXTRACTION_JOBS, json=body)
+                job_id = self.create_job(
+                    "POST",
+                    EXTRACTION_JOBS,
+                    extraction_job_id,
+                    what="CXone extraction job",
+                    ambiguous_failures=lost,
+                    json=body,
+                )
                 break
             except ExtractionJobRunningError:
                 if time.monotonic() > deadline:
                     raise
-                log.info(
-                    "Another extraction job is running for this tenant; waiting %.0f s",
-                    self.settings.poll_interval,
-                )
+                if lost:
+                    log.warning(
+                        "The tenant's running extraction job is most likely the one an earlier attempt started (%s). "
+                        "Its id was lost, so it is not used: waiting for it to end, then creating this task's job",
+                        lost.pop(),
+                    )
+                    lost.clear()
+                else:
+                    log.info(
+                        "Another extraction job is running for this tenant; waiting %.0f s",
+                        self.settings.poll_interval,
+                    )
                 time.sleep(self.settings.poll_interval)
-        answer = job_id_from_answer(response.content)
-        if not answer:
-            raise UnexpectedResponseError(
-                response.status_code,
-                "the job was accepted but no job id came back",
-                correlation_id=correlation_id(response),
-                method="POST",
-                path=EXTRACTION_JOBS,
-            )
-        job_id = answer
         log.info("Created CXone extraction job %s (%s %s) for %s", job_id, entity_name, version, window.interval())
         return job_id
 
@@ -307,44 +336,67 @@ class CxoneClient(ApiClient):
 
     def iter_extraction_rows(self, job_id: str) -> Iterator[dict[str, Any]]:
         """Download the job's CSV at once (no bearer token) and stream its rows, typed
-        (:func:`~airflow_provider_ccanalytics.core.csvrows.typed_row`); a stale URL is renewed."""
+        (:func:`~airflow_provider_ccanalytics.core.csvrows.typed_row`).
+
+        The file is read whole (into a spooled temporary file: constant memory) before the first row is
+        yielded, so a download cut off mid-body is simply fetched again; a refused (expired) URL is renewed.
+        """
+        failure: CcAnalyticsError | None = None
         for attempt in range(1, self.settings.download_attempts + 1):
             url = (self.extraction_job(job_id).get("result") or {}).get("url")
             if not url:
                 raise ConfigurationError("job_id", f"extraction job {job_id} has no result url (not SUCCEEDED?)")
-            try:
-                response = self.transport.request("GET", url, stream=True, paced=False, ok=(200,))
-            except ApiError as refused:  # pre-signed URLs live ~30 s: an expired one answers 403
-                if attempt == self.settings.download_attempts:
-                    raise
-                log.info("Result url of job %s refused (HTTP %s); asking for a fresh one", job_id, refused.status)
-                continue
-            response.encoding = response.encoding or "utf-8"
-            with response:
+            with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
                 try:
-                    lines = response.iter_lines(decode_unicode=True)
-                    yield from typed_rows(csv.DictReader(line for line in lines if line is not None))
-                except requests.RequestException as error:
-                    raise ConnectionFailedError(
-                        f"the download of extraction job {job_id}'s result was interrupted ({type(error).__name__}); "
-                        "nothing was committed: rerun the task"
-                    ) from None
+                    self._download(url, spool)
+                except (ApiError, ConnectionFailedError) as error:  # pre-signed URLs live ~30 s: expired: 403
+                    failure = error
+                    self.transport.stats.note_retry(error)
+                    log.info(
+                        "Result of job %s not read (%s); asking for a fresh url (attempt %d)", job_id, error, attempt
+                    )
+                    continue
+                spool.seek(0)
+                yield from typed_rows(
+                    csv.DictReader(io.TextIOWrapper(cast(Any, spool), encoding="utf-8-sig", newline=""))
+                )
             return
+        if isinstance(failure, ApiError) and failure.status in (400, 403):
+            raise ResultUrlExpiredError(job_id, self.settings.download_attempts, failure.message) from None
+        assert failure is not None
+        raise failure
+
+    def _download(self, url: str, sink: Any) -> None:
+        """Copy a pre-signed file into ``sink``; a body cut off mid-read is a ConnectionFailedError."""
+        response = self.transport.request("GET", url, stream=True, paced=False, ok=(200,))
+        with response:
+            try:
+                for chunk in response.iter_content(1 << 16):
+                    sink.write(chunk)
+            except (requests.RequestException, *BODY_ERRORS) as error:
+                raise ConnectionFailedError(
+                    f"the download of {urlsplit(url).path} was cut off ({type(error).__name__})"
+                ) from None
 
     # -- report jobs (custom reports) -------------------------------------------------------------
 
     def start_report_job(self, report_id: str, window: Window, file_type: str = "CSV") -> str:
         """Run a custom report for ``window``; returns the report job id."""
         params = {"fileType": file_type, "startDate": iso_z(window.start), "endDate": iso_z(window.end)}
-        answer = self.call_json("POST", f"{REPORT_JOBS}/{report_id}", params=params)
-        job_id = job_id_of(answer)
-        if not job_id:
-            raise UnexpectedResponseError(
-                202,
-                "the report job was accepted but no jobId came back",
-                method="POST",
-                path=f"{REPORT_JOBS}/{report_id}",
-            )
+        path = f"{REPORT_JOBS}/{report_id}"
+
+        def report_job_id(response: requests.Response) -> str:
+            job_id = job_id_of(json_body(response))  # GUESS: {"jobId"} documented nowhere public; {"id"} too
+            if not job_id:
+                raise UnexpectedResponseError(
+                    response.status_code, "the report job was accepted but no jobId came back", method="POST", path=path
+                )
+            return job_id
+
+        # never sent twice blindly: no documented way to list report jobs (see ApiClient.create_job)
+        job_id = self.create_job(
+            "POST", path, report_job_id, what=f"CXone report job (report {report_id})", params=params
+        )
         log.info("Started CXone report job %s (report %s) for %s", job_id, report_id, window.interval())
         return str(job_id)
 

@@ -86,9 +86,11 @@ class ServerError(ApiError):
 
 
 class ConnectionFailedError(CcAnalyticsError):
-    """The TCP connection failed, was dropped, or timed out: retried with backoff."""
+    """The TCP connection failed, was dropped or reset, timed out, or the body was cut off: retried with backoff."""
 
     retryable = True
+    #: whether the request may have reached the server (False: refused before sending, e.g. DNS or connect)
+    sent = True
 
 
 class BadRequestError(ApiError):
@@ -120,6 +122,33 @@ class NotFoundError(ApiError):
 
 class UnexpectedResponseError(ApiError):
     """A success status with a body that is not what the API documents: never read as 'no records'."""
+
+
+class TruncatedResponseError(UnexpectedResponseError):
+    """A success whose JSON body was cut off on the way (a proxy, a reset): retried like a dropped connection."""
+
+    retryable = True
+
+    def hint(self) -> str:
+        return "Retried; if it persists, a proxy between here and the API is cutting responses short"
+
+
+class ResultUrlExpiredError(CcAnalyticsError):
+    """A job's pre-signed result URL kept expiring before its download started.
+
+    :param job_id: the job.
+    :param attempts: fresh URLs tried.
+    """
+
+    def __init__(self, job_id: str, attempts: int, detail: str = "") -> None:
+        self.job_id = job_id
+        self.attempts = attempts
+        why = f" ({detail})" if detail else ""
+        super().__init__(
+            f"The result URL of job {job_id} was refused as expired {attempts} time(s), each time a fresh one was "
+            f"asked for{why}. Pre-signed URLs live about 30 s: check this worker's clock (NTP) and its latency to the "
+            "file host, then rerun the task. This is not a permission problem"
+        )
 
 
 class ResultCapExceededError(BadRequestError):

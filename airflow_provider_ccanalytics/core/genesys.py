@@ -23,7 +23,12 @@ from airflow_provider_ccanalytics.core.errors import (
     UnexpectedResponseError,
 )
 from airflow_provider_ccanalytics.core.paging import CursorPaginator, PageNumberPaginator, PageRequest
-from airflow_provider_ccanalytics.core.transport import Authenticator, HttpTransport, api_error_from_response
+from airflow_provider_ccanalytics.core.transport import (
+    Authenticator,
+    HttpTransport,
+    api_error_from_response,
+    json_body,
+)
 from airflow_provider_ccanalytics.core.windows import Window, parse_instant
 
 log = logging.getLogger("airflow_provider_ccanalytics")
@@ -116,6 +121,16 @@ class GenesysSettings:
 
 class _SplitNeeded(Exception):
     pass
+
+
+def job_id_from_answer(response: requests.Response) -> str:
+    """The ``jobId`` of a job-creation answer (``{"jobId": ...}``)."""
+    body = json_body(response)
+    if not body.get("jobId"):
+        raise UnexpectedResponseError(
+            response.status_code, "the job was accepted but no jobId came back", method="POST", path=DETAILS_JOBS
+        )
+    return str(body["jobId"])
 
 
 def conversation_start(record: dict[str, Any]) -> datetime:
@@ -211,14 +226,19 @@ class GenesysClient(ApiClient):
     # -- conversation details, asynchronous jobs ------------------------------------------------
 
     def submit_details_job(self, window: Window, query: dict[str, Any] | None = None) -> str:
-        """Start a details job for ``window``; returns its job id."""
+        """Start a details job for ``window``; returns its job id.
+
+        Never sent twice blindly: Genesys documents no way to list details jobs, so after an answer lost on
+        the way the request is sent again and the job the lost answer may have started is reported (see
+        :meth:`ApiClient.create_job`); it expires on its own.
+        """
         body = {
             **(query or {}),
             "interval": window.interval(),
             "order": "asc",
             "orderBy": "conversationStart",
         }
-        job_id = str(self.call_json("POST", DETAILS_JOBS, json=body)["jobId"])
+        job_id = self.create_job("POST", DETAILS_JOBS, job_id_from_answer, what="Genesys details job", json=body)
         log.info("Submitted Genesys details job %s for %s", job_id, window.interval())
         return job_id
 

@@ -35,7 +35,7 @@ def oauth_error_from_response(response: requests.Response, method: str) -> CcAna
     """Translate a token endpoint's error into a typed error; throttling is retryable, never 'bad credentials'."""
     body = json_body(response)
     error = str(body.get("error") or "")
-    description = str(body.get("error_description") or body.get("description") or "")
+    description = str(body.get("error_description") or body.get("errorDescription") or body.get("description") or "")
     status = response.status_code
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if status == 429 or (status == 400 and error == "invalid_request"):
@@ -93,8 +93,11 @@ class TokenEndpoint:
         auth: tuple[str, str] | None = None
         if self.client_secret:
             auth = (self.client_id, self.client_secret)
+            transport.redactor.add_basic(self.client_id, self.client_secret)
         else:
             form["client_id"] = self.client_id
+        for name in SECRET_FORM_FIELDS:  # a token endpoint's error may echo the request: mask every form first
+            transport.redactor.add(form.get(name))
         now = clock()
         response = transport.request(
             "POST",
@@ -109,7 +112,14 @@ class TokenEndpoint:
         body: dict[str, Any] = json_body(response)
         if "access_token" not in body:
             raise TokenError("invalid_response", "the token endpoint's answer has no access_token", 200)
-        return Token.from_response(body, now, previous_refresh=previous_refresh)
+        token = Token.from_response(body, now, previous_refresh=previous_refresh)
+        for secret in (token.access_token, token.refresh_token, body.get("id_token")):
+            transport.redactor.add(secret)
+        return token
+
+
+#: form fields of the grants that hold secrets
+SECRET_FORM_FIELDS = ("password", "refresh_token", "code", "code_verifier", "client_secret")
 
 
 def client_credentials_form(scopes: str | None = None) -> dict[str, str]:

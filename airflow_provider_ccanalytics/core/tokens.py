@@ -16,12 +16,14 @@ class Token:
     :param expires_at: seconds since the epoch (UTC) when it stops working.
     :param refresh_token: the refresh token, for delegated access.
     :param token_type: normally ``bearer``.
+    :param issued_at: seconds since the epoch when it was requested (0: unknown, e.g. an older record).
     """
 
     access_token: str = field(repr=False)
     expires_at: float
     refresh_token: str | None = field(default=None, repr=False)
     token_type: str = "bearer"
+    issued_at: float = 0.0
 
     @classmethod
     def from_response(cls, body: Mapping[str, Any], now: float, previous_refresh: str | None = None) -> Token:
@@ -37,7 +39,13 @@ class Token:
             expires_at=now + expires_in,
             refresh_token=body.get("refresh_token") or previous_refresh,
             token_type=str(body.get("token_type") or "bearer"),
+            issued_at=now,
         )
+
+    @property
+    def lifetime(self) -> float | None:
+        """Seconds between issue and expiry, when known."""
+        return self.expires_at - self.issued_at if self.issued_at > 0 else None
 
     def expires_within(self, seconds: float, now: float) -> bool:
         """True when the token expires in less than ``seconds`` from ``now``."""
@@ -54,6 +62,7 @@ class Token:
             "expires_at": self.expires_at,
             "refresh_token": self.refresh_token,
             "token_type": self.token_type,
+            "issued_at": self.issued_at,
         }
 
     @classmethod
@@ -64,6 +73,7 @@ class Token:
             expires_at=float(record.get("expires_at") or 0.0),
             refresh_token=record.get("refresh_token"),
             token_type=str(record.get("token_type") or "bearer"),
+            issued_at=float(record.get("issued_at") or 0.0),
         )
 
 

@@ -36,6 +36,14 @@ def parse_instant(value: Any, field: str = "start") -> datetime:
     raise ConfigurationError(field, f"{value!r} is not an instant; give an ISO-8601 string or a datetime")
 
 
+def _naive(text: str) -> bool:
+    """Whether an ISO-8601 string names no zone (``2026-01-01``, ``2026-01-01T00:00:00``)."""
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).tzinfo is None
+    except ValueError:
+        return False
+
+
 def _plain_utc(moment: datetime) -> datetime:
     """A stdlib datetime in UTC (pendulum values and other zones normalised)."""
     utc = moment.astimezone(timezone.utc)
@@ -69,7 +77,15 @@ class Window:
 
     @classmethod
     def of(cls, start: Any, end: Any) -> Window:
-        """Build a window from instants in any form :func:`parse_instant` reads."""
+        """Build a window from instants in any form :func:`parse_instant` reads.
+
+        A string without a zone is refused like a naive datetime (a window is never guessed to be UTC).
+        """
+        for name, value in (("start", start), ("end", end)):
+            if isinstance(value, str) and _naive(value):
+                raise ConfigurationError(
+                    name, f"{value!r} has no time zone; add 'Z' or an offset, e.g. '2026-01-01T00:00:00Z'"
+                )
         return cls(parse_instant(start, "start"), parse_instant(end, "end"))
 
     @property

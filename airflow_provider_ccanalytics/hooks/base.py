@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,8 +16,9 @@ from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSet
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint
 from airflow_provider_ccanalytics.core.ratelimit import shared_rate_limiter
+from airflow_provider_ccanalytics.core.redaction import Redactor
 from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore, TokenStore
-from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
+from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy, checked_base_url
 from airflow_provider_ccanalytics.token_store import VariableTokenStore
 
 log = logging.getLogger("airflow_provider_ccanalytics")
@@ -83,16 +86,53 @@ class CcAnalyticsHook(BaseHook):
                 "conn_type",
                 f"connection '{self.conn_id}' is of type '{connection.conn_type}', expected '{self.conn_type}'",
             )
-        extras = connection.extra_dejson
-        for secret in (connection.password, extras.get("refresh_token"), extras.get("access_key_secret")):
-            if secret:
-                mask_secret(secret)
+        self.redactor.add(connection.password)
+        if connection.login and connection.password:
+            self.redactor.add_basic(str(connection.login), str(connection.password))
         return connection
 
     @cached_property
     def extras(self) -> dict[str, Any]:
-        """The connection's extras without empty values (the UI stores unset fields as null or '')."""
-        return {key: value for key, value in self.connection.extra_dejson.items() if value not in (None, "")}
+        """The connection's extras without empty values (the UI stores unset fields as null or '').
+
+        Read from the raw text, not ``extra_dejson`` (which logs and answers ``{}`` for text that is not a
+        JSON object: the provider would then fall back to defaults such as the production region).
+
+        :raises ConfigurationError: when the extras are not a JSON object, before any request is sent.
+        """
+        raw = self.connection.extra
+        parsed: Any = {}
+        if isinstance(raw, dict):
+            parsed = raw
+        elif raw not in (None, ""):
+            try:
+                parsed = json.loads(raw)
+            except ValueError as error:
+                raise ConfigurationError(
+                    "extra",
+                    f"connection '{self.conn_id}': the extras are not valid JSON ({type(error).__name__} at "
+                    f"character {getattr(error, 'pos', '?')}); write them as one JSON object, e.g. "
+                    '{"login_url": "https://login.mypurecloud.ie", "api_url": "https://api.mypurecloud.ie"}',
+                ) from None
+        if not isinstance(parsed, dict):
+            raise ConfigurationError(
+                "extra",
+                f"connection '{self.conn_id}': the extras are a JSON {type(parsed).__name__}, not an object; "
+                'write them as {"name": value, ...}',
+            )
+        extras = {key: value for key, value in parsed.items() if value not in (None, "")}
+        for name in ("login_url", "api_url", "issuer"):
+            if name in extras:
+                extras[name] = checked_base_url(extras[name], name)
+        for name in ("refresh_token", "access_key_secret"):
+            if isinstance(extras.get(name), str):
+                self.redactor.add(extras[name])
+        return extras
+
+    @cached_property
+    def redactor(self) -> Redactor:
+        """Every secret of this connection and each form of it: masked in logs, scrubbed from vendor text."""
+        return Redactor(mask_secret)
 
     @property
     def grant_type(self) -> str:
@@ -125,7 +165,8 @@ class CcAnalyticsHook(BaseHook):
         if per_minute > 0:
             window = self.setting("rate_window_seconds", 60.0)
             limiter = shared_rate_limiter(f"{self.conn_type}:{self.conn_id}", per_minute, window)
-        return HttpTransport(retry=self.retry, limiter=limiter)
+        timeout = (self.setting("connect_timeout_seconds", 10.0), self.setting("read_timeout_seconds", 120.0))
+        return HttpTransport(retry=self.retry, limiter=limiter, timeout=timeout, redactor=self.redactor)
 
     @cached_property
     def retry(self) -> RetryPolicy:
@@ -136,12 +177,37 @@ class CcAnalyticsHook(BaseHook):
             max_attempts=int(self.setting("retry_max_attempts", RetryPolicy.max_attempts)),
             backoff_max=self.setting("retry_backoff_max_seconds", RetryPolicy.backoff_max),
             max_retry_after=self.setting("retry_after_max_seconds", RetryPolicy.max_retry_after),
+            max_seconds=self.setting("retry_max_seconds", RetryPolicy.max_seconds),
         )
+
+    def credential_fingerprint(self) -> str:
+        """A short hash of who asks and where: client id, a hash of the secret, access key id and a hash of its
+        secret, grant, login/api/issuer URLs, region and scopes. Never the secrets themselves."""
+
+        def digest(value: Any) -> str:
+            return hashlib.sha256(str(value or "").encode()).hexdigest()
+
+        connection, extras = self.connection, self.extras
+        parts = [
+            self.conn_type,
+            connection.login,
+            digest(connection.password),
+            extras.get("access_key_id"),
+            digest(extras.get("access_key_secret")),
+            self.grant_type,
+            connection.host,
+            extras.get("login_url"),
+            extras.get("api_url"),
+            extras.get("issuer"),
+            extras.get("scopes"),
+        ]
+        return digest("\x1f".join(str(part or "") for part in parts))[:12]
 
     @property
     def token_key(self) -> str:
-        """This connection's key in the token store."""
-        return f"{self.conn_type}__{self.conn_id}"
+        """This connection's key in the token store: its id and a fingerprint of its credentials and target, so
+        a token obtained with other credentials (or for another org) is never used for this connection."""
+        return f"{self.conn_type}__{self.conn_id}__{self.credential_fingerprint()}"
 
     def token_manager(self, endpoint: TokenEndpoint, grant_form: dict[str, str] | None) -> TokenManager:
         """The connection's token manager (machine-to-machine when ``grant_form`` is given)."""
@@ -155,8 +221,9 @@ class CcAnalyticsHook(BaseHook):
             conn_id=self.conn_id,
             login_command=f"ccanalytics-login --conn-id {self.conn_id}",
             settings=TokenManagerSettings(leeway=self.setting("token_leeway_seconds", 60.0)),
-            on_secret=mask_secret,
+            on_secret=self.redactor.add,
             shared=self.share_tokens,
+            legacy_keys=(f"{self.conn_type}__{self.conn_id}",),  # the key before fingerprints: refresh token only
         )
 
     #: where ``ccanalytics-login`` listens when the connection names no ``redirect_uri``.

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import cached_property, partial
 from typing import Any
 
+from airflow_provider_ccanalytics.core.client import mapping_argument
 from airflow_provider_ccanalytics.core.completeness import PartitionStatus, conversation_is_open
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.genesys import conversation_start
@@ -88,11 +89,12 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.query = query or {}
+        self.query = query if isinstance(query, str) else mapping_argument(query, "query")  # a str: a template
         self.split = split
         self.lookback = lookback
 
     def execute(self, context: Any) -> Any:
+        self.query = mapping_argument(self.query, "query")  # as rendered, before any request
         window = self.window(context)
         client = self.hook.client
 
@@ -144,7 +146,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.lookback = lookback
-        self.query = query or {}
+        self.query = query if isinstance(query, str) else mapping_argument(query, "query")  # a str: a template
         self.deferrable = deferrable
         self.poll_interval = seconds(poll_interval)
         self.job_timeout = None if job_timeout is None else seconds(job_timeout)
@@ -152,6 +154,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         self.availability_poll_interval = seconds(availability_poll_interval)
 
     def execute(self, context: Any) -> Any:
+        self.query = mapping_argument(self.query, "query")  # as rendered, before any request
         window = self.window(context)
         available = self.hook.client.data_availability()
         if available < window.end:

@@ -17,8 +17,11 @@ import hashlib
 import io
 import json
 import math
+import random
 import re
 import secrets
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -103,6 +106,15 @@ class Fault:
     :param delay: seconds to wait before answering normally (with status None).
     :param body: the JSON body to send, or a string sent as HTML.
     :param after: matching requests to let through before the fault starts (a failure mid-stream).
+    :param truncate: serve the real answer (the request takes effect) but only this fraction of its body,
+        then close the connection (a proxy cutting a response short; the client sees an incomplete body).
+    :param reset: with ``truncate``, reset the connection (TCP RST) instead of closing it.
+    :param short_body: with ``truncate``, send a Content-Length that matches the cut body: a complete HTTP
+        answer whose JSON is cut off (a 200 with truncated JSON).
+    :param echo_request: answer ``status`` with a body that echoes the request's headers and body (as some
+        token endpoints and gateways do), to prove secrets never reach logs.
+    :param rate: the share of matching requests that get the fault (e.g. 0.03 with a large ``times``: a
+        proxy that cuts 3 % of responses), drawn from a generator seeded with the data seed.
     """
 
     pattern: str
@@ -114,6 +126,11 @@ class Fault:
     body: dict[str, Any] | str | None = None
     method: str | None = None
     after: int = 0
+    truncate: float | None = None
+    reset: bool = False
+    short_body: bool = False
+    echo_request: bool = False
+    rate: float = 1.0
 
 
 @dataclass
@@ -176,6 +193,7 @@ class Sandbox:
         self.clock: Callable[[], float] = time.time
         self.counters: Counter[str] = Counter()
         self.faults: list[Fault] = []
+        self._fault_random = random.Random(self.config.data.seed)
         self._lock = threading.RLock()
         self._tokens: dict[str, dict[str, Any]] = {}
         self._refresh: dict[str, dict[str, Any]] = {}
@@ -330,6 +348,8 @@ class Sandbox:
         with self._lock:
             for fault in self.faults:
                 if fault.times > 0 and re.search(fault.pattern, path) and fault.method in (None, method):
+                    if fault.rate < 1.0 and self._fault_random.random() >= fault.rate:
+                        continue
                     if fault.after > 0:
                         fault.after -= 1
                         continue
@@ -1114,6 +1134,13 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             fault = sandbox._take_fault(self.command, parts.path)
             if sandbox.config.latency:
                 time.sleep(sandbox.config.latency)
+            if fault is not None and fault.truncate is not None:
+                self._serve_cut(fault, parts, body)
+                return
+            if fault is not None and fault.echo_request:
+                echoed = "".join(f"{name}: {value}\r\n" for name, value in self.headers.items())
+                text = f"rejected request {self.command} {parts.path}\r\n{echoed}\r\n{body.decode(errors='replace')}"
+                fault.body = {"error": "invalid_request", "error_description": text, "message": text}
             if fault is not None:
                 if fault.delay:
                     time.sleep(fault.delay)
@@ -1129,6 +1156,10 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                     else:
                         default = {"message": f"scripted fault {fault.status}", "status": fault.status}
                         payload, content_type = json.dumps(fault.body or default).encode(), "application/json"
+                    with sandbox._lock:  # counted before the client can see the answer
+                        sandbox.counters[f"fault {fault.status}"] += 1
+                        if fault.status == 429:
+                            sandbox.counters["429 sent"] += 1
                     self.send_response(fault.status)
                     self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(payload)))
@@ -1136,10 +1167,6 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                         self.send_header("Retry-After", str(fault.retry_after))
                     self.end_headers()
                     self.wfile.write(payload)
-                    with sandbox._lock:
-                        sandbox.counters[f"fault {fault.status}"] += 1
-                        if fault.status == 429:
-                            sandbox.counters["429 sent"] += 1
                     return
             query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
             status, headers, data = sandbox.handle(self.command, parts.path, query, self.headers, body)
@@ -1150,6 +1177,26 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if data:
                 self.wfile.write(data)
+
+        def _serve_cut(self, fault: Fault, parts: Any, body: bytes) -> None:
+            """The real answer (it takes effect), its body cut short; then close or reset the connection."""
+            query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+            status, headers, data = sandbox.handle(self.command, parts.path, query, self.headers, body)
+            cut = data[: int(len(data) * (fault.truncate or 0.0))]
+            with sandbox._lock:  # counted before the client can see the answer
+                sandbox.counters["fault reset" if fault.reset else "fault truncated"] += 1
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(cut) if fault.short_body else len(data)))
+            self.end_headers()
+            self.wfile.write(cut)
+            self.wfile.flush()
+            self.close_connection = True
+            if fault.reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif not fault.short_body:
+                self.connection.shutdown(socket.SHUT_RDWR)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

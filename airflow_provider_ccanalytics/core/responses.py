@@ -1,0 +1,125 @@
+"""Reading vendor answers: correlation ids, Retry-After, JSON bodies (decoded once), typed errors, base URLs."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from airflow_provider_ccanalytics.core import jsoncodec
+from airflow_provider_ccanalytics.core.errors import (
+    ApiError,
+    BadRequestError,
+    CcAnalyticsError,
+    ConfigurationError,
+    NotAuthorizedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+)
+
+CORRELATION_HEADERS = ("ININ-Correlation-Id", "X-Request-Id", "X-Correlation-Id")
+RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def correlation_id(response: requests.Response) -> str | None:
+    """The vendor's request id from the response headers."""
+    for name in CORRELATION_HEADERS:
+        if response.headers.get(name):
+            return response.headers[name]
+    return None
+
+
+_DECODED = "_ccanalytics_json"
+
+
+def decoded_json(response: requests.Response) -> Any:
+    """The response's JSON value (decoded once; the transport decodes JSON successes inside the attempt).
+
+    :raises ValueError: when the body is not JSON.
+    """
+    if not hasattr(response, _DECODED):
+        setattr(response, _DECODED, jsoncodec.loads(response.content))
+    return getattr(response, _DECODED)
+
+
+def json_body(response: requests.Response) -> dict[str, Any]:
+    """The response's JSON object, or {} when it has none."""
+    try:
+        body = decoded_json(response)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def checked_base_url(value: Any, field: str) -> str:
+    """A base URL (``https://host[:port][/path]``) without a trailing slash, or a ConfigurationError naming ``field``.
+
+    Checked before any request: a value requests cannot send (no scheme, ``ftp://``, no host) fails here
+    with the fix, not as ``LocationParseError`` or ``InvalidSchema`` from deep in a request.
+    """
+    text = str(value).strip()
+    example = "e.g. 'https://api.mypurecloud.ie'"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as error:
+        raise ConfigurationError(field, f"{text!r} is not a URL ({error}); {example}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigurationError(
+            field, f"{text!r} must start with https:// (or http:// for a local test server); {example}"
+        )
+    if not parts.hostname or " " in text or (port is not None and not 0 < port < 65536):
+        raise ConfigurationError(field, f"{text!r} has no valid host; {example}")
+    if parts.query or parts.fragment:
+        raise ConfigurationError(field, f"{text!r} must be a base URL without '?' or '#'; {example}")
+    return text.rstrip("/")
+
+
+def is_json(response: requests.Response) -> bool:
+    """Whether the response says its body is JSON."""
+    return "json" in (response.headers.get("Content-Type") or "").lower()
+
+
+def api_error_from_response(response: requests.Response, method: str) -> CcAnalyticsError:
+    """Translate an API error response into a typed error (vendors refine this)."""
+    body = json_body(response)
+    message = str(body.get("message") or body.get("error_description") or body.get("error") or "")
+    if not message:
+        message = response.reason or "error"
+    kwargs: dict[str, Any] = {
+        "code": body.get("code") if isinstance(body.get("code"), str) else None,
+        "correlation_id": correlation_id(response) or body.get("contextId"),
+        "method": method,
+        "path": urlsplit(response.url).path if response.url else "",
+        "retry_after": parse_retry_after(response.headers.get("Retry-After")),
+    }
+    status = response.status_code
+    error_class: type[ApiError] = {
+        400: BadRequestError,
+        401: NotAuthorizedError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        429: RateLimitedError,
+    }.get(status, ServerError if status in RETRYABLE_SERVER_STATUSES else ApiError)
+    return error_class(status, message, **kwargs)
