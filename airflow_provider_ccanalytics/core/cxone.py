@@ -1,14 +1,16 @@
-"""NICE CXone endpoints: discovery, tenant API base, completed contacts, Data Extraction jobs."""
+"""NICE CXone endpoints: completed contacts, Data Extraction jobs, report jobs.
+
+Discovery lives in :mod:`.cxone_discovery`, response shapes and error classes in :mod:`.cxone_shapes`;
+their public names are re-exported here.
+"""
 
 from __future__ import annotations
 
 import base64
 import csv
 import io
-import json
 import logging
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,13 +23,37 @@ import requests
 from airflow_provider_ccanalytics.core import jsoncodec
 from airflow_provider_ccanalytics.core.client import ApiClient
 from airflow_provider_ccanalytics.core.csvrows import typed_rows
+from airflow_provider_ccanalytics.core.cxone_discovery import (
+    DEFAULT_ISSUER,
+    OidcConfiguration,
+    discover,
+    tenant_api_endpoint,
+    tenant_id_from_jwt,
+)
+from airflow_provider_ccanalytics.core.cxone_shapes import (
+    COMPLETED_CONTACTS,
+    CONTACT_START_FIELDS,
+    EXTRACTION_FAILURE_STATES,
+    EXTRACTION_JOBS,
+    EXTRACTION_SUCCESS_STATES,
+    KNOWN_EXTRACTION_ENTITIES,
+    REPORT_FAILURE_STATES,
+    REPORT_JOBS,
+    REPORT_SUCCESS_STATES,
+    ExtractionJobRunningError,
+    contact_start,
+    cxone_error_mapper,
+    extraction_job_id,
+    job_error_message,
+    job_id_from_answer,
+    job_id_of,
+    normal_state,
+)
 from airflow_provider_ccanalytics.core.errors import (
     ApiError,
     CcAnalyticsError,
     ConfigurationError,
     ConnectionFailedError,
-    PermissionDeniedError,
-    RateLimitedError,
     ResultUrlExpiredError,
     UnexpectedResponseError,
 )
@@ -36,161 +62,38 @@ from airflow_provider_ccanalytics.core.transport import (
     BODY_ERRORS,
     Authenticator,
     HttpTransport,
-    api_error_from_response,
-    correlation_id,
     json_body,
 )
-from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.windows import Window, iso_z
+
+__all__ = [
+    "COMPLETED_CONTACTS",
+    "CONTACT_START_FIELDS",
+    "DEFAULT_ISSUER",
+    "EXTRACTION_FAILURE_STATES",
+    "EXTRACTION_JOBS",
+    "EXTRACTION_SUCCESS_STATES",
+    "KNOWN_EXTRACTION_ENTITIES",
+    "REPORT_FAILURE_STATES",
+    "REPORT_JOBS",
+    "REPORT_SUCCESS_STATES",
+    "CxoneClient",
+    "CxoneSettings",
+    "ExtractionJobRunningError",
+    "OidcConfiguration",
+    "contact_start",
+    "cxone_error_mapper",
+    "discover",
+    "extraction_job_id",
+    "job_error_message",
+    "job_id_from_answer",
+    "job_id_of",
+    "normal_state",
+    "tenant_api_endpoint",
+    "tenant_id_from_jwt",
+]
 
 log = logging.getLogger("airflow_provider_ccanalytics")
-
-DEFAULT_ISSUER = "https://cxone.niceincontact.com"
-COMPLETED_CONTACTS = "/inContactAPI/services/v34.0/contacts/completed"
-EXTRACTION_JOBS = "/data-extraction/v1/jobs"
-
-REPORT_JOBS = "/inContactAPI/services/v34.0/report-jobs"
-
-# Job states, upper-cased: NICE's help writes them Title-case (``Succeeded``), the client generated from its
-# spec upper-case (``SUCCEEDED``); compare with :func:`normal_state`, never as written.
-EXTRACTION_SUCCESS_STATES = frozenset({"SUCCEEDED"})
-EXTRACTION_FAILURE_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
-REPORT_SUCCESS_STATES = frozenset({"FINISHED"})
-REPORT_FAILURE_STATES = frozenset({"FAILED", "CANCELLED"})
-
-#: Data Extraction entities found documented in public sources (name: the version public code uses, or "").
-#: There is no ``completed-contacts`` entity: contacts come from the completed-contacts report.
-KNOWN_EXTRACTION_ENTITIES: dict[str, str] = {
-    "recording-interaction-metadata": "7",
-    "qm-workflows": "4",
-    "qm-questions": "",
-    "qm-answers": "",
-    "qm-evaluator-notes": "",
-    "wfm-payroll": "",
-}
-
-#: A completed contact's start: NICE's current reporting spec names it ``contactStartDate``, older API
-#: versions ``contactStart``. Which one v34 returns is not public: both are read (first found wins).
-CONTACT_START_FIELDS = ("contactStartDate", "contactStart")
-
-# GUESS (no public 403 body text is known): Data Extraction answers 403 both for throttling and for "a job is
-# already running", besides missing permissions. We classify by words in the body; a 403 naming neither is a
-# permission error (fails clearly instead of waiting an hour on a real permission problem).
-_THROTTLE_WORDS = ("throttl", "rate limit", "too many", "quota", "exceeded the limit", "try again later")
-_RUNNING_WORDS = ("already running", "already in progress", "in progress", "active job", "running job", "concurrent")
-_PERMISSIONS = {
-    "/data-extraction/": "Data Extraction > Jobs (Create/View)",
-    "/contacts/completed": "Reporting > Completed Contacts (View)",
-}
-
-
-def extraction_job_id(response: requests.Response) -> str:
-    """The job id a Data Extraction create answers: a JSON string (documented), ``{"jobId"}`` or ``{"id"}``."""
-    answer = job_id_from_answer(response.content)
-    if not answer:
-        raise UnexpectedResponseError(
-            response.status_code,
-            "the job was accepted but no job id came back",
-            correlation_id=correlation_id(response),
-            method="POST",
-            path=EXTRACTION_JOBS,
-        )
-    return answer
-
-
-class ExtractionJobRunningError(ApiError):
-    """The tenant already runs a Data Extraction job (one at a time): wait, then submit again."""
-
-
-def cxone_error_mapper(response: requests.Response, method: str) -> CcAnalyticsError:
-    """CXone errors: 403 with a throttling message is throttling (retried); any other 403 is a permission."""
-    error = api_error_from_response(response, method)
-    if not isinstance(error, ApiError):
-        return error
-    common: dict[str, Any] = {
-        "code": error.code,
-        "correlation_id": error.correlation_id,
-        "method": error.method,
-        "path": error.path,
-        "retry_after": error.retry_after,
-    }
-    text = error.message.lower()
-    creating = error.path.rstrip("/").endswith(EXTRACTION_JOBS)
-    if error.status == 403 and creating and any(word in text for word in _RUNNING_WORDS):
-        return ExtractionJobRunningError(403, error.message, **common)
-    if error.status == 403:
-        if any(word in text for word in _THROTTLE_WORDS):
-            return RateLimitedError(403, error.message, **common)
-        required = next((perm for part, perm in _PERMISSIONS.items() if part in error.path), None)
-        return PermissionDeniedError(403, error.message, required=required, **common)
-    if error.status == 409 and creating:
-        return ExtractionJobRunningError(409, error.message, **common)
-    return error
-
-
-@dataclass(frozen=True)
-class OidcConfiguration:
-    """The issuer's OpenID configuration (what we need of it)."""
-
-    issuer: str
-    token_endpoint: str
-    authorization_endpoint: str
-
-
-_discovery: dict[str, Any] = {}
-_discovery_lock = threading.Lock()
-
-
-def _cached(key: str, load: Any) -> Any:
-    with _discovery_lock:
-        if key in _discovery:
-            return _discovery[key]
-    value = load()
-    with _discovery_lock:
-        _discovery[key] = value
-    return value
-
-
-def discover(transport: HttpTransport, issuer: str) -> OidcConfiguration:
-    """Read ``{issuer}/.well-known/openid-configuration`` (cached per process).
-
-    :param issuer: e.g. ``https://cxone.niceincontact.com``.
-    """
-    issuer = issuer.rstrip("/")
-
-    def load() -> OidcConfiguration:
-        body = json_body(transport.request("GET", f"{issuer}/.well-known/openid-configuration", paced=False))
-        try:
-            return OidcConfiguration(body.get("issuer", issuer), body["token_endpoint"], body["authorization_endpoint"])
-        except KeyError as missing:
-            raise ConfigurationError("issuer", f"{issuer} gave no {missing} in its openid-configuration") from None
-
-    return _cached(f"oidc:{issuer}", load)
-
-
-def tenant_id_from_jwt(access_token: str) -> str:
-    """The ``tenantId`` claim of a CXone access token (read, not verified)."""
-    try:
-        payload = access_token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return str(claims["tenantId"])
-    except (IndexError, ValueError, KeyError, TypeError):
-        raise ConfigurationError(
-            "api_url", "the access token carries no tenantId claim; set the connection's api_url extra"
-        ) from None
-
-
-def tenant_api_endpoint(transport: HttpTransport, issuer: str, tenant_id: str) -> str:
-    """The tenant's API base from ``cxone-configuration`` (cached per process)."""
-    issuer = issuer.rstrip("/")
-
-    def load() -> str:
-        url = f"{issuer}/.well-known/cxone-configuration"
-        body = json_body(transport.request("GET", url, params={"tenantId": tenant_id}, paced=False))
-        if not body.get("api_endpoint"):
-            raise ConfigurationError("api_url", f"{url} gave no api_endpoint; set the connection's api_url extra")
-        return str(body["api_endpoint"]).rstrip("/")
-
-    return _cached(f"api:{issuer}:{tenant_id}", load)
 
 
 @dataclass
@@ -426,48 +329,3 @@ class CxoneClient(ApiClient):
         """Cancel a running job (best effort)."""
         self.call("PUT", f"{EXTRACTION_JOBS}/{job_id}", json={"status": "CANCELLED"}, ok=(200, 202, 204, 404, 409))
         log.info("Cancelled CXone extraction job %s", job_id)
-
-
-def contact_start(record: dict[str, Any]) -> datetime:
-    """A completed contact's start, under either field name (:data:`CONTACT_START_FIELDS`).
-
-    :raises UnexpectedResponseError: when the record has neither.
-    """
-    for name in CONTACT_START_FIELDS:
-        if record.get(name):
-            return parse_instant(record[name], name)
-    raise UnexpectedResponseError(
-        200,
-        f"a completed contact (contactId {record.get('contactId')!r}) has neither "
-        f"{' nor '.join(repr(name) for name in CONTACT_START_FIELDS)}; fields: {sorted(record)[:20]}",
-        path=COMPLETED_CONTACTS,
-    )
-
-
-def job_id_from_answer(content: bytes) -> str:
-    """The job id of a create answer: a JSON string (as documented), ``{"jobId"}`` or ``{"id"}``; "" if none."""
-    try:
-        return job_id_of(jsoncodec.loads(content))
-    except ValueError:
-        return ""
-
-
-def job_id_of(answer: Any) -> str:
-    """The job id in a parsed answer: a string or number, or an object's ``jobId`` / ``id``; "" if none."""
-    if isinstance(answer, dict):
-        answer = next((answer[key] for key in ("jobId", "id") if answer.get(key) not in (None, "")), None)
-    if isinstance(answer, bool) or not isinstance(answer, (str, int)):
-        return ""
-    return str(answer)
-
-
-def normal_state(state: Any) -> str:
-    """A job state for comparison with the state sets above (upper case; ``UNKNOWN`` when absent)."""
-    return str(state or "UNKNOWN").strip().upper()
-
-
-def job_error_message(status: dict[str, Any]) -> str:
-    """A failed job's reason: ``result.errorMessage`` (generated client) or a top-level ``errorMessage``."""
-    result = status.get("result")
-    nested = result.get("errorMessage") if isinstance(result, dict) else None
-    return str(nested or status.get("errorMessage") or "")

@@ -1,0 +1,80 @@
+"""NICE CXone discovery: the issuer's OpenID configuration and the tenant's API base (cached per process)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.transport import HttpTransport, json_body
+
+DEFAULT_ISSUER = "https://cxone.niceincontact.com"
+
+
+@dataclass(frozen=True)
+class OidcConfiguration:
+    """The issuer's OpenID configuration (what we need of it)."""
+
+    issuer: str
+    token_endpoint: str
+    authorization_endpoint: str
+
+
+_discovery: dict[str, Any] = {}
+_discovery_lock = threading.Lock()
+
+
+def _cached(key: str, load: Any) -> Any:
+    with _discovery_lock:
+        if key in _discovery:
+            return _discovery[key]
+    value = load()
+    with _discovery_lock:
+        _discovery[key] = value
+    return value
+
+
+def discover(transport: HttpTransport, issuer: str) -> OidcConfiguration:
+    """Read ``{issuer}/.well-known/openid-configuration`` (cached per process).
+
+    :param issuer: e.g. ``https://cxone.niceincontact.com``.
+    """
+    issuer = issuer.rstrip("/")
+
+    def load() -> OidcConfiguration:
+        body = json_body(transport.request("GET", f"{issuer}/.well-known/openid-configuration", paced=False))
+        try:
+            return OidcConfiguration(body.get("issuer", issuer), body["token_endpoint"], body["authorization_endpoint"])
+        except KeyError as missing:
+            raise ConfigurationError("issuer", f"{issuer} gave no {missing} in its openid-configuration") from None
+
+    return _cached(f"oidc:{issuer}", load)
+
+
+def tenant_id_from_jwt(access_token: str) -> str:
+    """The ``tenantId`` claim of a CXone access token (read, not verified)."""
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["tenantId"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        raise ConfigurationError(
+            "api_url", "the access token carries no tenantId claim; set the connection's api_url extra"
+        ) from None
+
+
+def tenant_api_endpoint(transport: HttpTransport, issuer: str, tenant_id: str) -> str:
+    """The tenant's API base from ``cxone-configuration`` (cached per process)."""
+    issuer = issuer.rstrip("/")
+
+    def load() -> str:
+        url = f"{issuer}/.well-known/cxone-configuration"
+        body = json_body(transport.request("GET", url, params={"tenantId": tenant_id}, paced=False))
+        if not body.get("api_endpoint"):
+            raise ConfigurationError("api_url", f"{url} gave no api_endpoint; set the connection's api_url extra")
+        return str(body["api_endpoint"]).rstrip("/")
+
+    return _cached(f"api:{issuer}:{tenant_id}", load)
