@@ -261,7 +261,8 @@ OPERATORS: dict[str, tuple[str, str, list[str]]] = {
     ),
     "data extraction": (
         "cxone",
-        "CxoneDataExtractionOperator(task_id='t', output='{out}', poll_interval=0.1)",
+        "CxoneDataExtractionOperator(task_id='t', entity_name='recording-interaction-metadata', version='7', "
+        "output='{out}', poll_interval=0.1)",
         ["cxone token", "cxone extraction create", "cxone extraction status", "cxone extraction file"],
     ),
     "report job": (
