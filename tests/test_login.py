@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
+from airflow.models import Variable
+from airflow.utils.session import create_session
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
@@ -70,7 +72,12 @@ def test_login_finds_a_connection_stored_in_the_metadata_database(sandbox: Sandb
     assert login.returncode == 0, err
     assert "Logged in" in out
     kind = "genesys_cloud" if vendor == "genesys" else "nice_cxone"
-    token = VariableTokenStore().load(f"{kind}__{conn_id}")
+    store = VariableTokenStore()
+    prefix = store.name(f"{kind}__{conn_id}__")  # the key ends in a fingerprint of the credentials
+    with create_session() as session:
+        names = [name for (name,) in session.query(Variable.key).filter(Variable.key.startswith(prefix))]
+    assert len(names) == 1, names
+    token = store.load(names[0].removeprefix(store.prefix))
     assert token is not None and token.refresh_token in sandbox._refresh
 
 
