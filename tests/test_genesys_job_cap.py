@@ -45,7 +45,7 @@ def test_a_day_whose_job_exceeds_the_result_cap_is_split_and_written_exactly_onc
     run = run_dag(
         dag_source(
             "GenesysConversationDetailsJobOperator(task_id='job', deferrable=True, poll_interval=0.2, "
-            f"output='{out_dir.as_uri()}')"
+            f"lookback=None, output='{out_dir.as_uri()}')"  # the day alone: the split counts below are the day's
         ),
         utc(2026, 1, 2),
     )
