@@ -147,13 +147,27 @@ def test_an_expired_result_url_is_renewed(sandbox: Sandbox, connect: Any, run_da
     assert sandbox.count("GET cxone extraction status") >= 3  # polls, then a second status for a fresh url
 
 
+def hold_first_job_until_refused(sandbox: Sandbox, then_seconds: float) -> None:
+    """Keep the tenant's running extraction job running until a create was refused for it, then let jobs take
+    ``then_seconds``: on a busy machine a DAG can start after a short job has already ended."""
+    sandbox.config.extraction_seconds = 3600
+
+    def release() -> None:
+        deadline = time.monotonic() + 600
+        while sandbox.count("cxone create refused running") < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sandbox.config.extraction_seconds = then_seconds
+
+    threading.Thread(target=release, daemon=True).start()
+
+
 def test_a_second_extraction_waits_for_the_running_one(
     sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]
 ) -> None:
-    sandbox.config.extraction_seconds = 2.0
     sandbox.config.extraction_create_interval = 0
     connect("nice_cxone_default", sandbox.cxone_connection(poll_interval_seconds=0.3))
     running = clients.cxone(sandbox).create_extraction_job(*sandbox.EXTRACTION_ENTITY, DAY_WINDOW)
+    hold_first_job_until_refused(sandbox, then_seconds=2.0)
     run = run_dag(
         DAG_TEMPLATE.format(operator=f"CxoneDataExtractionOperator(task_id='extract', {ENTITY}, poll_interval=0.2)"),
         utc(2026, 1, 2),
@@ -275,22 +289,13 @@ def test_data_extraction_is_exact_under_every_served_shape_variant(
     settings = EXTRACTION_VARIANTS[variant]
     sandbox = sandbox_factory(
         DataSpec(contacts=3000),
-        extraction_seconds=3600,  # the first job runs until the operator's create was refused (below)
         extraction_create_interval=1.0,
         cxone_strict_entities=True,
         **settings,
     )
     connect("nice_cxone_default", sandbox.cxone_connection(poll_interval_seconds=0.3))
     running = clients.cxone(sandbox).create_extraction_job(*sandbox.EXTRACTION_ENTITY, DAY_WINDOW)
-
-    def end_the_first_job_once_refused() -> None:
-        # on a busy machine the DAG may start after a short job ended: hold it until a refusal was seen
-        deadline = time.monotonic() + 600
-        while sandbox.count("cxone create refused running") < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        sandbox.config.extraction_seconds = 1.5  # the first job is then over; the operator's takes 1.5 s
-
-    threading.Thread(target=end_the_first_job_once_refused, daemon=True).start()
+    hold_first_job_until_refused(sandbox, then_seconds=1.5)
     run = run_dag(
         DAG_TEMPLATE.format(
             operator=f"CxoneDataExtractionOperator(task_id='extract', {ENTITY}, deferrable=True, "
