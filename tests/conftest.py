@@ -6,6 +6,7 @@ anything imports airflow.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import logging
@@ -34,13 +35,19 @@ os.environ.update(
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__CORE__FERNET_KEY": "Yk9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm9vQm8=",
         "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",
+        # dag.test() runs triggers inline (no scheduler race to wait out): no hold before a trigger's event
+        "AIRFLOW__CCANALYTICS__MIN_DEFERRAL_SECONDS": "0",
     }
 )
 
 from airflow_provider_ccanalytics.core.auth import forget_process_tokens  # noqa: E402
+from airflow_provider_ccanalytics.core.windows import Window  # noqa: E402
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig  # noqa: E402
 
 DAY = DataSpec().start  # 2026-01-01
+#: the sandbox's default day, and its first hour, as windows
+DAY_WINDOW = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
+HOUR_WINDOW = Window.of("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")
 
 
 @pytest.fixture(scope="session")
@@ -175,3 +182,30 @@ def log_text(caplog: pytest.LogCaptureFixture) -> Callable[[], str]:
 
 def copy_example_dag(name: str) -> None:
     shutil.copy(ROOT / "example_dags" / name, DAGS / name)
+
+
+def manifest_records(folder: Path) -> list[dict[str, Any]]:
+    """Every record of a written partition, in the order its ``_manifest.json`` lists the files."""
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    records: list[dict[str, Any]] = []
+    for entry in manifest["files"]:
+        with gzip.open(folder / entry["path"], "rt") as handle:
+            records += [json.loads(line) for line in handle]
+    return records
+
+
+def start_login(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """Start ``ccanalytics-login`` with ``args``; returns the process and the authorization URL it printed."""
+    login = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_ccanalytics.login", *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert login.stdout is not None
+    for line in login.stdout:
+        if line.startswith("http"):
+            return login, line.strip()
+    raise AssertionError(login.stderr.read() if login.stderr else "no URL printed")

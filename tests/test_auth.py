@@ -19,16 +19,14 @@ import requests
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, ReauthorizationRequired
 from airflow_provider_ccanalytics.core.grants import AuthorizationRequest
 from airflow_provider_ccanalytics.core.tokens import Token
-from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.testing import Sandbox
 from airflow_provider_ccanalytics.token_store import VariableTokenStore
-from tests.conftest import secrets_of
+from tests.conftest import DAY_WINDOW, HOUR_WINDOW, secrets_of, start_login
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
-DAY = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
-HOUR = Window.of("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")
+DAY, HOUR = DAY_WINDOW, HOUR_WINDOW
 REDIRECT = "http://127.0.0.1:9/callback"
 
 
@@ -229,22 +227,6 @@ def _login_env(conn_id: str, connection: dict[str, Any]) -> dict[str, str]:
     return {**os.environ, f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(connection)}
 
 
-def _start_login(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    login = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_ccanalytics.login", *args],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert login.stdout is not None
-    for line in login.stdout:
-        if line.startswith("http"):
-            return login, line.strip()
-    raise AssertionError(login.stderr.read() if login.stderr else "no URL printed")
-
-
 @pytest.mark.parametrize("vendor", ["genesys", "cxone"])
 def test_login_command_completes_headlessly_and_stores_the_refresh_token(
     sandbox: Sandbox, vendor: str, connect: Any
@@ -253,7 +235,7 @@ def test_login_command_completes_headlessly_and_stores_the_refresh_token(
     connection = (sandbox.genesys_connection if vendor == "genesys" else sandbox.cxone_connection)(
         "authorization_code", redirect_uri=REDIRECT
     )
-    login, url = _start_login(["--conn-id", conn_id, "--no-browser"], _login_env(conn_id, connection))
+    login, url = start_login(["--conn-id", conn_id, "--no-browser"], _login_env(conn_id, connection))
     query = parse_qs(urlsplit(url).query)
     assert query["code_challenge_method"] == ["S256"] and len(query["state"][0]) >= 20
     location = requests.get(url, allow_redirects=False).headers["Location"]
@@ -268,7 +250,7 @@ def test_login_command_completes_headlessly_and_stores_the_refresh_token(
 
 def test_login_command_rejects_a_wrong_state(sandbox: Sandbox) -> None:
     connection = sandbox.genesys_connection("authorization_code", redirect_uri=REDIRECT)
-    login, url = _start_login(["--conn-id", "g_state", "--no-browser"], _login_env("g_state", connection))
+    login, url = start_login(["--conn-id", "g_state", "--no-browser"], _login_env("g_state", connection))
     location = urlsplit(requests.get(url, allow_redirects=False).headers["Location"])
     forged = urlunsplit(
         location._replace(query=urlencode({**dict(parse_qs(location.query)), "state": "forged"}, doseq=True))

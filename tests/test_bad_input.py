@@ -23,10 +23,9 @@ from airflow_provider_ccanalytics.operators.genesys import (
 )
 from airflow_provider_ccanalytics.testing import Sandbox
 from tests import clients
-from tests.conftest import task_states, utc
+from tests.conftest import DAY_WINDOW, HOUR_WINDOW, task_states, utc
 
-DAY = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
-HOUR = Window.of("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")
+DAY, HOUR = DAY_WINDOW, HOUR_WINDOW
 
 
 @pytest.mark.parametrize(

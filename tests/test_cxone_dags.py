@@ -19,6 +19,7 @@ from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests import clients
+from tests.conftest import manifest_records as read_records
 from tests.conftest import task_states, utc, xcom_result
 
 
@@ -59,15 +60,6 @@ def contact_ids(folder: Path, key: str = "contactId") -> list[int]:
             ids += [int(json.loads(line)[key]) for line in handle]
     assert manifest["record_count"] == len(ids)
     return ids
-
-
-def read_records(folder: Path) -> list[dict[str, Any]]:
-    manifest = json.loads((folder / "_manifest.json").read_text())
-    records: list[dict[str, Any]] = []
-    for entry in manifest["files"]:
-        with gzip.open(folder / entry["path"], "rt") as handle:
-            records += [json.loads(line) for line in handle]
-    return records
 
 
 def expected_typed_rows(sandbox: Sandbox) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.login import CallbackServer
 from airflow_provider_ccanalytics.testing import Sandbox
 from airflow_provider_ccanalytics.token_store import VariableTokenStore
+from tests.conftest import start_login
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 REDIRECT = "http://127.0.0.1:9/callback"
@@ -56,17 +57,7 @@ def test_login_finds_a_connection_stored_in_the_metadata_database(sandbox: Sandb
     )
     _airflow_connections_add(conn_id, connection)
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW_CONN_")}
-    login = subprocess.Popen(
-        [*LOGIN, "--conn-id", conn_id, "--no-browser"],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert login.stdout is not None
-    url = next((line.strip() for line in login.stdout if line.startswith("http")), "")
-    assert url, login.stderr.read() if login.stderr else "no URL printed"
+    login, url = start_login(["--conn-id", conn_id, "--no-browser"], env)
     redirect = requests.get(url, allow_redirects=False, timeout=30).headers["Location"]
     out, err = login.communicate(redirect + "\n", timeout=120)
     assert login.returncode == 0, err

@@ -6,7 +6,6 @@ so days of late changes take seconds.
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -24,6 +23,7 @@ from airflow_provider_ccanalytics.core.grain import (
 from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.clock import SimulatedClock
+from tests.conftest import manifest_records as records
 from tests.conftest import task_states, utc, xcom_result
 
 DAY, HOUR = 86400.0, 3600.0
@@ -60,15 +60,6 @@ with DAG("cxone_lookback", schedule=CronDataIntervalTimetable("0 * * * *", timez
          start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
     CxoneCompletedContactsOperator(task_id="contacts", output="{output}", grain="hour", {args})
 """
-
-
-def records(folder: Path) -> list[dict[str, Any]]:
-    manifest = json.loads((folder / "_manifest.json").read_text())
-    out: list[dict[str, Any]] = []
-    for entry in manifest["files"]:
-        with gzip.open(folder / entry["path"], "rt") as handle:
-            out += [json.loads(line) for line in handle]
-    return out
 
 
 def manifest_of(folder: Path) -> dict[str, Any]:

@@ -22,12 +22,11 @@ from airflow_provider_ccanalytics.core.errors import (
 )
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, client_credentials_form
 from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
-from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.testing import Sandbox
 from tests import clients
+from tests.conftest import DAY_WINDOW, HOUR_WINDOW
 
-DAY = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
-HOUR = Window.of("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")
+DAY, HOUR = DAY_WINDOW, HOUR_WINDOW
 
 
 class SleepRecorder:

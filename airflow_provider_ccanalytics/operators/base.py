@@ -18,7 +18,7 @@ from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_insta
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
 from airflow_provider_ccanalytics.operators.runs import cron_window
-from airflow_provider_ccanalytics.triggers.jobs import AnalyticsJobTrigger
+from airflow_provider_ccanalytics.triggers.jobs import DEFAULT_MIN_DEFERRAL, AnalyticsJobTrigger
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -204,10 +204,17 @@ class JobOperatorMixin:
             raise
 
     def job_trigger(self, job_id: str) -> AnalyticsJobTrigger:
+        """The trigger that polls ``job_id``; its hold is ``[ccanalytics] min_deferral_seconds`` (default 30)."""
         hook = self.get_hook()
         hook_class = f"{type(hook).__module__}.{type(hook).__name__}"
         return AnalyticsJobTrigger(
-            hook_class, hook.conn_id, job_id, self.poll_interval, self.job_timeout, job_kind=self.job_kind
+            hook_class,
+            hook.conn_id,
+            job_id,
+            self.poll_interval,
+            self.job_timeout,
+            job_kind=self.job_kind,
+            min_deferral=min_deferral_seconds(),
         )
 
     def wait_in_place(self, job_id: str) -> None:
@@ -245,6 +252,14 @@ class JobOperatorMixin:
 
     def on_kill(self) -> None:
         self.cancel_quietly()
+
+
+def min_deferral_seconds() -> float:
+    """Airflow's ``[ccanalytics] min_deferral_seconds`` (``AIRFLOW__CCANALYTICS__MIN_DEFERRAL_SECONDS``).
+
+    A deferred job task resumes no sooner than this after deferring; see AnalyticsJobTrigger.
+    """
+    return conf.getfloat("ccanalytics", "min_deferral_seconds", fallback=DEFAULT_MIN_DEFERRAL)
 
 
 def default_deferrable() -> bool:

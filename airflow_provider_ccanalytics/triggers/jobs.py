@@ -28,17 +28,27 @@ def load_hook(hook_class: str, conn_id: str) -> CcAnalyticsHook:
     return hook_type(conn_id)
 
 
+#: seconds a job trigger holds its first event after the deferral (see AnalyticsJobTrigger)
+DEFAULT_MIN_DEFERRAL = 30.0
+
+
 class AnalyticsJobTrigger(BaseTrigger):
     """Polls a Genesys details job or a CXone extraction job until it ends.
 
-    Emits ``{"status": "success"|"error", "job_id", "state", "message"}``.
+    Emits ``{"status": "success"|"error", "job_id", "state", "message"}``. The first check comes one
+    ``poll_interval`` after the deferral (the operator checked just before deferring), and no event fires
+    before ``min_deferral`` seconds after it: Airflow 3.3's scheduler fails a resumed task whose deferring
+    worker's exit it has not yet processed ("finished with state success, but the task instance's state
+    attribute is queued/running", apache/airflow#67287, #72716). The hold gives it time to.
 
     :param hook_class: dotted path of the hook class.
     :param conn_id: the connection id.
     :param job_id: the vendor's job id.
     :param poll_interval: seconds between polls.
     :param timeout: seconds after which waiting fails (None: no limit).
+    :param started_at: when the task deferred (epoch seconds; default now).
     :param job_kind: the job kind where a vendor has several (CXone ``report``).
+    :param min_deferral: seconds after ``started_at`` before any event fires.
     """
 
     def __init__(
@@ -50,6 +60,7 @@ class AnalyticsJobTrigger(BaseTrigger):
         timeout: float | None = None,
         started_at: float | None = None,
         job_kind: str = "",
+        min_deferral: float = DEFAULT_MIN_DEFERRAL,
     ) -> None:
         super().__init__()
         self.hook_class = hook_class
@@ -59,6 +70,7 @@ class AnalyticsJobTrigger(BaseTrigger):
         self.timeout = timeout
         self.started_at = started_at if started_at is not None else time.time()
         self.job_kind = job_kind
+        self.min_deferral = min_deferral
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -71,41 +83,48 @@ class AnalyticsJobTrigger(BaseTrigger):
                 "timeout": self.timeout,
                 "started_at": self.started_at,
                 "job_kind": self.job_kind,
+                "min_deferral": self.min_deferral,
             },
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = load_hook(self.hook_class, self.conn_id)
-        while True:
-            try:
-                status = await asyncio.to_thread(hook.job_status, self.job_id, self.job_kind)
-            except CcAnalyticsError as error:
-                yield TriggerEvent(
-                    {"status": "error", "job_id": self.job_id, "state": "UNKNOWN", "message": str(error)}
-                )
-                return
-            if status.done:
-                yield TriggerEvent(
-                    {
-                        "status": "success" if status.succeeded else "error",
-                        "job_id": self.job_id,
-                        "state": status.state,
-                        "message": status.message,
-                    }
-                )
-                return
-            if self.timeout is not None and time.time() - self.started_at > self.timeout:
-                yield TriggerEvent(
-                    {
-                        "status": "error",
-                        "job_id": self.job_id,
-                        "state": status.state,
-                        "message": f"still {status.state} after {self.timeout:.0f} s (timeout)",
-                    }
-                )
-                return
-            self.log.info("Job %s is %s; next check in %.0f s", self.job_id, status.state, self.poll_interval)
-            await asyncio.sleep(self.poll_interval)
+        event = None
+        while event is None:
+            await asyncio.sleep(self.poll_interval)  # the operator checked the job just before deferring
+            event = await self._check(hook)
+        hold = self.started_at + self.min_deferral - time.time()
+        if hold > 0:
+            self.log.info("Job %s ended; reporting in %.0f s (min_deferral)", self.job_id, hold)
+            await asyncio.sleep(hold)
+        yield event
+
+    async def _check(self, hook: CcAnalyticsHook) -> TriggerEvent | None:
+        """The event to emit after one status check, or None while the job runs."""
+        try:
+            status = await asyncio.to_thread(hook.job_status, self.job_id, self.job_kind)
+        except CcAnalyticsError as error:
+            return TriggerEvent({"status": "error", "job_id": self.job_id, "state": "UNKNOWN", "message": str(error)})
+        if status.done:
+            return TriggerEvent(
+                {
+                    "status": "success" if status.succeeded else "error",
+                    "job_id": self.job_id,
+                    "state": status.state,
+                    "message": status.message,
+                }
+            )
+        if self.timeout is not None and time.time() - self.started_at > self.timeout:
+            return TriggerEvent(
+                {
+                    "status": "error",
+                    "job_id": self.job_id,
+                    "state": status.state,
+                    "message": f"still {status.state} after {self.timeout:.0f} s (timeout)",
+                }
+            )
+        self.log.info("Job %s is %s; next check in %.0f s", self.job_id, status.state, self.poll_interval)
+        return None
 
 
 class DataAvailabilityTrigger(BaseTrigger):
