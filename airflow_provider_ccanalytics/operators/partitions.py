@@ -33,6 +33,7 @@ class PartitionedOutput:
     destination: Any
     output_conn_id: str | None
     output_format: str
+    layout: str = "records"
     grain: str
     max_xcom_records: int
     max_workers: int
@@ -121,6 +122,7 @@ class PartitionedOutput:
             window=unit,
             sources=[partial(_watched, status, source) for source in unit_sources],
             output_format=self.output_format,
+            layout=self.layout,
             max_workers=self.max_workers,
             conn_id=self.output_conn_id,
             # evaluated once the parts are written, so the retries and open records of this extraction are in it
