@@ -13,6 +13,7 @@ from airflow.sdk import BaseOperator
 from airflow.triggers.base import BaseTrigger
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
+from airflow_provider_ccanalytics.core.flatten import check_layout
 from airflow_provider_ccanalytics.core.grain import grain_step
 from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
@@ -67,7 +68,10 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
     :param end: window end (templated; default: the run's ``data_interval_end``).
     :param output: None for XCom, or a URI / ObjectStoragePath for files (templated, kept as ``destination``).
     :param output_conn_id: the storage connection for a URI ``output`` (e.g. an ``aws`` connection for ``s3://``).
-    :param output_format: ``jsonl.gz`` (default) or ``parquet`` (needs the ``parquet`` extra).
+    :param output_format: ``jsonl.gz`` (default), ``parquet`` (typed by the dataset's declared schema; needs the
+        ``parquet`` extra) or ``delta`` (a Delta Lake table per dataset; needs the ``delta`` extra).
+    :param layout: ``records`` (default: the vendor's records as they are) or ``tables`` (flattened into related
+        tables, one folder each under the partition; e.g. conversations, participants, sessions, segments, metrics).
     :param grain: the partition grain, ``day`` (default) or ``hour`` (UTC). Windows must be aligned to it.
     :param max_xcom_records: the most records returned through XCom.
     :param max_workers: parts fetched and written concurrently.
@@ -87,6 +91,7 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
         output: Any = None,
         output_conn_id: str | None = None,
         output_format: str = "jsonl.gz",
+        layout: str = "records",
         grain: str = "day",
         max_xcom_records: int = 10_000,
         max_workers: int = 4,
@@ -100,6 +105,7 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
         self.destination = output
         self.output_conn_id = output_conn_id
         self.output_format = output_format
+        self.layout = check_layout(layout)
         grain_step(grain)
         self.grain = grain
         self.max_xcom_records = max_xcom_records

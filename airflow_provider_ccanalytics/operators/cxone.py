@@ -9,7 +9,9 @@ from functools import cached_property
 from typing import Any
 
 from airflow_provider_ccanalytics.core.completeness import PartitionStatus
+from airflow_provider_ccanalytics.core.csvrows import conform_rows
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.schemas import schema_for
 from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
@@ -205,9 +207,10 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client
+        schema = schema_for(self.dataset)  # declared columns typed (booleans, numbers, timestamps)
         return self.deliver(
             window,
-            [lambda: client.iter_extraction_rows(job_id)],
+            [lambda: conform_rows(client.iter_extraction_rows(job_id), schema)],
             {
                 "endpoint": "data-extraction",
                 "entity": self.entity_name,
@@ -253,8 +256,9 @@ class CxoneReportJobOperator(JobOperatorMixin, _CxoneOperator):
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client
+        schema = schema_for(self.dataset)  # a report's schema is declared with register_schema("report_<id>", ...)
         return self.deliver(
             window,
-            [lambda: client.iter_report_rows(job_id)],
+            [lambda: conform_rows(client.iter_report_rows(job_id), schema)],
             {"endpoint": "report-jobs", "report_id": str(self.report_id), "job_id": job_id},
         )

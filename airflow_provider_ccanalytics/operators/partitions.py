@@ -33,6 +33,7 @@ class PartitionedOutput:
     destination: Any
     output_conn_id: str | None
     output_format: str
+    layout: str = "records"
     grain: str
     max_xcom_records: int
     max_workers: int
@@ -89,6 +90,8 @@ class PartitionedOutput:
             )
             return records
         plan = PartitionPlan.of(window, self.grain, self.lookback_for(context))
+        if self.output_format == "delta":
+            return self._write_delta(window, plan, sources)
         if not callable(sources) and len(plan.all) > 1:
             raise ConfigurationError(
                 "start", f"{type(self).__name__} writes one partition per run: give a window of one {self.grain}"
@@ -109,6 +112,38 @@ class PartitionedOutput:
             "partitions": [{key: manifest[key] for key in SUMMARY_KEYS} for manifest in manifests],
         }
 
+    def _write_delta(self, window: Window, plan: PartitionPlan, sources: Sources) -> Any:
+        """All partitions of the run (own and lookback) replaced in the dataset's Delta table in one commit."""
+        from airflow_provider_ccanalytics.outputs.delta import table_uri, write_delta
+
+        if not callable(sources) and len(plan.all) > 1:
+            raise ConfigurationError(
+                "start", f"{type(self).__name__} writes one partition per run: give a window of one {self.grain}"
+            )
+        statuses = {unit: self.partition_status(unit) for unit in plan.all}
+        self.prepare_partitions(plan)
+
+        def unit_sources(unit: Window) -> list[RecordSource]:
+            status = statuses[unit]
+            found = sources(unit, status) if callable(sources) else sources
+            return [partial(_watched, status, source) for source in found]
+
+        uri = table_uri(self.destination, self.vendor, self.dataset)
+        result = write_delta(
+            uri,
+            dataset=self.dataset,
+            units=[*plan.own, *plan.lookback],
+            sources=unit_sources,
+            storage_options=delta_storage_options(uri, self.output_conn_id),
+        )
+        own = [unit.label() for unit in plan.own]
+        return {
+            "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
+            "record_count": sum(result["partitions"][label] for label in own),
+            "complete": all(statuses[unit].fields().get("complete", True) for unit in plan.own),
+            **{key: result[key] for key in ("uri", "version", "partitions", "extra_fields")},
+        }
+
     def _write_one(self, unit: Window, lookback: bool, sources: Sources, query: dict[str, Any] | None) -> Any:
         started, stats = time.monotonic(), self.get_hook().transport.stats
         before = stats.snapshot()
@@ -121,6 +156,7 @@ class PartitionedOutput:
             window=unit,
             sources=[partial(_watched, status, source) for source in unit_sources],
             output_format=self.output_format,
+            layout=self.layout,
             max_workers=self.max_workers,
             conn_id=self.output_conn_id,
             # evaluated once the parts are written, so the retries and open records of this extraction are in it
@@ -188,3 +224,25 @@ def current_context() -> Any:
         return get_current_context()
     except Exception:  # outside a running task (e.g. a unit test calling deliver directly)
         return None
+
+
+def delta_storage_options(uri: str, conn_id: str | None) -> dict[str, str] | None:
+    """delta-rs options for an ``s3://`` table from the storage connection (None: local, or delta-rs' defaults).
+
+    GUESS: the ``aws`` connection's credentials, region and ``endpoint_url`` extra are what delta-rs needs.
+    """
+    if not uri.startswith("s3://") or not conn_id:
+        return None
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    hook = AwsBaseHook(aws_conn_id=conn_id, client_type="s3")
+    credentials = hook.get_credentials()
+    options = {"AWS_ACCESS_KEY_ID": credentials.access_key, "AWS_SECRET_ACCESS_KEY": credentials.secret_key}
+    if credentials.token:
+        options["AWS_SESSION_TOKEN"] = credentials.token
+    endpoint = hook.conn_config.endpoint_url
+    if endpoint:
+        options["AWS_ENDPOINT_URL"] = endpoint
+        options["AWS_ALLOW_HTTP"] = "true" if endpoint.startswith("http://") else "false"
+    options["AWS_REGION"] = hook.conn_region_name or "us-east-1"
+    return options

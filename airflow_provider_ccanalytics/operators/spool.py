@@ -69,12 +69,13 @@ def merged_source(folder: Any, changed: Iterable[dict[str, Any]], key: str) -> C
     :param changed: the records changed since its watermark (each replaces the earlier record with its key).
     :param key: the record's identity field (``contactId``).
     """
-    latest = {record[key]: record for record in changed}  # changes are few: the point of incremental runs
+    # keys compared as text: typed Parquet holds ids as strings, the API may answer numbers
+    latest = {str(record[key]): record for record in changed}  # changes are few: the point of incremental runs
     spool = tempfile.TemporaryFile(prefix="ccanalytics-merge-")  # noqa: SIM115 (read later, closed by the source)
     kept = 0
     with gzip.GzipFile(fileobj=spool, mode="wb", mtime=0, compresslevel=1) as out:
         for record in read_partition(folder):
-            if record.get(key) not in latest:
+            if str(record.get(key)) not in latest:
                 out.write(jsoncodec.dumps(record) + b"\n")
                 kept += 1
         for record in latest.values():

@@ -15,10 +15,11 @@ from typing import Any
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, OutputTooLargeError
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
 from airflow_provider_ccanalytics.outputs.commit import MANIFEST, SUCCESS, commit_partition
-from airflow_provider_ccanalytics.outputs.formats import FORMATS, Progress, format_writer
+from airflow_provider_ccanalytics.outputs.formats import FORMATS, Progress
 from airflow_provider_ccanalytics.outputs.location import check_writable, filesystem_of
 from airflow_provider_ccanalytics.outputs.reader import PartitionChangedError, iter_records, manifest_of
 from airflow_provider_ccanalytics.outputs.storage import Store
+from airflow_provider_ccanalytics.outputs.tables import part_layout
 
 __all__ = [
     "FORMATS",
@@ -73,6 +74,7 @@ def write_partition(
     window: Window,
     sources: Sequence[RecordSource],
     output_format: str = "jsonl.gz",
+    layout: str = "records",
     max_workers: int = 1,
     manifest_extra: Callable[[], dict[str, Any]] | None = None,
     conn_id: str | None = None,
@@ -88,13 +90,14 @@ def write_partition(
     :param dataset: e.g. ``conversation_details``.
     :param window: the extracted window (names the partition).
     :param sources: one callable per part; each returns the records of that part (an empty one writes no file).
-    :param output_format: ``jsonl.gz`` or ``parquet``.
+    :param output_format: ``jsonl.gz`` or ``parquet`` (typed by the dataset's declared schema).
+    :param layout: ``records`` (the vendor's records) or ``tables`` (flattened: one folder per table).
     :param max_workers: parts written concurrently (each streams, in constant memory).
     :param manifest_extra: returns more manifest fields (query, retried failures), called once the parts are written.
     :param conn_id: the storage connection for a URI ``output``.
     :raises ConfigurationError: unknown format, filesystem not installed, output path a file or not writable.
     """
-    writer = format_writer(output_format)
+    parts = part_layout(output_format, layout, dataset)
     folder = partition_path(output, vendor, dataset, window, conn_id)
     fs = filesystem_of(str(folder), None, lambda: folder.fs)
     check_writable(fs, folder.path, str(folder))
@@ -105,8 +108,9 @@ def write_partition(
             "dataset": dataset,
             "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
             "format": output_format,
-            "record_count": sum(entry["records"] for entry in files),
+            "record_count": sum(entry["records"] for entry in files if entry.get("table", "") == parts.root),
             "files": files,
+            **parts.manifest_fields(),
             **(manifest_extra() if manifest_extra else {}),
         }
 
@@ -114,8 +118,7 @@ def write_partition(
         manifest = commit_partition(
             Store(fs, folder.path),
             sources,
-            writer=writer,
-            suffix=output_format,
+            layout=parts,
             describe=describe,
             progress=Progress(f"{vendor}/{dataset} {window.label()}"),
             max_workers=max_workers,
@@ -152,15 +155,18 @@ def read_manifest(path: Any, conn_id: str | None = None) -> dict[str, Any] | Non
     return manifest_of(folder.fs, folder.path)
 
 
-def read_partition(path: Any, conn_id: str | None = None, *, verify: bool = False) -> Iterator[dict[str, Any]]:
+def read_partition(
+    path: Any, conn_id: str | None = None, *, verify: bool = False, table: str | None = None
+) -> Iterator[dict[str, Any]]:
     """Every record of a committed partition, read through its manifest (exact even during a rewrite).
 
     :param path: the partition folder: URI, ObjectStoragePath, or the summary a writing task returned.
     :param conn_id: the storage connection for a URI.
     :param verify: check each file's SHA-256 against the manifest.
+    :param table: with ``layout="tables"``, the table to read (default: the first, e.g. ``conversations``).
     """
     folder = storage_path(path["uri"] if isinstance(path, dict) else path, conn_id)
-    return iter_records(folder.fs, folder.path, verify=verify)
+    return iter_records(folder.fs, folder.path, verify=verify, table=table)
 
 
 def collect_for_xcom(sources: Sequence[RecordSource], limit: int) -> list[dict[str, Any]]:

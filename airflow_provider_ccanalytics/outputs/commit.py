@@ -35,6 +35,7 @@ from typing import Any
 from airflow_provider_ccanalytics.outputs.formats import FormatWriter, HashingWriter
 from airflow_provider_ccanalytics.outputs.storage import StagedFile, Store
 from airflow_provider_ccanalytics.outputs.swap import FolderSwap
+from airflow_provider_ccanalytics.outputs.tables import RECORDS, PartLayout, TablesWriter
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -98,8 +99,8 @@ def recover(store: Store) -> Committed:
     return Committed(manifest, raw if manifest else None, present)
 
 
-def part_names(committed: Committed, count: int, suffix: str) -> list[str]:
-    """Names for ``count`` new parts that no committed manifest lists.
+def part_names(committed: Committed, count: int, suffix: str, table: str = "") -> list[str]:
+    """Names for ``count`` new parts that no committed manifest lists (in the folder ``table``, if any).
 
     A fresh partition gets ``part-00000.<suffix>``...; a replacing run ``part-<token>-00000.<suffix>`` with a
     token from the committed manifest's SHA-256, so names are deterministic yet never those a reader of the
@@ -107,11 +108,12 @@ def part_names(committed: Committed, count: int, suffix: str) -> list[str]:
     """
     taken = set(committed.names())
     token = hashlib.sha256(committed.raw).hexdigest()[:8] + "-" if committed.raw else ""
+    folder = f"{table}/" if table else ""
     names = []
     for index in range(count):
-        name = f"part-{token}{index:05d}.{suffix}"
+        name = f"{folder}part-{token}{index:05d}.{suffix}"
         while name in taken:  # a hash fixed point: never overwrite a committed file
-            name = "x" + name
+            name = f"{folder}x{name[len(folder) :]}"
         names.append(name)
     return names
 
@@ -131,33 +133,46 @@ class Staged:
 
 def stage_parts(
     store: Store,
-    names: Sequence[str],
+    names: dict[str, list[str]],
     sources: Sequence[Callable[[], Iterator[dict[str, Any]]]],
-    writer: FormatWriter,
+    layout: PartLayout,
     progress: Callable[[int], None],
     max_workers: int,
 ) -> list[Staged]:
-    """Write every source to a staged part (concurrently); on failure discard them all and raise."""
+    """Write every source to its staged parts, one per table (concurrently); on failure discard them all and raise.
+
+    :param names: the part names of each table, one per source.
+    """
     opened: list[StagedFile] = []
     lock = threading.Lock()
 
-    def write_one(index: int) -> Staged:
-        staged = store.stage(names[index])
-        with lock:
-            opened.append(staged)
-        hashing = HashingWriter(staged.handle)
-        # the storage handle's write() is costly per call (path bookkeeping): hand it 1 MiB at a time
-        with io.BufferedWriter(hashing, buffer_size=1 << 20) as buffered:
-            records = writer(buffered, sources[index](), progress)
-        staged.close()
-        entry = {"path": names[index], "records": records, "bytes": hashing.size, "sha256": hashing.sha256.hexdigest()}
-        return Staged(staged, entry)
+    def write_one(index: int) -> list[Staged]:
+        files, hashing, buffered = {}, {}, {}
+        for table in layout.tables:
+            files[table] = store.stage(names[table][index])
+            with lock:
+                opened.append(files[table])
+            hashing[table] = HashingWriter(files[table].handle)
+            # the storage handle's write() is costly per call (path bookkeeping): hand it 1 MiB at a time
+            buffered[table] = io.BufferedWriter(hashing[table], buffer_size=1 << 20)
+        try:
+            rows = layout.write(buffered, sources[index](), progress)
+        finally:
+            for handle in buffered.values():
+                handle.close()
+        staged = []
+        for table in layout.tables:
+            files[table].close()
+            entry = {"path": names[table][index], "records": rows.get(table, 0), "bytes": hashing[table].size}
+            entry["sha256"] = hashing[table].sha256.hexdigest()
+            staged.append(Staged(files[table], {**entry, "table": table} if table else entry))
+        return staged
 
     try:
         if max_workers > 1 and len(sources) > 1:
             with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="ccanalytics-part") as pool:
-                return list(pool.map(write_one, range(len(sources))))
-        return [write_one(index) for index in range(len(sources))]
+                return [part for parts in pool.map(write_one, range(len(sources))) for part in parts]
+        return [part for index in range(len(sources)) for part in write_one(index)]
     except BaseException:
         for staged in opened:
             staged.discard()
@@ -168,29 +183,35 @@ def commit_partition(
     store: Store,
     sources: Sequence[Callable[[], Iterator[dict[str, Any]]]],
     *,
-    writer: FormatWriter,
-    suffix: str,
+    writer: FormatWriter | None = None,
+    suffix: str = "jsonl.gz",
     describe: Callable[[list[dict[str, Any]]], dict[str, Any]],
     progress: Callable[[int], None] = lambda added: None,
     max_workers: int = 1,
     swap_folder: bool = True,
+    layout: PartLayout | None = None,
 ) -> dict[str, Any]:
     """Write and commit one partition folder; returns its manifest.
 
     :param store: the partition folder.
     :param sources: one callable per part; each returns the records of that part.
-    :param writer: the format writer.
-    :param suffix: the part files' suffix (``jsonl.gz``, ``parquet``).
+    :param writer: the format writer of a one-table part (or give ``layout``).
+    :param suffix: the part files' suffix (``jsonl.gz``, ``parquet``) with ``writer``.
     :param describe: builds the manifest from the list of file entries (called once the parts are written).
     :param progress: called with record counts as they are written.
     :param max_workers: parts written concurrently.
     :param swap_folder: on POSIX, build the partition in a hidden sibling folder and swap it in (where the
         kernel can); False commits file by file in the folder, as on object stores.
+    :param layout: the tables of each part and their writer (instead of ``writer`` and ``suffix``).
     """
+    if layout is None:
+        if writer is None:
+            raise TypeError("commit_partition needs writer or layout")
+        layout = PartLayout(suffix, (RECORDS,), _one_table(writer))
     committed = recover(store)
     swap = store.start_swap(allowed=swap_folder)
     try:
-        return _write(store, committed, sources, writer, suffix, describe, progress, max_workers)
+        return _write(store, committed, sources, layout, describe, progress, max_workers)
     finally:
         if swap is not None:
             swap.drop()  # the unfinished new partition, or the old one once swapped out
@@ -200,21 +221,21 @@ def _write(
     store: Store,
     committed: Committed,
     sources: Sequence[Callable[[], Iterator[dict[str, Any]]]],
-    writer: FormatWriter,
-    suffix: str,
+    layout: PartLayout,
     describe: Callable[[list[dict[str, Any]]], dict[str, Any]],
     progress: Callable[[int], None],
     max_workers: int,
 ) -> dict[str, Any]:
-    staged = stage_parts(store, part_names(committed, len(sources), suffix), sources, writer, progress, max_workers)
+    names = {table: part_names(committed, len(sources), layout.suffix, table) for table in layout.tables}
+    staged = stage_parts(store, names, sources, layout, progress, max_workers)
     reusable = {
-        (entry["sha256"], entry["bytes"], entry["records"]): entry["path"]
+        (entry.get("table", ""), entry["sha256"], entry["bytes"], entry["records"]): entry["path"]
         for entry in (committed.manifest["files"] if committed.manifest else [])
         if entry.get("path") in committed.present
     }
     files, publish = [], []
     for part in staged:
-        key = (part.entry["sha256"], part.entry["bytes"], part.entry["records"])
+        key = (part.entry.get("table", ""), part.entry["sha256"], part.entry["bytes"], part.entry["records"])
         if part.entry["records"] == 0 or key in reusable:
             part.file.discard()  # an empty part is not written; an identical one keeps its committed file
             if part.entry["records"]:
@@ -270,3 +291,8 @@ def _commit(store: Store, committed: Committed, publish: list[Staged], raw: byte
         if name not in kept:
             store.remove(name)
     store.put_atomic(SUCCESS, b"")
+
+
+def _one_table(writer: FormatWriter) -> TablesWriter:
+    """A one-table writer as a tables writer."""
+    return lambda handles, records, progress: {RECORDS: writer(handles[RECORDS], records, progress)}

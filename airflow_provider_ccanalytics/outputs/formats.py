@@ -16,7 +16,7 @@ from airflow_provider_ccanalytics.core.errors import ConfigurationError
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
-FORMATS = ("jsonl.gz", "parquet")
+FORMATS = ("jsonl.gz", "parquet", "delta")
 #: writes records to a binary handle, reports progress, returns the record count
 FormatWriter = Callable[[Any, Iterable[dict[str, Any]], Callable[[int], None]], int]
 
@@ -60,37 +60,14 @@ def write_jsonl_gz(handle: Any, records: Iterable[dict[str, Any]], progress: Cal
     return count
 
 
-def write_parquet(handle: Any, records: Iterable[dict[str, Any]], progress: Callable[[int], None]) -> int:
-    """One ``record`` string column (the JSON of each record), zstd."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise ConfigurationError(
-            "output_format", "parquet needs pyarrow: pip install 'airflow-provider-ccanalytics[parquet]'"
-        ) from None
-    schema = pa.schema([("record", pa.string())])
-    count, batch = 0, []
-    with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
-        for record in records:
-            batch.append(jsoncodec.dumps(record).decode())
-            if len(batch) == 10_000:
-                writer.write_table(pa.table({"record": batch}, schema=schema))
-                count += len(batch)
-                progress(len(batch))
-                batch = []
-        if batch or count == 0:
-            writer.write_table(pa.table({"record": batch}, schema=schema))
-            count += len(batch)
-            progress(len(batch))
-    return count
-
-
 def format_writer(output_format: str) -> FormatWriter:
-    """The writer of ``output_format``; raises ConfigurationError for an unknown one."""
+    """The record writer of ``output_format`` for one untyped part; raises ConfigurationError for an unknown one.
+
+    Typed and flattened parts (parquet, ``layout="tables"``) are written by :mod:`.tables`.
+    """
     if output_format not in FORMATS:
         raise ConfigurationError("output_format", f"{output_format!r} is not one of {FORMATS}")
-    return write_parquet if output_format == "parquet" else write_jsonl_gz
+    return write_jsonl_gz
 
 
 class Progress:

@@ -6,6 +6,7 @@ them to kill the writer at each step). No Airflow import: it runs on a bare fssp
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import uuid
@@ -26,6 +27,20 @@ def _hidden_temp(folder: str, name: str) -> str:
     return f"{folder}/.{name}.{uuid.uuid4().hex[:12]}.tmp"
 
 
+def _local_files(folder: str, depth: int = 1) -> list[str]:
+    """Files under a local folder, ``depth`` levels of sub-folders deep (relative names)."""
+    try:
+        with os.scandir(folder) as entries:
+            listed = list(entries)
+    except FileNotFoundError:
+        return []
+    names = [entry.name for entry in listed if not entry.is_dir()]
+    for entry in listed:
+        if entry.is_dir() and depth:
+            names.extend(f"{entry.name}/{name}" for name in _local_files(entry.path, depth - 1))
+    return names
+
+
 class StagedFile:
     """A part being written where no reader looks, published under its final name in one atomic step.
 
@@ -41,7 +56,12 @@ class StagedFile:
         self.store, self.name = store, name
         self.final = store.path(name)
         if store.local:
-            self.temp = f"{store.swap.staging}/{name}" if store.swap else _hidden_temp(store.folder, name)
+            base = name.rpartition("/")[2]  # a flattened table's part: in the table's folder
+            if store.swap:
+                self.temp = f"{store.swap.staging}/{name}"
+            else:
+                self.temp = _hidden_temp(os.path.dirname(self.final), base)
+            os.makedirs(os.path.dirname(self.temp), exist_ok=True)
             self.handle: Any = open(self.temp, "wb")  # noqa: SIM115 (closed by close())
         else:
             self.temp = self.final
@@ -68,6 +88,9 @@ class StagedFile:
                 if not self.handle.closed:
                     self.handle.close()
                 os.remove(self.temp)
+                if "/" in self.name:  # a flattened table's folder that got no part stays absent
+                    with contextlib.suppress(OSError):  # it holds other parts
+                        os.rmdir(os.path.dirname(self.temp))
             else:
                 self.handle.discard()
         except (OSError, RuntimeError) as error:  # best effort: a next run removes what is left
@@ -100,18 +123,17 @@ class Store:
         return f"{self.folder}/{name}"
 
     def files(self) -> list[str]:
-        """The names of the files in the folder, hidden ones included (sub-folders are not ours: skipped)."""
+        """The files in the folder, hidden ones included, and those in its table folders (as ``table/name``)."""
         if self.local:
-            try:
-                with os.scandir(self.folder) as entries:
-                    return sorted(entry.name for entry in entries if not entry.is_dir())
-            except FileNotFoundError:
-                return []
+            return sorted(_local_files(self.folder))
         try:
-            entries = self.fs.ls(self.folder, detail=True, refresh=True)
+            self.fs.invalidate_cache(self.folder)
+            found = self.fs.find(self.folder + "/", detail=False)
         except FileNotFoundError:
             return []
-        return sorted(entry["name"].rstrip("/").rsplit("/", 1)[-1] for entry in entries if entry["type"] == "file")
+        prefix = self.folder.split("://", 1)[-1].rstrip("/") + "/"
+        names = [str(path)[len(prefix) :] for path in found if str(path).startswith(prefix)]
+        return sorted(name for name in names if name.count("/") <= 1)
 
     def read(self, name: str) -> bytes | None:
         """The bytes of a file, or None when it does not exist."""

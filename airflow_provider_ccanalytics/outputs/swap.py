@@ -94,6 +94,7 @@ class FolderSwap:
 
     def adopt(self, name: str) -> None:
         """Hard-link an unchanged committed file into the staging folder (same bytes, same name, no copy)."""
+        os.makedirs(os.path.dirname(f"{self.staging}/{name}"), exist_ok=True)  # a flattened table's folder
         try:
             os.link(f"{self.folder}/{name}", f"{self.staging}/{name}")
         except OSError:  # no hard links here (some network filesystems): copy
