@@ -1,0 +1,98 @@
+"""What a test may change in the sandbox: behaviour (:class:`SandboxConfig`) and scripted failures (:class:`Fault`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_ccanalytics.testing.data import DataSpec
+
+
+@dataclass
+class SandboxConfig:
+    """Every behaviour of the sandbox that a test may want to change.
+
+    Durations are real seconds; shrink them (rate_window, job durations, settle) to run fast.
+    """
+
+    data: DataSpec = field(default_factory=DataSpec)
+    # credentials
+    genesys_client_id: str = "sandbox-genesys-client"
+    genesys_client_secret: str = "sandbox-genesys-secret"
+    genesys_public_client_id: str = "sandbox-genesys-public"
+    cxone_client_id: str = "sandbox-cxone-client"
+    cxone_client_secret: str = "sandbox-cxone-secret"
+    cxone_public_client_id: str = "sandbox-cxone-public"
+    cxone_access_key_id: str = "SANDBOXKEYID"
+    cxone_access_key_secret: str = "c2FuZGJveC1hY2Nlc3Mta2V5LXNlY3JldA+/===="
+    cxone_tenant_id: str = "11eb0000-0000-4000-8000-00000000cafe"
+    test_user: str = "sandbox.user@example.com"
+    # tokens
+    token_ttl: float = 86400.0
+    cxone_token_ttl: float = 3600.0
+    genesys_rotate_refresh_tokens: bool = False
+    token_requests_per_window: int | None = None
+    # limits
+    rate_limit: int | None = 300
+    rate_window: float = 60.0
+    max_page_size: int = 100
+    result_cap: int = 100_000
+    max_interval_days: float = 7.0
+    # jobs
+    job_seconds: float = 1.0
+    job_expire_seconds: float = 3600.0
+    availability_lag: float = 3 * 3600.0
+    extraction_seconds: float = 1.0
+    extraction_create_interval: float = 30.0
+    result_url_ttl: float = 30.0
+    settle_seconds: float = 1800.0
+    cxone_max_top: int = 10_000
+    # CXone shapes that public sources leave open: each variant the client must read (see README, "Vendor
+    # shapes we are unsure of"); the defaults follow the client generated from NICE's spec.
+    cxone_contact_fields: str = "current"  # completed contacts: "current" (contactStartDate...) or "legacy"
+    cxone_status_case: str | None = None  # None: extraction UPPER, report Title; or "upper"/"title"/"lower"
+    cxone_job_id_field: str = "id"  # jobStatus.id (generated client) or "jobId"
+    cxone_create_answer: str = "string"  # create answer: a JSON string (docs), or "jobId" / "id" objects
+    cxone_error_message_in: str = "result"  # a failed job's errorMessage: under "result" or at the "top"
+    cxone_busy_status: int = 403  # "already running" and create throttling: 403 (seen) or 409 / 429
+    cxone_strict_entities: bool = False  # refuse extraction entities not in KNOWN_EXTRACTION_ENTITIES
+    genesys_job_result_cap: int = 400_000  # details job results past this answer 400 "Pagination may not..."
+    # everything
+    latency: float = 0.0
+
+
+@dataclass
+class Fault:
+    """A scripted failure: the next ``times`` requests whose path matches ``pattern`` get it.
+
+    :param pattern: regular expression searched in the request path (prefix included).
+    :param status: the status to answer (ignored when ``drop``).
+    :param drop: close the connection without answering.
+    :param delay: seconds to wait before answering normally (with status None).
+    :param body: the JSON body to send, or a string sent as HTML.
+    :param after: matching requests to let through before the fault starts (a failure mid-stream).
+    :param truncate: serve the real answer (the request takes effect) but only this fraction of its body,
+        then close the connection (a proxy cutting a response short; the client sees an incomplete body).
+    :param reset: with ``truncate``, reset the connection (TCP RST) instead of closing it.
+    :param short_body: with ``truncate``, send a Content-Length that matches the cut body: a complete HTTP
+        answer whose JSON is cut off (a 200 with truncated JSON).
+    :param echo_request: answer ``status`` with a body that echoes the request's headers and body (as some
+        token endpoints and gateways do), to prove secrets never reach logs.
+    :param rate: the share of matching requests that get the fault (e.g. 0.03 with a large ``times``: a
+        proxy that cuts 3 % of responses), drawn from a generator seeded with the data seed.
+    """
+
+    pattern: str
+    status: int | None = 503
+    times: int = 1
+    retry_after: float | None = None
+    drop: bool = False
+    delay: float = 0.0
+    body: dict[str, Any] | str | None = None
+    method: str | None = None
+    after: int = 0
+    truncate: float | None = None
+    reset: bool = False
+    short_body: bool = False
+    echo_request: bool = False
+    rate: float = 1.0

@@ -1,0 +1,99 @@
+"""CXone Reporting API: completed contacts (skip/top paging) and custom report jobs."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+from airflow_provider_ccanalytics.testing.data import iso, parse_ts
+from airflow_provider_ccanalytics.testing.sandbox.cxone_common import CxoneCommon
+from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem
+
+
+class CxoneReportingMixin(CxoneCommon):
+    """``/inContactAPI/services/v34.0/...`` routes."""
+
+    _reports: dict[str, dict[str, Any]]
+
+    def _report_jobs(self, method: str, rest: str, query: dict[str, str]) -> tuple[str, int, dict[str, str], Any]:
+        if method == "POST":
+            if rest != self.REPORT_ID:
+                raise ApiProblem(404, {"error": "NotFound", "message": f"report {rest} not found"})
+            try:
+                start, end = parse_ts(query["startDate"]), parse_ts(query["endDate"])
+            except (KeyError, ValueError):
+                raise ApiProblem(
+                    400, {"error": "InvalidRequest", "message": "startDate and endDate are required"}
+                ) from None
+            job_id = str(len(self._reports) + 9000)
+            with self._lock:
+                outcome = self._next_job_outcome.pop(0) if self._next_job_outcome else "Finished"
+                self._reports[job_id] = {
+                    "start": start,
+                    "end": end,
+                    "created": self.clock(),
+                    "outcome": outcome,
+                    "cancelled": False,
+                }
+            return "cxone report create", 202, {}, {"jobId": job_id}
+        job_id, _, tail = rest.partition("/")
+        with self._lock:
+            job = self._reports.get(job_id)
+        if job is None:
+            raise ApiProblem(404, {"error": "NotFound", "message": f"report job {job_id} not found"})
+        if method == "GET" and tail == "file":
+            encoded = base64.b64encode(self._contacts_csv(job["start"], job["end"]).encode()).decode()
+            return "cxone report file", 200, {}, {"files": {"fileName": f"report-{job_id}.csv", "file": encoded}}
+        if method == "GET" and not tail:
+            state = self._extraction_status(job, running="Running", cancelled="Cancelled")
+            result: dict[str, Any] = {"jobId": job_id, "state": self._cased(state)}
+            if state.upper() == "FINISHED":
+                result["resultFileURL"] = f"{self.cxone_api_url}/inContactAPI/services/v34.0/report-jobs/{job_id}/file"
+            return "cxone report status", 200, {}, {"jobResult": result}
+        if method == "DELETE" and not tail:
+            with self._lock:
+                job["cancelled"] = True
+            return "cxone report cancel", 202, {}, b""
+        raise ApiProblem(404, {"error": "NotFound", "message": f"no such endpoint {method} report-jobs/{rest}"})
+
+    def _completed_contacts(self, query: dict[str, str]) -> tuple[int, Any]:
+        try:
+            start, end = parse_ts(query["startDate"]), parse_ts(query["endDate"])
+        except (KeyError, ValueError):
+            raise ApiProblem(
+                400,
+                {"error": "InvalidRequest", "message": "startDate and endDate are required ISO-8601 dates"},
+            ) from None
+        try:
+            skip, top = int(query.get("skip", 0)), int(query.get("top", 10_000))
+        except ValueError:
+            raise ApiProblem(400, {"error": "InvalidRequest", "message": "skip and top must be integers"}) from None
+        top = min(max(top, 1), self.config.cxone_max_top)
+        now = self.clock()
+        visible = [
+            i
+            for i in self.data.contacts_started(start, end)
+            if self.data.contact_settles_at(i, self.config.settle_seconds) <= now
+        ]
+        if "updatedSince" in query:
+            since = parse_ts(query["updatedSince"])
+            visible = [i for i in visible if parse_ts(self.data.contact(i, now)["lastUpdateTime"]) > since]
+        page = visible[skip : skip + top]
+        if not page:
+            return 204, b""
+        links: dict[str, str] = {"self": self._contacts_link(query, skip, top)}
+        if skip + top < len(visible):
+            links["next"] = self._contacts_link(query, skip + top, top)
+        if skip > 0:
+            links["previous"] = self._contacts_link(query, max(0, skip - top), top)
+        return 200, {
+            "totalRecords": len(visible),
+            "lastPollTime": iso(now),
+            "_links": links,
+            "completedContacts": [self.contact_record(i, now) for i in page],
+        }
+
+    def _contacts_link(self, query: dict[str, str], skip: int, top: int) -> str:
+        params = {**query, "skip": str(skip), "top": str(top)}
+        return f"{self.cxone_api_url}/inContactAPI/services/v34.0/contacts/completed?{urlencode(params)}"

@@ -1,0 +1,101 @@
+"""Genesys Cloud analytics details jobs: create, state, status, cursor-paged results."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_ccanalytics.testing.data import iso
+from airflow_provider_ccanalytics.testing.sandbox.genesys_analytics import GenesysAnalyticsMixin
+from airflow_provider_ccanalytics.testing.sandbox.problems import RawJson, genesys_problem
+
+
+@dataclass
+class _Job:
+    job_id: str
+    start: float
+    end: float
+    created: float
+    duration: float
+    outcome: str = "FULFILLED"
+    cancelled: bool = False
+    availability: float = 0.0
+    query: dict[str, Any] = field(default_factory=dict)
+
+
+class GenesysJobsMixin(GenesysAnalyticsMixin):
+    """``/api/v2/analytics/conversations/details/jobs``."""
+
+    _jobs: dict[str, _Job]
+
+    def _create_job(self, body: dict[str, Any]) -> dict[str, Any]:
+        start, end = self._interval(body, capped=False)
+        job = _Job(
+            str(uuid.uuid4()),
+            start,
+            end,
+            self.clock(),
+            self.config.job_seconds,
+            query=body,
+            availability=self.clock() - self.config.availability_lag,
+        )
+        with self._lock:
+            if self._next_job_outcome:
+                job.outcome = self._next_job_outcome.pop(0)
+            self._jobs[job.job_id] = job
+        return {"jobId": job.job_id}
+
+    def _genesys_job_state(self, job: _Job) -> str:
+        age = self.clock() - job.created
+        if job.cancelled:
+            return "CANCELLED"
+        if age < job.duration / 2:
+            return "QUEUED"
+        if age < job.duration:
+            return "PENDING"
+        if job.outcome == "EXPIRED" or age > job.duration + self.config.job_expire_seconds:
+            return "EXPIRED"
+        return job.outcome
+
+    def _job_status(self, job: _Job) -> dict[str, Any]:
+        state = self._genesys_job_state(job)
+        answer = {
+            "state": state,
+            "submissionDate": iso(job.created),
+            "expirationDate": iso(job.created + job.duration + self.config.job_expire_seconds),
+        }
+        if state == "FULFILLED":
+            answer["completionDate"] = iso(job.created + job.duration)
+        if state == "FAILED":
+            answer["errorMessage"] = "The job failed in the sandbox (scripted)"
+        return answer
+
+    def _job_results(self, job: _Job, query: dict[str, str]) -> RawJson:
+        state = self._genesys_job_state(job)
+        if state != "FULFILLED":
+            raise genesys_problem(
+                400, f"Job {job.job_id} is {state}; results are available once FULFILLED", "bad.request"
+            )
+        size = min(int(query.get("pageSize", 1000)), 10_000)
+        offset = 0
+        if query.get("cursor"):
+            try:
+                offset = int(base64.urlsafe_b64decode(query["cursor"].encode()).decode())
+            except ValueError:
+                raise genesys_problem(400, "Invalid cursor", "invalid.value") from None
+        indexes = [
+            i
+            for i in self.data.conversations_overlapping(job.start, job.end)
+            if self.data.conv_starts[i] < job.availability
+        ]
+        page = indexes[offset : offset + size]
+        if offset + len(page) > self.config.genesys_job_result_cap:
+            raise genesys_problem(
+                400, f"Pagination may not exceed {self.config.genesys_job_result_cap} results", "bad.request"
+            )
+        fields: dict[str, Any] = {}
+        if offset + size < len(indexes):
+            fields["cursor"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+        return self._conversations_page(page, fields, job.created if self.data.changes_late else None)

@@ -1,0 +1,165 @@
+"""Request dispatch: path prefixes to vendor routes, each vendor's API paths to the mixin that serves them."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from airflow_provider_ccanalytics.testing.data import iso
+from airflow_provider_ccanalytics.testing.sandbox.config import Fault
+from airflow_provider_ccanalytics.testing.sandbox.cxone_jobs import CxoneJobsMixin
+from airflow_provider_ccanalytics.testing.sandbox.cxone_reporting import CxoneReportingMixin
+from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJobsMixin
+from airflow_provider_ccanalytics.testing.sandbox.oauth import OAuthMixin
+from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem, RawJson, genesys_problem, json_body
+
+
+class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin):
+    """Dispatch one request to its route; every answer is counted."""
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times > 0 and re.search(fault.pattern, path) and fault.method in (None, method):
+                    if fault.rate < 1.0 and self._fault_random.random() >= fault.rate:
+                        continue
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Dispatch one request; returns (status, headers, body). Never raises."""
+        route = "unknown"
+        try:
+            for prefix, handler in self._routes():
+                if path.startswith(prefix):
+                    route, status, out_headers, payload = handler(
+                        method, path[len(prefix) :] or "/", query, headers, body
+                    )
+                    break
+            else:
+                raise genesys_problem(404, f"No route for {method} {path}", "not.found")
+        except ApiProblem as problem:
+            status, out_headers, payload = problem.status, problem.headers, problem.body
+        except Exception as exc:  # a sandbox bug must still look like a vendor 500, not a dropped socket
+            status, out_headers, payload = 500, {}, {"message": f"sandbox error: {exc!r}", "status": 500}
+        if isinstance(payload, RawJson):
+            data = bytes(payload)
+            out_headers.setdefault("Content-Type", "application/json")
+        elif isinstance(payload, (bytes, str)):
+            data = payload.encode() if isinstance(payload, str) else payload
+            out_headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        elif status == 204:
+            data = b""
+        else:
+            data = json.dumps(payload, separators=(",", ":")).encode()
+            out_headers.setdefault("Content-Type", "application/json")
+        with self._lock:
+            self.counters[f"{method} {route}"] += 1
+            self.counters["requests"] += 1
+            self.counters["bytes_sent"] += len(data)
+            self.counters[f"status {status}"] += 1
+        return status, out_headers, data
+
+    def _routes(self) -> list[tuple[str, Callable[..., tuple[str, int, dict[str, str], Any]]]]:
+        return [
+            ("/genesys/login", self._genesys_login),
+            ("/genesys/api", self._genesys_api),
+            ("/cxone/issuer", self._cxone_issuer),
+            ("/cxone/api", self._cxone_api),
+            ("/cxone/files/", self._cxone_file),
+            ("/_sandbox", self._control),
+        ]
+
+    def _control(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
+        if path == "/stats":
+            return "sandbox stats", 200, {}, self.stats()
+        if path == "/reset" and method == "POST":
+            self.reset_stats()
+            return "sandbox reset", 200, {}, {"reset": True}
+        if path == "/urls":
+            return "sandbox urls", 200, {}, self.urls()
+        raise genesys_problem(404, "unknown sandbox control path", "not.found")
+
+    def _genesys_api(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
+        correlation = {"ININ-Correlation-Id": str(uuid.uuid4())}
+        try:
+            route, status, out, payload = self._genesys_route(method, path, query, headers, body)
+        except ApiProblem as problem:
+            problem.headers.update(correlation)
+            raise
+        return route, status, {**out, **correlation}, payload
+
+    def _genesys_route(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
+        token = self._bearer("genesys", headers)
+        self._rate_limit(token, "genesys")
+        base = "/api/v2/analytics/conversations"
+        if path == f"{base}/details/query" and method == "POST":
+            return "genesys details/query", 200, {}, self._details_query(json_body(body))
+        if path == f"{base}/aggregates/query" and method == "POST":
+            return "genesys aggregates/query", 200, {}, self._aggregates_query(json_body(body))
+        if path == f"{base}/details/jobs/availability" and method == "GET":
+            availability = self.clock() - self.config.availability_lag
+            return "genesys jobs/availability", 200, {}, {"dataAvailabilityDate": iso(availability)}
+        if path == f"{base}/details/jobs" and method == "POST":
+            return "genesys jobs create", 202, {}, self._create_job(json_body(body))
+        match = re.fullmatch(rf"{base}/details/jobs/([^/]+)(/results)?", path)
+        if match:
+            job_id, results = match.group(1), match.group(2)
+            with self._lock:
+                job = self._jobs.get(job_id)
+            if job is None:
+                raise genesys_problem(404, f"Job {job_id} not found", "not.found")
+            if results and method == "GET":
+                return "genesys jobs results", 200, {}, self._job_results(job, query)
+            if not results and method == "GET":
+                return "genesys jobs status", 200, {}, self._job_status(job)
+            if not results and method == "DELETE":
+                with self._lock:
+                    job.cancelled = True
+                return "genesys jobs delete", 202, {}, b""
+        raise genesys_problem(404, f"Resource not found: {method} {path}", "not.found")
+
+    def _cxone_api(
+        self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
+        token = self._bearer("cxone", headers)
+        self._rate_limit(token, "cxone")
+        if path == "/inContactAPI/services/v34.0/contacts/completed" and method == "GET":
+            status, payload = self._completed_contacts(query)
+            return "cxone contacts/completed", status, {}, payload
+        if path == "/data-extraction/v1/jobs" and method == "POST":
+            job_id = self._create_extraction(json_body(body))
+            shape = self.config.cxone_create_answer
+            answer = RawJson(json.dumps(job_id).encode()) if shape == "string" else {shape: job_id}
+            return "cxone extraction create", 202, {}, answer
+        reports = "/inContactAPI/services/v34.0/report-jobs"
+        if path.startswith(f"{reports}/"):
+            return self._report_jobs(method, path[len(reports) + 1 :], query)
+        match = re.fullmatch(r"/data-extraction/v1/jobs/([^/]+)", path)
+        if match:
+            with self._lock:
+                job = self._extractions.get(match.group(1))
+            if job is None:
+                raise ApiProblem(404, {"error": "NotFound", "message": "job not found"})
+            if method == "GET":
+                return "cxone extraction status", 200, {}, self._extraction_view(job)
+            if method == "PUT" and json_body(body).get("status") == "CANCELLED":
+                with self._lock:
+                    job["cancelled"] = True
+                return "cxone extraction cancel", 202, {}, b""
+        raise ApiProblem(404, {"error": "NotFound", "message": f"no such endpoint {method} {path}"})
