@@ -303,13 +303,13 @@ def test_a_merge_replaces_changed_records_and_keeps_the_rest(out_dir: Path, outp
     from airflow_provider_ccanalytics.outputs import partition_path, read_manifest, write_partition
 
     unit = Window(utc(2026, 1, 1), utc(2026, 1, 1, 1))
-    first = [{"contactId": n, "v": 0} for n in range(5)]
+    first = [{"contactId": str(n), "v": 0} for n in range(5)]
     args = dict(vendor="cxone", dataset="completed_contacts", window=unit, output_format=output_format)
     write_partition(out_dir.as_uri(), sources=[lambda: iter(first[:3]), lambda: iter(first[3:])], **args)
     partition = partition_path(out_dir.as_uri(), "cxone", "completed_contacts", unit)
     manifest = read_manifest(partition)
     assert manifest is not None and manifest["record_count"] == 5
-    changed = [{"contactId": 1, "v": 1}, {"contactId": 7, "v": 1}]
+    changed = [{"contactId": "1", "v": 1}, {"contactId": "7", "v": 1}]
     write_partition(out_dir.as_uri(), sources=[merged_source(partition, changed, "contactId")], **args)
     again = read_manifest(partition)  # the merge replaced the partition it read from
     assert again is not None and again["record_count"] == 6 and len(again["files"]) == 1
