@@ -40,6 +40,7 @@ os.environ.update(
     }
 )
 
+from airflow_provider_ccanalytics.core import cxone_discovery  # noqa: E402
 from airflow_provider_ccanalytics.core.auth import forget_process_tokens  # noqa: E402
 from airflow_provider_ccanalytics.core.windows import Window  # noqa: E402
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig  # noqa: E402
@@ -64,8 +65,12 @@ def airflow_db() -> Path:
 
 @pytest.fixture(autouse=True)
 def fresh_token_state(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test starts like a new deployment: no cached or stored tokens."""
+    """Every test starts like a new deployment: no cached or stored tokens, no cached CXone discovery.
+
+    Discovery is cached per issuer URL, and a later sandbox can get an earlier one's port.
+    """
     forget_process_tokens()
+    cxone_discovery._discovery.clear()
     if "airflow_db" in request.fixturenames:
         _delete_token_variables()
     yield
