@@ -40,8 +40,8 @@ os.environ.update(
     }
 )
 
-from airflow_provider_ccanalytics.core import cxone_discovery  # noqa: E402
 from airflow_provider_ccanalytics.core.auth import forget_process_tokens  # noqa: E402
+from airflow_provider_ccanalytics.core.cxone_discovery import forget_discovery  # noqa: E402
 from airflow_provider_ccanalytics.core.windows import Window  # noqa: E402
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig  # noqa: E402
 
@@ -70,7 +70,7 @@ def fresh_token_state(request: pytest.FixtureRequest) -> Iterator[None]:
     Discovery is cached per issuer URL, and a later sandbox can get an earlier one's port.
     """
     forget_process_tokens()
-    cxone_discovery._discovery.clear()
+    forget_discovery()
     if "airflow_db" in request.fixturenames:
         _delete_token_variables()
     yield

@@ -27,6 +27,12 @@ _discovery: dict[str, Any] = {}
 _discovery_lock = threading.Lock()
 
 
+def forget_discovery() -> None:
+    """Drop this process's cached discovery answers (a new deployment, or a test, starts without them)."""
+    with _discovery_lock:
+        _discovery.clear()
+
+
 def _cached(key: str, load: Any) -> Any:
     with _discovery_lock:
         if key in _discovery:
