@@ -103,3 +103,42 @@ class SkipTopPaginator:
         self.skip += len(records)
         request.params = {**request.params, "skip": self.skip, "top": self.top}
         return True
+
+
+@dataclass
+class PlatformPaginator:
+    """Genesys platform lists: ``pageSize``/``pageNumber`` query parameters; the body's ``nextUri`` (followed as
+    given, so cursor lists with ``after`` work too) or, without one, ``pageNumber < pageCount`` means more."""
+
+    page_size: int
+    page_number: int = 1
+
+    def start(self, request: PageRequest) -> None:
+        request.params = {**request.params, "pageSize": self.page_size, "pageNumber": self.page_number}
+
+    def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool:
+        if not records:
+            return False
+        next_uri = body.get("nextUri")
+        if isinstance(next_uri, str) and next_uri:
+            parts = urlsplit(next_uri)
+            request.url = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
+            request.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+            return True
+        page_count = body.get("pageCount")
+        if isinstance(page_count, int) and self.page_number < page_count:
+            self.page_number += 1
+            request.params = {**request.params, "pageNumber": self.page_number}
+            return True
+        return False
+
+
+@dataclass
+class SinglePage:
+    """An endpoint that answers everything at once."""
+
+    def start(self, request: PageRequest) -> None:
+        return None
+
+    def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool:
+        return False

@@ -15,13 +15,17 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
-from airflow_provider_ccanalytics.testing import late
+from airflow_provider_ccanalytics.testing import dimensions, late
+from airflow_provider_ccanalytics.testing.activity import UserActivity, cxone_summary
 
-QUEUES = [str(uuid.UUID(int=random.Random(f"queue{i}").getrandbits(128), version=4)) for i in range(6)]
-USERS = [str(uuid.UUID(int=random.Random(f"user{i}").getrandbits(128), version=4)) for i in range(25)]
+QUEUES = dimensions.QUEUE_IDS
+USERS = dimensions.USER_IDS
+WRAPUP_IDS = [code_id for code_id, _name in dimensions.WRAPUP_CODES]
+SKILL_IDS = [skill_id for skill_id, _name in dimensions.SKILLS]
+LANGUAGE_IDS = [language_id for language_id, _name in dimensions.LANGUAGES]
 MEDIA = ["voice", "voice", "voice", "chat", "email", "message", "callback"]
 COUNT_METRICS = ("nOffered", "nConnected")
 TIME_METRICS = ("tAnswered", "tTalk", "tAcw", "tHandle", "tAbandon")
@@ -197,7 +201,7 @@ class Dataset:
         answered_ms = int(rng.uniform(2, 120) * 1000)
         talk_ms = 0 if abandoned else int(max(1.0, seconds * 0.7) * 1000)
         acw_ms = 0 if abandoned else int(rng.uniform(5, 180) * 1000)
-        return {
+        facts: dict[str, Any] = {
             "id": random_uuid(rng),
             "queueId": rng.choice(QUEUES),
             "mediaType": rng.choice(MEDIA),
@@ -215,6 +219,11 @@ class Dataset:
                 "tAbandon": answered_ms if abandoned else None,
             },
         }
+        # drawn after the facts above, so those stay what they were before dimensions existed
+        facts["wrapUpCode"] = rng.choice(WRAPUP_IDS)
+        facts["skillIds"] = sorted(rng.sample(SKILL_IDS, rng.randint(1, 2)))
+        facts["languageId"] = rng.choice(LANGUAGE_IDS) if rng.random() < 0.4 else None
+        return facts
 
     def _make_conversation(self, index: int) -> dict[str, Any]:
         facts = self._facts(index)
@@ -266,6 +275,8 @@ class Dataset:
                             "segmentEnd": iso(start + 5),
                             "segmentType": "interact",
                             "queueId": facts["queueId"],
+                            "requestedRoutingSkillIds": facts["skillIds"],
+                            **({"requestedLanguageId": facts["languageId"]} if facts["languageId"] else {}),
                         }
                     ],
                     "metrics": [m for m in metrics if m["name"] in ("nOffered", "tAbandon")],
@@ -294,7 +305,7 @@ class Dataset:
                                     "segmentStart": iso(end),
                                     "segmentEnd": iso(end + 30),
                                     "segmentType": "wrapup",
-                                    "wrapUpCode": "resolved",
+                                    "wrapUpCode": facts["wrapUpCode"],
                                 },
                             ],
                             "metrics": [m for m in metrics if m["name"] not in ("nOffered", "tAbandon")],
@@ -308,7 +319,7 @@ class Dataset:
             "conversationEnd": iso(end),
             "originatingDirection": facts["direction"],
             "mediaStatsMinConversationMos": facts["mos"],
-            "divisionIds": ["00000000-0000-4000-8000-000000000001"],
+            "divisionIds": [dimensions.queue_division(facts["queueId"])],
             "participants": participants,
         }
 
@@ -453,3 +464,24 @@ class Dataset:
     def contact_ids_started(self, start: float, end: float) -> list[int]:
         """Ground truth: ids of contacts that started in [start, end)."""
         return [self.contact(i)["contactId"] for i in self.contacts_started(start, end)]
+
+    # -- dimensions, agent activity, summaries (ground truth of the declared endpoints) --------------
+
+    @cached_property
+    def activity(self) -> UserActivity:
+        """Every user's presence and routing-status intervals (built on first use)."""
+        return UserActivity(self)
+
+    def entities(self, vendor: str, dataset: str, expand: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """Ground truth of a dimension snapshot: every entity of the list once (Genesys users: ``state=any``)."""
+        if vendor == "genesys":
+            return dimensions.genesys_entities(dataset, expand, state="any")
+        return dimensions.cxone_entities(dataset)
+
+    def user_interval_rows(self, start: float, end: float) -> list[dict[str, Any]]:
+        """Ground truth of agent activity: one row per presence or routing interval that started in [start, end)."""
+        return self.activity.rows_started(start, end)
+
+    def cxone_summary(self, dataset: str, start: float, end: float) -> list[dict[str, Any]]:
+        """Ground truth of a CXone reporting summary of [start, end)."""
+        return cxone_summary(self, dataset, start, end)

@@ -1,0 +1,227 @@
+"""One way to add an endpoint: each is declared once, as an :class:`Endpoint`; reading it follows from that.
+
+A declaration says the vendor, the dataset name (the output folder), path and method, the paging style, the
+key of the records list, how records map to partitions and which settings and operator options apply. The
+generic operators (``GenesysEntitiesOperator``, ``CxoneEntitiesOperator``, ``CxoneReportingOperator``...), the
+README's endpoint table (:func:`docs_table`) and the sandbox's routes are derived from the declarations in
+:mod:`.catalog`. Adding an endpoint is a declaration there, plus its sandbox data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.paging import (
+    CursorPaginator,
+    PageNumberPaginator,
+    PageRequest,
+    Paginator,
+    PlatformPaginator,
+    SinglePage,
+    SkipTopPaginator,
+)
+from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
+
+if TYPE_CHECKING:
+    from airflow_provider_ccanalytics.core.client import ApiClient
+
+#: paging styles: ``platform`` (Genesys lists: pageSize/pageNumber params, pageCount, nextUri), ``page_body``
+#: (Genesys analytics queries: ``paging`` in the JSON body, ``totalHits``), ``cursor`` (Genesys job results),
+#: ``skip_top`` (CXone: skip/top params, ``_links.next``), ``none`` (one answer)
+PAGING_STYLES = ("platform", "page_body", "cursor", "skip_top", "none")
+#: how records map to partitions: ``snapshot`` (the whole list, one dated ``snapshot_date=`` partition per run),
+#: ``by_time`` (each row into the window partition holding its ``time_field``; rows outside the window are
+#: dropped, so a row seen by two overlapping queries is kept once), ``queried_window`` (each window partition
+#: holds what the endpoint answers for that window: summaries)
+PARTITION_KINDS = ("snapshot", "by_time", "queried_window")
+
+Rows = Callable[[dict[str, Any]], Iterable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One vendor endpoint, declared once.
+
+    :param vendor: ``genesys`` or ``cxone``.
+    :param dataset: the dataset name: the operator's ``entity``/``report`` argument and the output folder.
+    :param path: the path below the API base URL.
+    :param records_key: the key of the records list in each answer.
+    :param method: ``GET`` or ``POST``.
+    :param paging: one of :data:`PAGING_STYLES`.
+    :param partition: one of :data:`PARTITION_KINDS`.
+    :param time_field: for ``by_time``: the row field (ISO instant) that places a row in a partition.
+    :param window_params: query parameters that carry the window's start and end (CXone ``startDate``/``endDate``).
+    :param window_body: the body field that carries the window as ``start/end`` (Genesys ``interval``).
+    :param params: fixed query parameters (e.g. ``state=any``).
+    :param options: operator arguments that become query parameters when given (e.g. ``expand``).
+    :param settings: connection settings that apply (``page_size``).
+    :param page_size: the page size asked for.
+    :param rows: turns one API record into output rows (default: the record itself).
+    :param key: the fields that identify a row (tests and docs: each row is written once).
+    :param columns: the output columns (docs).
+    :param doc: one line for the README's table.
+    :param guess: what about the shape is a GUESS (no public source), or "".
+    """
+
+    vendor: str
+    dataset: str
+    path: str
+    records_key: str
+    method: str = "GET"
+    paging: str = "platform"
+    partition: str = "snapshot"
+    time_field: str | None = None
+    window_params: tuple[str, str] | None = None
+    window_body: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    options: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ("page_size",)
+    page_size: int = 100
+    rows: Rows | None = None
+    key: tuple[str, ...] = ("id",)
+    columns: tuple[str, ...] = ()
+    doc: str = ""
+    guess: str = ""
+
+    def __post_init__(self) -> None:
+        if self.paging not in PAGING_STYLES:
+            raise ValueError(f"{self.name}: paging {self.paging!r} is not one of {PAGING_STYLES}")
+        if self.partition not in PARTITION_KINDS:
+            raise ValueError(f"{self.name}: partition {self.partition!r} is not one of {PARTITION_KINDS}")
+        if self.partition == "by_time" and not self.time_field:
+            raise ValueError(f"{self.name}: a by_time endpoint needs time_field")
+
+    @property
+    def name(self) -> str:
+        """``vendor.dataset``: the endpoint's name in the registry."""
+        return f"{self.vendor}.{self.dataset}"
+
+    @property
+    def windowed(self) -> bool:
+        return self.partition != "snapshot"
+
+    def paginator(self, page_size: int | None = None) -> Paginator:
+        """A fresh paginator of this endpoint's style."""
+        size = page_size or self.page_size
+        if self.paging == "platform":
+            return PlatformPaginator(size)
+        if self.paging == "page_body":
+            return PageNumberPaginator(size)
+        if self.paging == "cursor":
+            return CursorPaginator(size)
+        if self.paging == "skip_top":
+            return SkipTopPaginator(size)
+        return SinglePage()
+
+    def request(
+        self,
+        window: Window | None = None,
+        options: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> PageRequest:
+        """The first page's request: fixed params, the given options, the window where the endpoint takes one."""
+        unknown = sorted(set(options or {}) - set(self.options))
+        if unknown:
+            raise ConfigurationError(
+                "options", f"{self.name} takes no option {unknown}; it takes {list(self.options) or 'none'}"
+            )
+        params = {**self.params, **{k: _param(v) for k, v in (options or {}).items() if v not in (None, "", [])}}
+        json = {**(body or {})} if self.method == "POST" else None
+        if window is not None and self.window_params:
+            params[self.window_params[0]], params[self.window_params[1]] = iso_z(window.start), iso_z(window.end)
+        if window is not None and self.window_body and json is not None:
+            json[self.window_body] = window.interval()
+        return PageRequest(self.method, self.path, params=params, json=json)
+
+    def to_rows(self, record: dict[str, Any]) -> Iterable[dict[str, Any]]:
+        return self.rows(record) if self.rows is not None else (record,)
+
+    def in_window(self, row: dict[str, Any], window: Window) -> bool:
+        """Whether a row belongs to ``window``'s partition (always, unless partitioned ``by_time``)."""
+        if self.partition != "by_time" or self.time_field is None:
+            return True
+        return window.contains(parse_instant(row[self.time_field], self.time_field))
+
+
+def _param(value: Any) -> Any:
+    return ",".join(str(item) for item in value) if isinstance(value, (list, tuple)) else value
+
+
+def iter_endpoint(
+    client: ApiClient,
+    endpoint: Endpoint,
+    window: Window | None = None,
+    *,
+    options: Mapping[str, Any] | None = None,
+    body: Mapping[str, Any] | None = None,
+    page_size: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every output row of ``endpoint`` (for ``window`` where it takes one), paging as declared.
+
+    :param client: the vendor's client (its transport, auth and error mapping).
+    :param options: values of the endpoint's declared ``options`` (query parameters).
+    :param body: extra JSON body fields for a POST endpoint (filters).
+    :param page_size: the page size (default: the declaration's).
+    """
+    request = endpoint.request(window, options, body)
+    paginator = endpoint.paginator(page_size)
+    label = endpoint.name if window is None else f"{endpoint.name} {window.label()}"
+    for _body, records in client.pages(request, paginator, endpoint.records_key, what=label):
+        for record in records:
+            for row in endpoint.to_rows(record):
+                if window is None or endpoint.in_window(row, window):
+                    yield row
+
+
+REGISTRY: dict[str, Endpoint] = {}
+
+
+def register(endpoint: Endpoint) -> Endpoint:
+    """Add a declaration to the registry (operators, docs and the sandbox read it from there)."""
+    REGISTRY[endpoint.name] = endpoint
+    return endpoint
+
+
+def unregister(name: str) -> None:
+    """Remove a declaration (tests that declare a toy endpoint)."""
+    REGISTRY.pop(name, None)
+
+
+def endpoint_named(vendor: str, dataset: str, partition: tuple[str, ...] = PARTITION_KINDS) -> Endpoint:
+    """The declared endpoint, or a ConfigurationError listing the names that exist.
+
+    :param partition: the partition kinds the caller handles (an entities operator takes only snapshots).
+    """
+    from airflow_provider_ccanalytics.core import catalog  # noqa: F401 (registers the declarations)
+
+    found = REGISTRY.get(f"{vendor}.{dataset}")
+    if found is None or found.partition not in partition:
+        known = sorted(e.dataset for e in REGISTRY.values() if e.vendor == vendor and e.partition in partition)
+        raise ConfigurationError("entity", f"{vendor} has no declared endpoint {dataset!r}; use one of {known}")
+    return found
+
+
+def endpoints(vendor: str | None = None) -> list[Endpoint]:
+    """The declared endpoints (of one vendor), by name."""
+    from airflow_provider_ccanalytics.core import catalog  # noqa: F401 (registers the declarations)
+
+    return sorted((e for e in REGISTRY.values() if vendor in (None, e.vendor)), key=lambda e: e.name)
+
+
+def docs_table(vendor: str | None = None) -> str:
+    """The README's endpoint table (Markdown), from the declarations."""
+    lines = [
+        "| vendor | dataset | method and path | paging | partitions | options | columns |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for e in endpoints(vendor):
+        partition = "`snapshot_date=`" if e.partition == "snapshot" else f"`interval_start=` ({e.partition})"
+        columns = ", ".join(f"`{c}`" for c in e.columns) + (" (GUESS)" if e.guess else "")
+        options = ", ".join(f"`{o}`" for o in e.options) or "-"
+        lines.append(
+            f"| {e.vendor} | `{e.dataset}` | `{e.method} {e.path}` | {e.paging} | {partition} | {options} | {columns} |"
+        )
+    return "\n".join(lines)

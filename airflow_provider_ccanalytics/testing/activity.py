@@ -1,0 +1,165 @@
+"""Agent activity and reporting summaries derived from the sandbox's conversations and contacts.
+
+Genesys: each user's presence tiles the whole data range (plus the longest conversation) with ``ON_QUEUE``
+intervals of one to four hours, so every agent who handled a conversation was on queue then; routing status
+is ``INTERACTING`` while the agent handled conversations (overlapping ones merged, wrap-up included) and
+``IDLE`` in between. Records are final (agent activity does not change late in the sandbox).
+CXone: per-skill and per-team totals of the contacts that started in a window (GUESS at field names).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_ccanalytics.testing import dimensions
+
+if TYPE_CHECKING:
+    from airflow_provider_ccanalytics.testing.data import Dataset
+
+#: the organization presence id of the sandbox's "On Queue" presence (a sandbox value)
+ON_QUEUE_PRESENCE_ID = "e08eaf1b-ee47-4fa9-a231-1200e284798f"
+Interval = tuple[float, float]
+
+
+class UserActivity:
+    """The intervals of every user, built once per dataset (lazily: only tests that ask pay for it)."""
+
+    def __init__(self, data: Dataset) -> None:
+        from airflow_provider_ccanalytics.testing.data import CONVERSATION_MAX_SECONDS
+
+        self.start, self.end = data.start, data.end + CONVERSATION_MAX_SECONDS + 60
+        busy: dict[str, list[Interval]] = defaultdict(list)
+        for index in range(len(data.conv_starts)):
+            facts = data._facts(index)
+            if facts["abandoned"]:
+                continue
+            begin = data.conv_starts[index]
+            busy[facts["userId"]].append((begin + 5, begin + data.conv_seconds[index] + 30))
+        self.presence = {user: self._tiles(user, data.spec.seed) for user in dimensions.USER_IDS}
+        self.routing = {user: self._routing(sorted(busy.get(user, []))) for user in dimensions.USER_IDS}
+
+    def _tiles(self, user: str, seed: int) -> list[Interval]:
+        rng = random.Random(f"{seed}:presence:{user}")
+        tiles, moment = [], self.start
+        while moment < self.end:
+            following = min(moment + rng.uniform(3600, 4 * 3600), self.end)
+            tiles.append((moment, following))
+            moment = following
+        return tiles
+
+    def _routing(self, busy: list[Interval]) -> list[tuple[float, float, str]]:
+        merged: list[list[float]] = []
+        for begin, finish in busy:
+            if merged and begin <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], finish)
+            else:
+                merged.append([begin, finish])
+        out, moment = [], self.start
+        for begin, finish in merged:
+            if begin > moment:
+                out.append((moment, begin, "IDLE"))
+            out.append((begin, finish, "INTERACTING"))
+            moment = finish
+        if moment < self.end:
+            out.append((moment, self.end, "IDLE"))
+        return out
+
+    def user_detail(self, user: str, start: float, end: float) -> dict[str, Any] | None:
+        """The ``AnalyticsUserDetail`` of ``user`` for a query of [start, end): its intervals overlapping it
+        (whole, not clipped), or None when there are none."""
+        from airflow_provider_ccanalytics.testing.data import iso
+
+        presence = [
+            {
+                "startTime": iso(a),
+                "endTime": iso(b),
+                "systemPresence": "ON_QUEUE",
+                "organizationPresenceId": ON_QUEUE_PRESENCE_ID,
+                "durationMilliseconds": round((b - a) * 1000),
+            }
+            for a, b in self.presence[user]
+            if a < end and b > start
+        ]
+        routing = [
+            {
+                "startTime": iso(a),
+                "endTime": iso(b),
+                "routingStatus": status,
+                "durationMilliseconds": round((b - a) * 1000),
+            }
+            for a, b, status in self.routing[user]
+            if a < end and b > start
+        ]
+        if not presence and not routing:
+            return None
+        return {"userId": user, "primaryPresence": presence, "routingStatus": routing}
+
+    def user_details(self, start: float, end: float) -> list[dict[str, Any]]:
+        """What the users details query (and job) answers for [start, end), users in id order."""
+        found = (self.user_detail(user, start, end) for user in sorted(dimensions.USER_IDS))
+        return [detail for detail in found if detail is not None]
+
+    def rows_started(self, start: float, end: float) -> list[dict[str, Any]]:
+        """Ground truth of agent activity: one row per interval that started in [start, end)."""
+        from airflow_provider_ccanalytics.core.catalog import user_detail_rows
+        from airflow_provider_ccanalytics.testing.data import parse_ts
+
+        rows = []
+        for detail in self.user_details(start, end):
+            rows += [row for row in user_detail_rows(detail) if start <= parse_ts(row["startTime"]) < end]
+        return rows
+
+
+def cxone_summary(data: Dataset, dataset: str, start: float, end: float) -> list[dict[str, Any]]:
+    """Ground truth of a CXone reporting summary for the contacts that started in [start, end).
+
+    :param dataset: ``skills_summary``, ``skills_sla_summary`` or ``teams_performance_total``.
+    """
+    contacts = [data.contact(i) for i in data.contacts_started(start, end)]
+    by_key: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    team = dataset.startswith("teams")
+    for contact in contacts:
+        by_key[dimensions.cxone_team_of(contact["agentId"]) if team else contact["skillId"]].append(contact)
+    names = dict(dimensions.CXONE_TEAMS) if team else {4000 + i: n for i, n in enumerate(dimensions.CXONE_SKILL_NAMES)}
+    out = []
+    for key in sorted(by_key):
+        group = by_key[key]
+        handled = [c for c in group if not c["abandoned"]]
+        average = round(sum(c["totalDurationSeconds"] for c in handled) / len(handled), 3) if handled else 0.0
+        if dataset == "skills_summary":
+            out.append(
+                {
+                    "skillId": key,
+                    "skillName": names[key],
+                    "contactsOffered": len(group),
+                    "contactsHandled": len(handled),
+                    "contactsAbandoned": len(group) - len(handled),
+                    "averageHandleTime": average,
+                }
+            )
+        elif dataset == "skills_sla_summary":
+            within = sum(1 for c in handled if c["contactId"] % 5)  # a sandbox rule: no answer times are modelled
+            out.append(
+                {
+                    "skillId": key,
+                    "skillName": names[key],
+                    "contactsWithinSLA": within,
+                    "contactsOutOfSLA": len(group) - within,
+                    "totalContacts": len(group),
+                    "serviceLevel": round(within / len(group), 4),
+                }
+            )
+        else:
+            out.append(
+                {
+                    "teamId": key,
+                    "teamName": names[key],
+                    "inboundHandled": len(handled),
+                    "outboundHandled": 0,
+                    "totalHandled": len(handled),
+                    "averageHandleTime": average,
+                }
+            )
+    return out
