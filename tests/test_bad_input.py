@@ -167,3 +167,44 @@ def test_a_refresh_token_stored_under_the_key_before_fingerprints_still_seeds_de
     assert sandbox.count("tokens issued genesys") == 2  # the code exchange, then a refresh: not the old access token
     stored = hook.token_store.load(hook.token_key)
     assert stored is not None and stored.access_token != token.access_token
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "says"),
+    [
+        (dict(output="file:///tmp/cc", output_format="delta", layout="tables"), "layout", "use layout='records'"),
+        (dict(output_format="parquet"), "output_format", "set output='file:///...'"),
+        (dict(output_format="delta"), "output_format", "set output='file:///...'"),
+        (dict(layout="tables"), "layout", "set output='file:///...'"),
+        (dict(output="", layout="tables"), "layout", "or remove layout"),
+        (dict(output="file:///tmp/cc", output_format="csv"), "output_format", "is not one of"),
+    ],
+    ids=["delta-tables", "xcom-parquet", "xcom-delta", "xcom-tables", "empty-output-tables", "unknown-format"],
+)
+def test_output_options_that_would_be_ignored_are_refused_when_the_dag_is_built(
+    options: dict[str, Any], field: str, says: str
+) -> None:
+    for operator in (GenesysConversationDetailsOperator, GenesysConversationDetailsJobOperator):
+        with pytest.raises(ConfigurationError) as caught:
+            operator(task_id="details", **options)
+        assert caught.value.field == field and says in str(caught.value)
+    # the options each combination is built from are valid on their own
+    GenesysConversationDetailsOperator(task_id="ok", output="file:///tmp/cc", output_format="delta")
+    GenesysConversationDetailsOperator(task_id="ok2", output="file:///tmp/cc", output_format="parquet", layout="tables")
+
+
+def test_an_output_template_that_renders_to_nothing_with_tables_fails_before_any_request(
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]
+) -> None:
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    source = """
+from datetime import datetime, timezone
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator
+with DAG("bad_output", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    GenesysConversationDetailsOperator(task_id="details", output="{{ params.get('out', '') }}", layout="tables")
+"""
+    assert task_states(run_dag(source, utc(2026, 1, 2))) == {"details": "failed"}
+    assert sandbox.count("requests") == 0

@@ -19,6 +19,7 @@ from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_insta
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
 from airflow_provider_ccanalytics.operators.runs import cron_window
+from airflow_provider_ccanalytics.outputs.formats import check_output_options
 from airflow_provider_ccanalytics.triggers.jobs import DEFAULT_MIN_DEFERRAL, AnalyticsJobTrigger
 
 log = logging.getLogger("airflow_provider_ccanalytics")
@@ -106,6 +107,7 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
         self.output_conn_id = output_conn_id
         self.output_format = output_format
         self.layout = check_layout(layout)
+        check_output_options(output_format, self.layout, output in (None, ""))
         grain_step(grain)
         self.grain = grain
         self.max_xcom_records = max_xcom_records

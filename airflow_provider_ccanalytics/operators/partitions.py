@@ -14,6 +14,7 @@ from airflow_provider_ccanalytics.core.grain import PartitionPlan, parse_lookbac
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
 from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
+from airflow_provider_ccanalytics.outputs.formats import check_output_options
 
 if TYPE_CHECKING:
     from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
@@ -73,6 +74,8 @@ class PartitionedOutput:
         """
         stats = self.get_hook().transport.stats
         context = current_context()
+        # again after templating: an output template can render to nothing (XCom)
+        check_output_options(self.output_format, self.layout, self.destination in (None, ""))
         if self.destination in (None, ""):
             started, before = time.monotonic(), stats.snapshot()
             status = self.partition_status(window)

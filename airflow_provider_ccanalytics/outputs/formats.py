@@ -70,6 +70,37 @@ def format_writer(output_format: str) -> FormatWriter:
     return write_jsonl_gz
 
 
+def check_output_options(output_format: str, layout: str, to_xcom: bool) -> None:
+    """Refuse a combination of output options that would be silently ignored (called before any request).
+
+    :param output_format: ``jsonl.gz``, ``parquet`` or ``delta``.
+    :param layout: ``records`` or ``tables``.
+    :param to_xcom: whether the records go to XCom (no ``output``).
+    :raises ConfigurationError: an unknown format; ``delta`` with ``layout="tables"``; a file format or layout
+        other than the defaults with XCom output. The message names what to change.
+    """
+    format_writer(output_format)
+    if to_xcom and output_format != FORMATS[0]:
+        raise ConfigurationError(
+            "output_format",
+            f"{output_format!r} applies to files only, but output is not set (the records go to XCom as they are): "
+            "set output='file:///...' or 's3://...', or remove output_format",
+        )
+    if to_xcom and layout != "records":
+        raise ConfigurationError(
+            "layout",
+            f"layout={layout!r} applies to files only, but output is not set (the records go to XCom as they are): "
+            "set output='file:///...' or 's3://...', or remove layout",
+        )
+    if output_format == "delta" and layout != "records":
+        raise ConfigurationError(
+            "layout",
+            f"output_format='delta' writes one Delta table per dataset with the records layout, not "
+            f"layout={layout!r}: use layout='records' with delta, or output_format='parquet' (or 'jsonl.gz') "
+            "with layout='tables'",
+        )
+
+
 class Progress:
     """Counts records across threads and logs the rate at most every 10 s.
 
