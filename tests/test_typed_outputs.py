@@ -175,3 +175,28 @@ def test_an_empty_window_writes_a_valid_empty_partition(out_dir: Path, output_fo
     assert manifest["record_count"] == 0 and manifest["files"] == []
     assert sorted(path.name for path in folder.iterdir()) == ["_SUCCESS", "_manifest.json"]  # no empty parts
     assert list(read_partition(summary)) == []
+
+
+def test_a_large_part_is_written_in_bounded_row_groups_that_read_back_whole(out_dir: Path) -> None:
+    from airflow_provider_ccanalytics.outputs import typed
+    from airflow_provider_ccanalytics.testing.data import Dataset
+
+    data = Dataset(DataSpec(conversations=4000, contacts=0))
+    records = data.conversations_started(data.start, data.end)
+    window = Window.of(DAYS[0], DAYS[1])
+    write_partition(
+        out_dir.as_uri(),
+        vendor="genesys",
+        dataset="conversation_details",
+        window=window,
+        sources=[lambda: iter(records)],
+        output_format="parquet",
+        layout="tables",
+    )
+    folder = out_dir / "genesys" / "conversation_details" / f"interval_start={window.label()}"
+    metrics = pq.ParquetFile(folder / "metrics" / "part-00000.parquet")
+    groups = [metrics.metadata.row_group(index).num_rows for index in range(metrics.num_row_groups)]
+    expected = sum(len(s.get("metrics", [])) for r in records for p in r["participants"] for s in p["sessions"])
+    assert sum(groups) == expected > typed.ROW_GROUP_ROWS  # one part, more rows than one row group holds
+    assert len(groups) >= 3 and max(groups) <= typed.ROW_GROUP_ROWS  # streamed: several bounded row groups
+    assert metrics.read().num_rows == expected

@@ -17,7 +17,13 @@ from airflow_provider_ccanalytics.core import jsoncodec
 from airflow_provider_ccanalytics.core.flatten import check_layout, flattener_for
 from airflow_provider_ccanalytics.core.schemas import DatasetSchema, schema_for
 from airflow_provider_ccanalytics.outputs.formats import FORMATS, write_jsonl_gz
-from airflow_provider_ccanalytics.outputs.typed import BatchEncoder, ExtraCounts, arrow_schema, batches
+from airflow_provider_ccanalytics.outputs.typed import (
+    BatchEncoder,
+    ExtraCounts,
+    RowGroupWriter,
+    arrow_schema,
+    batches,
+)
 
 #: writes one source's records to a handle per table; returns the rows written per table
 TablesWriter = Callable[[dict[str, Any], Iterable[dict[str, Any]], Callable[[int], None]], dict[str, int]]
@@ -136,14 +142,9 @@ def _write_parquet_tables(
     schemas: dict[str, DatasetSchema],
     counts: ExtraCounts,
 ) -> dict[str, int]:
-    import pyarrow.parquet as pq
-
     prefix = "" if list(schemas) == [RECORDS] else "{}."
     encoders = {table: BatchEncoder(schema, counts, prefix.format(table)) for table, schema in schemas.items()}
-    writers = {
-        table: pq.ParquetWriter(handles[table], arrow_schema(schema), compression="zstd")
-        for table, schema in schemas.items()
-    }
+    writers = {table: RowGroupWriter(handles[table], arrow_schema(schema)) for table, schema in schemas.items()}
     written = dict.fromkeys(handles, 0)
     try:
         for table, row in rows:
@@ -153,11 +154,11 @@ def _write_parquet_tables(
                 progress(10_000)
             if encoder.full():
                 written[table] += encoder.rows
-                writers[table].write_batch(encoder.flush())
+                writers[table].write(encoder.flush())
         for table, encoder in encoders.items():
             if encoder.rows:
                 written[table] += encoder.rows
-                writers[table].write_batch(encoder.flush())
+                writers[table].write(encoder.flush())
     finally:
         for writer in writers.values():
             writer.close()
