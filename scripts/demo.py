@@ -82,7 +82,21 @@ def main() -> int:
         f"{stats.get('tokens issued genesys', 0)} token request(s), {stats.get('429 sent', 0)} HTTP 429"
     )
     print(f"Manifest: {manifest_file}")
+    print_report(output, "2026-01-01")
     return 0 if state.endswith("success") and manifest["record_count"] == len(truth) else 1
+
+
+def print_report(output: Path, day: str) -> None:
+    """The day's conversations, mean handle time and abandon rate by queue name (DuckDB), once the output holds
+    a Genesys queues snapshot to take the names from (the README's "A report from your output")."""
+    from airflow_provider_ccanalytics.report import format_table, queue_report, queues_snapshot
+
+    if queues_snapshot(output) is None:
+        print("Report:   skipped: no Genesys queues snapshot under the output (genesys/queues/snapshot_date=...)")
+        return
+    print()
+    print(f"Conversations by queue on {day} (DuckDB over the partition and the queues snapshot):")
+    print(format_table(queue_report(output, day)))
 
 
 if __name__ == "__main__":
