@@ -202,3 +202,9 @@ def test_unknown_names_and_options_are_refused_with_the_declared_ones() -> None:
         GenesysEntitiesOperator(task_id="x", entity="queues", expand=["division"])
     with pytest.raises(ConfigurationError, match="skills_summary"):
         CxoneReportingOperator(task_id="x", report="agents")
+
+
+def test_the_readme_endpoint_table_is_docs_table() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("<!-- endpoint-table:start -->\n", 1)[1].split("\n<!-- endpoint-table:end -->", 1)[0]
+    assert table == docs_table(), "regenerate the README's endpoint table from core.endpoints.docs_table()"
