@@ -19,7 +19,7 @@ from airflow_provider_ccanalytics.operators.endpoints import CxoneReportingOpera
 from airflow_provider_ccanalytics.outputs import read_partition
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.sandbox.declared import register_sandbox_data, unregister_sandbox_data
-from tests.conftest import manifest_records, task_states, utc
+from tests.conftest import ROOT, manifest_records, task_states, utc, xcom_result
 
 pytestmark = pytest.mark.airflow
 
@@ -27,7 +27,7 @@ DAY = "2026-01-01"
 GENESYS_LISTS = ("users", "queues", "wrapupcodes", "divisions", "skills", "languages", "flows")
 DAG_TEMPLATE = """
 from datetime import datetime, timezone
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Asset
 from airflow.timetables.interval import CronDataIntervalTimetable
 from airflow_provider_ccanalytics.operators.endpoints import (
     CxoneEntitiesOperator, CxoneReportingOperator, EndpointOperator, GenesysEntitiesOperator)
@@ -180,19 +180,42 @@ def test_a_toy_endpoint_declaration_gives_a_working_operator(
     connect("genesys_cloud_default", sandbox.genesys_connection())
     uri = out_dir.as_uri()
     source = dag_source(
-        f"EndpointOperator(task_id='toy', vendor='genesys', dataset='toy_widgets', output='{uri}', page_size=2)",
+        f"EndpointOperator(task_id='toy', vendor='genesys', dataset='toy_widgets', output='{uri}', page_size=2, "
+        f"outlets=[Asset('{uri}/genesys/toy_widgets')])",
+        "EndpointOperator(task_id='toy_xcom', vendor='genesys', dataset='toy_widgets')",
         f"GenesysEntitiesOperator(task_id='toy_typed', entity='toy_widgets', output='{(out_dir / 't').as_uri()}', "
         "output_format='parquet', snapshot_date='2026-02-03')",
     )
     run = run_dag(source, utc(2026, 1, 2))
-    assert task_states(run) == {"toy": "success", "toy_typed": "success"}
+    assert task_states(run) == {"toy": "success", "toy_xcom": "success", "toy_typed": "success"}
     expected = [{"id": f"w{i}", "name": f"Widget {i}", "colour": "blue"} for i in range(5)]
     assert manifest_records(snapshot(out_dir, "genesys", "toy_widgets")) == expected
-    assert sandbox.count("GET genesys toy_widgets") == 3 + 1  # 5 at 2 a page; then one page of 100
+    assert xcom_result(run, "toy_xcom") == expected
+    assert sandbox.count("GET genesys toy_widgets") == 3 + 1 + 1  # 5 at 2 a page; then one page of 100, twice
     typed = snapshot(out_dir / "t", "genesys", "toy_widgets", "2026-02-03")
     assert list(read_partition(f"file://{typed}")) == expected  # colour kept in _extra
     assert json.loads((typed / "_manifest.json").read_text())["schema"] == {"records": 1}  # declared (undeclared: 0)
     assert "| genesys | `toy_widgets` | `GET /api/v2/toy/widgets` |" in docs_table("genesys")
+
+
+def test_the_contact_centre_model_example_writes_snapshots_and_conversations_of_one_day(
+    sandbox_factory: Callable[..., Sandbox],
+    connect: Any,
+    run_dag: Callable[..., Any],
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sandbox = sandbox_factory(DataSpec(conversations=300))
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    monkeypatch.setenv("CCANALYTICS_MODEL_OUTPUT", out_dir.as_uri())
+    run = run_dag((ROOT / "example_dags" / "contact_centre_model.py").read_text(), utc(2026, 1, 2), "model")
+    assert set(task_states(run).values()) == {"success"} and len(task_states(run)) == 7, task_states(run)
+    queues = manifest_records(snapshot(out_dir, "genesys", "queues"))  # what the demo reads: id and name
+    assert [(q["id"], q["name"]) for q in queues] == [
+        (q["id"], q["name"]) for q in sandbox.data.entities("genesys", "queues")
+    ]
+    day = out_dir / "genesys" / "conversation_details" / f"interval_start={DAY}T00:00:00Z"
+    assert len(manifest_records(day)) == 300
 
 
 def test_unknown_names_and_options_are_refused_with_the_declared_ones() -> None:
@@ -205,6 +228,6 @@ def test_unknown_names_and_options_are_refused_with_the_declared_ones() -> None:
 
 
 def test_the_readme_endpoint_table_is_docs_table() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     table = readme.split("<!-- endpoint-table:start -->\n", 1)[1].split("\n<!-- endpoint-table:end -->", 1)[0]
     assert table == docs_table(), "regenerate the README's endpoint table from core.endpoints.docs_table()"
