@@ -158,6 +158,8 @@ class Endpoint:
 
 
 def _param(value: Any) -> Any:
+    # guess: a list option (Genesys `expand`, a list[str] in the SDK) is sent comma-separated, the form Genesys'
+    # own examples use (`expand=skills,groups`); the repeated-parameter form is not known to be needed
     return ",".join(str(item) for item in value) if isinstance(value, (list, tuple)) else value
 
 

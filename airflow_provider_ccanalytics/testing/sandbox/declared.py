@@ -42,6 +42,7 @@ def unregister_sandbox_data(name: str) -> None:
 
 
 def _expand(query: dict[str, str]) -> frozenset[str]:
+    # the sandbox expands users' skills and groups; other documented values are accepted and add nothing
     return frozenset(item.strip() for item in query.get("expand", "").split(",") if item.strip())
 
 
