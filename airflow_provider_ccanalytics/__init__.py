@@ -31,11 +31,17 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "Genesys Cloud",
-                "python-modules": ["airflow_provider_ccanalytics.operators.genesys"],
+                "python-modules": [
+                    "airflow_provider_ccanalytics.operators.genesys",
+                    "airflow_provider_ccanalytics.operators.endpoints",
+                ],
             },
             {
                 "integration-name": "NICE CXone",
-                "python-modules": ["airflow_provider_ccanalytics.operators.cxone"],
+                "python-modules": [
+                    "airflow_provider_ccanalytics.operators.cxone",
+                    "airflow_provider_ccanalytics.operators.endpoints",
+                ],
             },
         ],
         "sensors": [

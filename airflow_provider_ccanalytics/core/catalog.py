@@ -54,33 +54,57 @@ def interval_is_open(row: dict[str, Any]) -> bool:
     return not row.get("endTime")
 
 
-def _genesys_list(dataset: str, path: str, columns: tuple[str, ...], doc: str, **more: Any) -> Endpoint:
-    return register(Endpoint("genesys", dataset, path, "entities", paging="platform", columns=columns, doc=doc, **more))
+def _genesys_list(dataset: str, path: str, schema: str, doc: str, **more: Any) -> Endpoint:
+    return register(Endpoint("genesys", dataset, path, "entities", paging="platform", schema=schema, doc=doc, **more))
 
 
+_REF = "selfUri:string"  # every platform entity links to itself
 GENESYS_USERS = _genesys_list(
     "users",
     "/api/v2/users",
-    ("id", "name", "email", "state", "division", "department", "title", "skills", "groups"),
-    "users (state=any: deleted users too, so old conversations resolve); expand e.g. skills, groups",
+    "id:string name:string email:string username:string state:string division:json department:string "
+    f"title:string version:int64 {_REF} skills:json groups:json languages:json",
+    "users (state=any: deleted users too, so old conversations resolve); `division` always; expand e.g. skills",
     params={"state": "any"},
     options=("expand", "state"),
 )
 GENESYS_QUEUES = _genesys_list(
-    "queues", "/api/v2/routing/queues", ("id", "name", "division", "mediaSettings", "memberCount"), "routing queues"
+    "queues",
+    "/api/v2/routing/queues",
+    "id:string name:string description:string division:json memberCount:int64 mediaSettings:json "
+    f"dateCreated:timestamp dateModified:timestamp {_REF}",
+    "routing queues",
 )
 GENESYS_WRAPUP_CODES = _genesys_list(
-    "wrapupcodes", "/api/v2/routing/wrapupcodes", ("id", "name", "division"), "wrap-up codes"
+    "wrapupcodes",
+    "/api/v2/routing/wrapupcodes",
+    f"id:string name:string division:json dateCreated:timestamp {_REF}",
+    "wrap-up codes",
 )
 GENESYS_DIVISIONS = _genesys_list(
-    "divisions", "/api/v2/authorization/divisions", ("id", "name", "description", "homeDivision"), "divisions"
+    "divisions",
+    "/api/v2/authorization/divisions",
+    f"id:string name:string description:string homeDivision:bool {_REF}",
+    "divisions",
 )
-GENESYS_SKILLS = _genesys_list("skills", "/api/v2/routing/skills", ("id", "name", "state"), "routing skills (ACD)")
+GENESYS_SKILLS = _genesys_list(
+    "skills",
+    "/api/v2/routing/skills",
+    f"id:string name:string state:string dateModified:timestamp {_REF}",
+    "routing skills (ACD)",
+)
 GENESYS_LANGUAGES = _genesys_list(
-    "languages", "/api/v2/routing/languages", ("id", "name", "state"), "routing languages (language skills)"
+    "languages",
+    "/api/v2/routing/languages",
+    f"id:string name:string state:string dateModified:timestamp {_REF}",
+    "routing languages (language skills)",
 )
 GENESYS_FLOWS = _genesys_list(
-    "flows", "/api/v2/flows", ("id", "name", "type", "division"), "Architect flows", options=("type",)
+    "flows",
+    "/api/v2/flows",
+    f"id:string name:string description:string type:string division:json {_REF}",
+    "Architect flows",
+    options=("type",),
 )
 GENESYS_USER_DETAILS = register(
     Endpoint(
@@ -101,7 +125,9 @@ GENESYS_USER_DETAILS = register(
 )
 
 
-def _cxone(dataset: str, path: str, records_key: str, columns: tuple[str, ...], doc: str, **more: Any) -> Endpoint:
+def _cxone(dataset: str, path: str, records_key: str, schema: str, doc: str, **more: Any) -> Endpoint:
+    # guess: records_key, the fields and `_links`/`totalRecords` paging of the admin lists and summaries are not
+    # in any public sample; the paginator follows `_links.next` when present, else skip/top to a short page
     return register(
         Endpoint(
             "cxone",
@@ -109,7 +135,7 @@ def _cxone(dataset: str, path: str, records_key: str, columns: tuple[str, ...], 
             f"{CXONE_V34}{path}",
             records_key,
             paging="skip_top",
-            columns=columns,
+            schema=schema,
             doc=doc,
             guess="record key and columns",
             **more,
@@ -117,24 +143,33 @@ def _cxone(dataset: str, path: str, records_key: str, columns: tuple[str, ...], 
     )
 
 
+# ids as strings, like completed contacts' agentId/skillId/teamId (so the tables join on equal types)
 CXONE_AGENTS = _cxone(
     "agents",
     "/agents",
     "agents",
-    ("agentId", "userName", "firstName", "lastName", "teamId", "teamName", "isActive"),
+    "agentId:string userName:string firstName:string lastName:string teamId:string teamName:string isActive:bool",
     "agents",
     key=("agentId",),
 )
 CXONE_SKILLS = _cxone(
-    "skills", "/skills", "skills", ("skillId", "skillName", "mediaTypeId", "isActive"), "skills", key=("skillId",)
+    "skills",
+    "/skills",
+    "skills",
+    "skillId:string skillName:string mediaTypeId:string isActive:bool",
+    "skills",
+    key=("skillId",),
 )
-CXONE_TEAMS = _cxone("teams", "/teams", "teams", ("teamId", "teamName", "isActive"), "teams", key=("teamId",))
+CXONE_TEAMS = _cxone(
+    "teams", "/teams", "teams", "teamId:string teamName:string isActive:bool", "teams", key=("teamId",)
+)
 _SUMMARY = {"partition": "queried_window", "window_params": ("startDate", "endDate")}
 CXONE_SKILLS_SUMMARY = _cxone(
     "skills_summary",
     "/skills/summary",
     "skillSummaries",
-    ("skillId", "skillName", "contactsOffered", "contactsHandled", "contactsAbandoned", "averageHandleTime"),
+    "skillId:string skillName:string contactsOffered:int64 contactsHandled:int64 contactsAbandoned:int64 "
+    "averageHandleTime:float64",
     "per-skill totals of the window",
     key=("skillId",),
     **_SUMMARY,
@@ -143,7 +178,8 @@ CXONE_SKILLS_SLA_SUMMARY = _cxone(
     "skills_sla_summary",
     "/skills/sla-summary",
     "serviceLevelSummaries",
-    ("skillId", "skillName", "contactsWithinSLA", "contactsOutOfSLA", "totalContacts", "serviceLevel"),
+    "skillId:string skillName:string contactsWithinSLA:int64 contactsOutOfSLA:int64 totalContacts:int64 "
+    "serviceLevel:float64",
     "per-skill service level of the window",
     key=("skillId",),
     **_SUMMARY,
@@ -152,7 +188,8 @@ CXONE_TEAMS_PERFORMANCE = _cxone(
     "teams_performance_total",
     "/teams/performance-total",
     "teamPerformanceTotal",
-    ("teamId", "teamName", "inboundHandled", "outboundHandled", "totalHandled", "averageHandleTime"),
+    "teamId:string teamName:string inboundHandled:int64 outboundHandled:int64 totalHandled:int64 "
+    "averageHandleTime:float64",
     "per-team performance totals of the window",
     key=("teamId",),
     **_SUMMARY,

@@ -23,6 +23,7 @@ from airflow_provider_ccanalytics.core.paging import (
     SinglePage,
     SkipTopPaginator,
 )
+from airflow_provider_ccanalytics.core.schemas import register_schema
 from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
 
 if TYPE_CHECKING:
@@ -61,7 +62,10 @@ class Endpoint:
     :param page_size: the page size asked for.
     :param rows: turns one API record into output rows (default: the record itself).
     :param key: the fields that identify a row (tests and docs: each row is written once).
-    :param columns: the output columns (docs).
+    :param columns: the output columns (docs; default: the names of ``schema``).
+    :param schema: the typed columns, ``"name:type name:type"`` (:mod:`.schemas`), registered under :attr:`name`
+        so typed Parquet types them; fields outside it land in ``_extra``.
+    :param schema_version: raise it when adding columns to ``schema``.
     :param doc: one line for the README's table.
     :param guess: what about the shape is a GUESS (no public source), or "".
     """
@@ -83,6 +87,8 @@ class Endpoint:
     rows: Rows | None = None
     key: tuple[str, ...] = ("id",)
     columns: tuple[str, ...] = ()
+    schema: str = ""
+    schema_version: int = 1
     doc: str = ""
     guess: str = ""
 
@@ -98,6 +104,11 @@ class Endpoint:
     def name(self) -> str:
         """``vendor.dataset``: the endpoint's name in the registry."""
         return f"{self.vendor}.{self.dataset}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The output columns: ``columns``, else the names of ``schema``."""
+        return self.columns or tuple(item.split(":", 1)[0] for item in self.schema.split())
 
     @property
     def windowed(self) -> bool:
@@ -147,6 +158,8 @@ class Endpoint:
 
 
 def _param(value: Any) -> Any:
+    # guess: a list option (Genesys `expand`, a list[str] in the SDK) is sent comma-separated, the form Genesys'
+    # own examples use (`expand=skills,groups`); the repeated-parameter form is not known to be needed
     return ",".join(str(item) for item in value) if isinstance(value, (list, tuple)) else value
 
 
@@ -180,8 +193,10 @@ REGISTRY: dict[str, Endpoint] = {}
 
 
 def register(endpoint: Endpoint) -> Endpoint:
-    """Add a declaration to the registry (operators, docs and the sandbox read it from there)."""
+    """Add a declaration to the registry (operators, docs and the sandbox read it from there), and its schema."""
     REGISTRY[endpoint.name] = endpoint
+    if endpoint.schema:
+        register_schema(endpoint.name, endpoint.schema_version, endpoint.schema)
     return endpoint
 
 
@@ -219,7 +234,7 @@ def docs_table(vendor: str | None = None) -> str:
     ]
     for e in endpoints(vendor):
         partition = "`snapshot_date=`" if e.partition == "snapshot" else f"`interval_start=` ({e.partition})"
-        columns = ", ".join(f"`{c}`" for c in e.columns) + (" (GUESS)" if e.guess else "")
+        columns = ", ".join(f"`{c}`" for c in e.column_names) + (" (GUESS)" if e.guess else "")
         options = ", ".join(f"`{o}`" for o in e.options) or "-"
         lines.append(
             f"| {e.vendor} | `{e.dataset}` | `{e.method} {e.path}` | {e.paging} | {partition} | {options} | {columns} |"

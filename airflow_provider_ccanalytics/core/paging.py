@@ -125,9 +125,11 @@ class PlatformPaginator:
             request.url = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
             request.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
             return True
-        page_count = body.get("pageCount")
-        if isinstance(page_count, int) and self.page_number < page_count:
-            self.page_number += 1
+        # no nextUri: more only while the answer's own pageNumber (as sent, when it echoes none) is below pageCount
+        page_count, number = body.get("pageCount"), body.get("pageNumber")
+        current = number if isinstance(number, int) else int(request.params.get("pageNumber", self.page_number))
+        if isinstance(page_count, int) and current < page_count:
+            self.page_number = current + 1
             request.params = {**request.params, "pageNumber": self.page_number}
             return True
         return False

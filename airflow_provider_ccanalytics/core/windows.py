@@ -1,9 +1,9 @@
-"""Time windows: parsing, ISO-8601 intervals, splitting."""
+"""Time windows: parsing, ISO-8601 intervals, splitting; the dates of dimension snapshots."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pendulum
@@ -120,3 +120,36 @@ class Window:
     def label(self) -> str:
         """A filesystem-safe name for partitions: ``2026-01-01T00:00:00Z``."""
         return self.start.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class SnapshotDate:
+    """The date a dimension snapshot is for: it names one ``snapshot_date=YYYY-MM-DD`` partition.
+
+    :param day: the snapshot's date (UTC).
+    """
+
+    day: date
+
+    @classmethod
+    def of(cls, value: Any) -> SnapshotDate:
+        """From ``YYYY-MM-DD``, a date, or an aware datetime / ISO instant (its UTC date)."""
+        if isinstance(value, datetime):
+            return cls(parse_instant(value, "snapshot_date").date())
+        if isinstance(value, date):
+            return cls(value)
+        text = str(value or "").strip()
+        try:
+            return cls(date.fromisoformat(text))
+        except ValueError:
+            pass
+        try:
+            return cls(parse_instant(text, "snapshot_date").date())
+        except ConfigurationError:
+            raise ConfigurationError(
+                "snapshot_date", f"{value!r} is not a date; give 'YYYY-MM-DD' (e.g. '{{{{ ds }}}}') or a datetime"
+            ) from None
+
+    def label(self) -> str:
+        """``2026-01-01``: the partition's name."""
+        return self.day.isoformat()

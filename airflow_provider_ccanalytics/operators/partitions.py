@@ -41,6 +41,8 @@ class PartitionedOutput:
     partitioned_asset_events: bool
     #: re-extract earlier partitions (set by operators that take ``lookback``)
     lookback: Any = None
+    #: the declared schema of typed output when it is not ``dataset``'s (declared endpoints: ``vendor.dataset``)
+    schema_name: str | None = None
 
     def get_hook(self) -> CcAnalyticsHook:
         raise NotImplementedError
@@ -162,6 +164,7 @@ class PartitionedOutput:
             layout=self.layout,
             max_workers=self.max_workers,
             conn_id=self.output_conn_id,
+            schema_name=self.schema_name,
             # evaluated once the parts are written, so the retries and open records of this extraction are in it
             manifest_extra=lambda: {
                 "query": query or {},

@@ -1,6 +1,7 @@
 """Where records go: XCom (capped) or object storage as partitions committed through a manifest.
 
 Layout: ``{output}/{vendor}/{dataset}/interval_start={start}/part-00000.jsonl.gz`` ..., ``_manifest.json``
+(dimension snapshots: ``{output}/{vendor}/{dataset}/snapshot_date=YYYY-MM-DD/``, same protocol)
 (the commit record: lists every part with its records, bytes and SHA-256) and ``_SUCCESS`` (present only
 while the folder holds exactly one complete partition). The protocol is in :mod:`.commit`; the README's
 "Output layout" says what each kind of reader sees during a write.
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, OutputTooLargeError
-from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.core.windows import SnapshotDate, Window, iso_z
 from airflow_provider_ccanalytics.outputs.commit import MANIFEST, SUCCESS, commit_partition
 from airflow_provider_ccanalytics.outputs.formats import FORMATS, Progress
 from airflow_provider_ccanalytics.outputs.location import check_writable, filesystem_of
@@ -28,6 +29,8 @@ __all__ = [
     "PartitionChangedError",
     "RecordSource",
     "collect_for_xcom",
+    "partition_fields",
+    "partition_name",
     "partition_path",
     "read_manifest",
     "read_partition",
@@ -61,9 +64,27 @@ def storage_path(output: Any, conn_id: str | None = None) -> Any:
     return path
 
 
-def partition_path(output: Any, vendor: str, dataset: str, window: Window, conn_id: str | None = None) -> Any:
-    """The partition folder of one window."""
-    return storage_path(output, conn_id) / vendor / dataset / f"interval_start={window.label()}"
+#: what names a partition: a window (``interval_start=``) or a snapshot's date (``snapshot_date=``)
+Unit = Window | SnapshotDate
+
+
+def partition_name(unit: Unit) -> str:
+    """The partition folder's name: ``interval_start=2026-01-01T00:00:00Z`` or ``snapshot_date=2026-01-01``."""
+    if isinstance(unit, SnapshotDate):
+        return f"snapshot_date={unit.label()}"
+    return f"interval_start={unit.label()}"
+
+
+def partition_fields(unit: Unit) -> dict[str, Any]:
+    """What the manifest says about the partition's unit: ``window`` or ``snapshot_date``."""
+    if isinstance(unit, SnapshotDate):
+        return {"snapshot_date": unit.label()}
+    return {"window": {"start": iso_z(unit.start), "end": iso_z(unit.end)}}
+
+
+def partition_path(output: Any, vendor: str, dataset: str, window: Unit, conn_id: str | None = None) -> Any:
+    """The partition folder of one window (or snapshot date)."""
+    return storage_path(output, conn_id) / vendor / dataset / partition_name(window)
 
 
 def write_partition(
@@ -71,13 +92,14 @@ def write_partition(
     *,
     vendor: str,
     dataset: str,
-    window: Window,
+    window: Unit,
     sources: Sequence[RecordSource],
     output_format: str = "jsonl.gz",
     layout: str = "records",
     max_workers: int = 1,
     manifest_extra: Callable[[], dict[str, Any]] | None = None,
     conn_id: str | None = None,
+    schema_name: str | None = None,
 ) -> dict[str, Any]:
     """Write one partition (committed through its manifest) and return a small summary for XCom.
 
@@ -88,16 +110,17 @@ def write_partition(
     :param output: base URI or ObjectStoragePath.
     :param vendor: ``genesys`` or ``cxone``.
     :param dataset: e.g. ``conversation_details``.
-    :param window: the extracted window (names the partition).
+    :param window: the extracted window, or the :class:`SnapshotDate` of a snapshot (names the partition).
     :param sources: one callable per part; each returns the records of that part (an empty one writes no file).
     :param output_format: ``jsonl.gz`` or ``parquet`` (typed by the dataset's declared schema).
     :param layout: ``records`` (the vendor's records) or ``tables`` (flattened: one folder per table).
     :param max_workers: parts written concurrently (each streams, in constant memory).
     :param manifest_extra: returns more manifest fields (query, retried failures), called once the parts are written.
     :param conn_id: the storage connection for a URI ``output``.
+    :param schema_name: the declared schema of typed output (default: ``dataset``; declared endpoints: their name).
     :raises ConfigurationError: unknown format, filesystem not installed, output path a file or not writable.
     """
-    parts = part_layout(output_format, layout, dataset)
+    parts = part_layout(output_format, layout, schema_name or dataset)
     folder = partition_path(output, vendor, dataset, window, conn_id)
     fs = filesystem_of(str(folder), None, lambda: folder.fs)
     check_writable(fs, folder.path, str(folder))
@@ -106,7 +129,7 @@ def write_partition(
         return {
             "vendor": vendor,
             "dataset": dataset,
-            "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
+            **partition_fields(window),
             "format": output_format,
             "record_count": sum(entry["records"] for entry in files if entry.get("table", "") == parts.root),
             "files": files,

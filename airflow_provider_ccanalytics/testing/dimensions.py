@@ -113,7 +113,8 @@ def _users(expand: frozenset[str]) -> list[dict[str, Any]]:
                 if (index + offset) % 3 == 0
             ]
         if "groups" in expand:
-            user["groups"] = [{"id": _ids("group", 2)[index % 2], "selfUri": "/api/v2/groups"}]
+            group_id = _ids("group", 2)[index % 2]
+            user["groups"] = [_ref(group_id, ["Tier 1", "Tier 2"][index % 2], "groups")]
         users.append(user)
     return users
 

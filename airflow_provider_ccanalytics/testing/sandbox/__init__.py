@@ -10,8 +10,8 @@ real paths below them, so only base URLs differ from production:
 
 Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies),
 ``base`` (state, bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``,
-``genesys_platform`` (list endpoints), ``cxone_reporting``, ``cxone_jobs``, ``routing`` (dispatch),
-``http`` (the request handler) and ``app`` (:class:`Sandbox`).
+``cxone_reporting``, ``cxone_jobs``, ``declared`` (every declared GET endpoint: platform lists, CXone admin
+lists and summaries), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
 """
 
 from airflow_provider_ccanalytics.testing.sandbox.app import Sandbox

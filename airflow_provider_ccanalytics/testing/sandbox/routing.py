@@ -12,12 +12,13 @@ from airflow_provider_ccanalytics.testing.data import iso
 from airflow_provider_ccanalytics.testing.sandbox.config import Fault
 from airflow_provider_ccanalytics.testing.sandbox.cxone_jobs import CxoneJobsMixin
 from airflow_provider_ccanalytics.testing.sandbox.cxone_reporting import CxoneReportingMixin
+from airflow_provider_ccanalytics.testing.sandbox.declared import DeclaredRoutesMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJobsMixin
 from airflow_provider_ccanalytics.testing.sandbox.oauth import OAuthMixin
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem, RawJson, genesys_problem, json_body
 
 
-class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin):
+class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin, DeclaredRoutesMixin):
     """Dispatch one request to its route; every answer is counted."""
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
@@ -132,6 +133,9 @@ class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin):
                 with self._lock:
                     job.cancelled = True
                 return "genesys jobs delete", 202, {}, b""
+        declared = self._declared_route("genesys", method, path, query)  # platform lists, from core.catalog
+        if declared is not None:
+            return declared
         raise genesys_problem(404, f"Resource not found: {method} {path}", "not.found")
 
     def _cxone_api(
@@ -162,4 +166,7 @@ class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin):
                 with self._lock:
                     job["cancelled"] = True
                 return "cxone extraction cancel", 202, {}, b""
+        declared = self._declared_route("cxone", method, path, query)  # admin lists and summaries, core.catalog
+        if declared is not None:
+            return declared
         raise ApiProblem(404, {"error": "NotFound", "message": f"no such endpoint {method} {path}"})
