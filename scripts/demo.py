@@ -1,4 +1,7 @@
-"""The README's demo: the nightly Genesys details DAG, run by Airflow against the API sandbox.
+"""The README's demo: the nightly contact-centre model DAG, run by Airflow against the API sandbox.
+
+The DAG (``example_dags/contact_centre_model.py``) snapshots the Genesys dimensions and extracts the day's
+conversation details (and agent activity); the demo then prints a report joining the two.
 
 Everything is local: a SQLite Airflow home and the output under ``.demo/``, the sandbox on
 127.0.0.1 with 20,000 generated conversations for 2026-01-01 (its rate limit time-scaled 10x).
@@ -33,7 +36,7 @@ def main() -> int:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "example_dags"),
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO" if args.verbose else "WARNING",
-            "CCANALYTICS_OUTPUT": output.as_uri(),
+            "CCANALYTICS_MODEL_OUTPUT": output.as_uri(),
         }
     )
     print(f"Airflow home {DEMO / 'airflow'} (SQLite); migrating the metadata database...", flush=True)
@@ -51,7 +54,7 @@ def main() -> int:
         print(f"API sandbox at {sandbox.base_url}: {args.conversations} conversations on 2026-01-01", flush=True)
 
         sys.path.insert(0, str(ROOT / "example_dags"))
-        from genesys_nightly_conversation_details import dag  # type: ignore[import-not-found]
+        from contact_centre_model import dag  # type: ignore[import-not-found]
 
         if not args.verbose:
             logging.disable(logging.INFO)
@@ -71,7 +74,7 @@ def main() -> int:
         return 1
     manifest = json.loads(manifest_file.read_text())
     print()
-    print(f"DAG run 'genesys_nightly_conversation_details' for 2026-01-01: {state} in {elapsed:.1f} s")
+    print(f"DAG run '{dag.dag_id}' for 2026-01-01: {state} in {elapsed:.1f} s")
     print(f"Output:   {partition}")
     print(
         f"Records:  {manifest['record_count']} conversations in {len(manifest['files'])} files "
