@@ -31,7 +31,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "Genesys Cloud",
-                "python-modules": ["airflow_provider_ccanalytics.operators.genesys"],
+                "python-modules": [
+                    "airflow_provider_ccanalytics.operators.genesys",
+                    "airflow_provider_ccanalytics.operators.genesys_users",
+                ],
             },
             {
                 "integration-name": "NICE CXone",
