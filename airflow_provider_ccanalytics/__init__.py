@@ -34,6 +34,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_ccanalytics.operators.genesys",
                     "airflow_provider_ccanalytics.operators.endpoints",
+                    "airflow_provider_ccanalytics.operators.genesys_users",
                 ],
             },
             {

@@ -2,7 +2,8 @@
 
 Each run snapshots the dimension lists analysts join conversations to (users, queues, wrap-up codes,
 divisions, skills, languages) as ``{output}/genesys/<entity>/snapshot_date=<day>/`` and extracts the same
-day's conversation details as ``{output}/genesys/conversation_details/interval_start=<day>T00:00:00Z/``.
+day's conversation details as ``{output}/genesys/conversation_details/interval_start=<day>T00:00:00Z/`` and agent
+activity as ``{output}/genesys/user_details/interval_start=<day>T00:00:00Z/``.
 Every queueId, userId, wrapUpCode, divisionId and skill/language id of that day's conversations resolves in
 that day's snapshots (users are listed with ``state=any``, so deleted agents resolve too). A rerun replaces
 only its own snapshot date; earlier snapshots stay, so history is kept.
@@ -20,6 +21,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_ccanalytics.operators.endpoints import GenesysEntitiesOperator
 from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator
+from airflow_provider_ccanalytics.operators.genesys_users import GenesysUserDetailsOperator
 
 OUTPUT = os.environ.get("CCANALYTICS_MODEL_OUTPUT", "file:///tmp/ccanalytics/contact_centre_model")
 CONN = "genesys_cloud_default"
@@ -51,5 +53,10 @@ with DAG(
         output=OUTPUT,
         lookback=timedelta(days=3),
     )
-    # --- agent activity goes here: GenesysUserDetailsOperator(task_id="user_details", ...) for the same day,
-    # --- added with the users details work (issue 11, agent activity); it needs no other change to this DAG.
+    # agent activity (presence and routing-status intervals) of the same day, for occupancy and adherence
+    GenesysUserDetailsOperator(
+        task_id="user_details",
+        genesys_cloud_conn_id=CONN,
+        output=OUTPUT,
+        lookback=timedelta(days=3),
+    )

@@ -209,13 +209,15 @@ def test_the_contact_centre_model_example_writes_snapshots_and_conversations_of_
     connect("genesys_cloud_default", sandbox.genesys_connection())
     monkeypatch.setenv("CCANALYTICS_MODEL_OUTPUT", out_dir.as_uri())
     run = run_dag((ROOT / "example_dags" / "contact_centre_model.py").read_text(), utc(2026, 1, 2), "model")
-    assert set(task_states(run).values()) == {"success"} and len(task_states(run)) == 7, task_states(run)
+    assert set(task_states(run).values()) == {"success"} and len(task_states(run)) == 8, task_states(run)
     queues = manifest_records(snapshot(out_dir, "genesys", "queues"))  # what the demo reads: id and name
     assert [(q["id"], q["name"]) for q in queues] == [
         (q["id"], q["name"]) for q in sandbox.data.entities("genesys", "queues")
     ]
     day = out_dir / "genesys" / "conversation_details" / f"interval_start={DAY}T00:00:00Z"
     assert len(manifest_records(day)) == 300
+    activity = out_dir / "genesys" / "user_details" / f"interval_start={DAY}T00:00:00Z"
+    assert manifest_records(activity), "the day's agent activity is written beside its conversations"
 
 
 def test_unknown_names_and_options_are_refused_with_the_declared_ones() -> None:

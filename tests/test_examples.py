@@ -22,4 +22,4 @@ def test_each_example_writes_its_own_partitions() -> None:
                 key = (str(task.destination), task.vendor, task.dataset)
                 assert key not in writers, f"{module.dag.dag_id} and {writers[key]} both write {key}"
                 writers[key] = module.dag.dag_id
-    assert len(writers) == 11  # contact_centre_model: 6 snapshots and conversation details
+    assert len(writers) == 12  # contact_centre_model: 6 snapshots, conversation details and user details

@@ -117,10 +117,11 @@ GENESYS_USER_DETAILS = register(
         partition="by_time",
         time_field="startTime",
         window_body="interval",
-        rows=user_detail_rows,
-        key=("userId", "recordType", "startTime"),
-        columns=USER_INTERVAL_COLUMNS,
-        doc="agent activity: presence and routing-status intervals (partitioned by startTime)",
+        # one record per user per partition, nested like the API (GenesysUserDetailsOperator; tables layout:
+        # presence and routing_status rows); user_detail_rows is the flat view (ground truth, docs)
+        key=("userId",),
+        columns=("userId", "primaryPresence", "routingStatus"),
+        doc="agent activity: presence and routing-status intervals, each in the partition of its startTime",
     )
 )
 

@@ -122,3 +122,28 @@ register_flattener(
     "conversation_details",
     Flattener(("conversations", "participants", "attributes", "sessions", "segments", "metrics"), conversation_rows),
 )
+
+
+def user_detail_rows(user: Row) -> Iterator[tuple[str, Row]]:
+    """A users details record (``AnalyticsUserDetail``) as rows of users, presence (``primaryPresence``) and
+    routing_status (``routingStatus``), the interval rows keyed by ``userId`` (in the record's order)."""
+    user_id = user.get("userId")
+    yield "users", _without(user, "primaryPresence", "routingStatus")
+    for table, key in (("presence", "primaryPresence"), ("routing_status", "routingStatus")):
+        for interval in user.get(key) or []:
+            yield table, {"userId": user_id, **interval}
+
+
+def nest_user_details(tables: dict[str, list[Row]]) -> list[Row]:
+    """The nested users details records back from flattened rows (the inverse of :func:`user_detail_rows`)."""
+    lists: dict[str, dict[Any, list[Row]]] = {"primaryPresence": {}, "routingStatus": {}}
+    for table, key in (("presence", "primaryPresence"), ("routing_status", "routingStatus")):
+        for row in tables.get(table, []):
+            lists[key].setdefault(row["userId"], []).append(_without(row, "userId"))
+    return [
+        {**row, **{key: lists[key].get(row["userId"], []) for key in ("primaryPresence", "routingStatus")}}
+        for row in tables.get("users", [])
+    ]
+
+
+register_flattener("user_details", Flattener(("users", "presence", "routing_status"), user_detail_rows))

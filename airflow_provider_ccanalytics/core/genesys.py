@@ -58,6 +58,17 @@ DEFAULT_REGION = "mypurecloud.com"
 
 DETAILS_QUERY = "/api/v2/analytics/conversations/details/query"
 DETAILS_JOBS = "/api/v2/analytics/conversations/details/jobs"
+#: the details-job families: each has its jobs at ``/api/v2/analytics/{family}/details/jobs`` and its own watermark
+JOB_FAMILIES = ("conversations", "users")
+
+
+def jobs_path(family: str = "conversations") -> str:
+    """The details jobs path of a family (``conversations`` or ``users``)."""
+    if family not in JOB_FAMILIES:
+        raise ConfigurationError("family", f"{family!r} is not one of {JOB_FAMILIES}")
+    return f"/api/v2/analytics/{family}/details/jobs"
+
+
 AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
 
 JOB_SUCCESS_STATES = frozenset({"FULFILLED"})
@@ -242,9 +253,9 @@ class GenesysClient(ApiClient):
         log.info("Submitted Genesys details job %s for %s", job_id, window.interval())
         return job_id
 
-    def details_job_status(self, job_id: str) -> dict[str, Any]:
+    def details_job_status(self, job_id: str, family: str = "conversations") -> dict[str, Any]:
         """The job's status body: ``state``, ``errorMessage``, ``expirationDate``."""
-        return self.call_json("GET", f"{DETAILS_JOBS}/{job_id}")
+        return self.call_json("GET", f"{jobs_path(family)}/{job_id}")
 
     def iter_details_job_results(
         self,
@@ -323,14 +334,14 @@ class GenesysClient(ApiClient):
             log.info("Job %s is %s; next check in %.0f s", job_id, state, poll_interval)
             time.sleep(poll_interval)
 
-    def cancel_details_job(self, job_id: str) -> None:
+    def cancel_details_job(self, job_id: str, family: str = "conversations") -> None:
         """Cancel (delete) a job; a job that is already gone is fine."""
-        self.call("DELETE", f"{DETAILS_JOBS}/{job_id}", ok=(200, 202, 204, 404))
-        log.info("Cancelled Genesys details job %s", job_id)
+        self.call("DELETE", f"{jobs_path(family)}/{job_id}", ok=(200, 202, 204, 404))
+        log.info("Cancelled Genesys %s details job %s", family, job_id)
 
-    def data_availability(self) -> datetime:
-        """The instant up to which details jobs see complete data."""
-        body = self.call_json("GET", f"{DETAILS_JOBS}/availability")
+    def data_availability(self, family: str = "conversations") -> datetime:
+        """The instant up to which a family's details jobs see complete data (its ``dataAvailabilityDate``)."""
+        body = self.call_json("GET", f"{jobs_path(family)}/availability")
         return parse_instant(body["dataAvailabilityDate"], "dataAvailabilityDate")
 
     # -- aggregates -----------------------------------------------------------------------------

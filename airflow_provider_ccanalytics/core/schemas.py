@@ -153,6 +153,21 @@ register_schema(
     "originatingDirection:string purpose:string interval:string metric:string stat:string value:float64",
 )
 
+# -- Genesys Cloud: agent activity, users details (purecloudplatformclientv2 AnalyticsUserDetail,
+# AnalyticsUserPresenceRecord, AnalyticsRoutingStatusRecord) ------------------------------------------------
+
+_INTERVAL = "startTime:timestamp endTime:timestamp"
+register_schema("user_details", 1, "userId:string primaryPresence:json routingStatus:json")
+register_schema("user_details/users", 1, "userId:string")
+register_schema(
+    "user_details/presence",
+    1,
+    f"userId:string {_INTERVAL} systemPresence:string organizationPresenceId:string durationMilliseconds:int64",
+)
+register_schema(
+    "user_details/routing_status", 1, f"userId:string {_INTERVAL} routingStatus:string durationMilliseconds:int64"
+)
+
 # -- NICE CXone ----------------------------------------------------------------------------------------------
 
 # both field variants the client accepts (older: contactStart/contactEnd; current: contactStartDate...)

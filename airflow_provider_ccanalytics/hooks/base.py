@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -15,6 +14,7 @@ from airflow.sdk.log import mask_secret
 from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint
+from airflow_provider_ccanalytics.core.jobs import JobStatus, JobType, job_type
 from airflow_provider_ccanalytics.core.ratelimit import shared_rate_limiter
 from airflow_provider_ccanalytics.core.redaction import Redactor
 from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore, TokenStore
@@ -22,27 +22,6 @@ from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPoli
 from airflow_provider_ccanalytics.token_store import VariableTokenStore
 
 log = logging.getLogger("airflow_provider_ccanalytics")
-
-
-@dataclass(frozen=True)
-class JobStatus:
-    """A remote job's state in vendor-neutral terms.
-
-    :param state: the vendor's state string.
-    :param done: whether the job reached a final state.
-    :param succeeded: whether that final state is success.
-    :param message: the vendor's error message, if any.
-    """
-
-    state: str
-    done: bool
-    succeeded: bool
-    message: str = ""
-
-    @classmethod
-    def of(cls, state: str, success: frozenset[str], failure: frozenset[str], message: str = "") -> JobStatus:
-        """The status of a job in ``state``, given the vendor's final success and failure states."""
-        return cls(state, state in success or state in failure, state in success, message)
 
 
 class CcAnalyticsHook(BaseHook):
@@ -63,6 +42,8 @@ class CcAnalyticsHook(BaseHook):
     grant_types: tuple[str, ...] = ()
     #: client-side pacing default, per connection and process (0: none)
     default_requests_per_minute: float = 300.0
+    #: the registry name of the vendor's job type when none is given (core.jobs)
+    default_job_type: str = ""
 
     def __init__(
         self,
@@ -245,16 +226,21 @@ class CcAnalyticsHook(BaseHook):
             self.authorize_url, self.token_endpoint.client_id, redirect, self.extras.get("scopes")
         )
 
-    def job_status(self, job_id: str, kind: str = "") -> JobStatus:
+    def job_status(self, job_id: str, kind: str | JobType = "") -> JobStatus:
         """The vendor job's status (used by triggers, sensors and synchronous waits).
 
-        :param kind: the job kind where a vendor has several (CXone: ``""`` extraction, ``"report"``).
+        :param kind: the job type or its registry name (:mod:`~airflow_provider_ccanalytics.core.jobs`;
+            default: the vendor's :attr:`default_job_type`).
         """
-        raise NotImplementedError
+        return job_type(kind or self.default_job_type).status(self.get_client(), job_id)
 
-    def cancel_job(self, job_id: str, kind: str = "") -> None:
-        """Cancel the vendor job."""
-        raise NotImplementedError
+    def cancel_job(self, job_id: str, kind: str | JobType = "") -> None:
+        """Cancel the vendor job (of the job type ``kind``; default: the vendor's :attr:`default_job_type`)."""
+        job_type(kind or self.default_job_type).cancel(self.get_client(), job_id)
+
+    def get_client(self) -> Any:
+        """The hook's (cached) authenticated client."""
+        return self.client  # type: ignore[attr-defined]
 
     def get_conn(self) -> Any:
         raise NotImplementedError

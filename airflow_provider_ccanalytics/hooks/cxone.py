@@ -6,19 +6,14 @@ from functools import cached_property
 
 from airflow_provider_ccanalytics.core.cxone import (
     DEFAULT_ISSUER,
-    EXTRACTION_FAILURE_STATES,
-    EXTRACTION_SUCCESS_STATES,
-    REPORT_FAILURE_STATES,
-    REPORT_SUCCESS_STATES,
     CxoneClient,
     CxoneSettings,
     OidcConfiguration,
     discover,
-    job_error_message,
-    normal_state,
 )
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, access_key_form
-from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook, JobStatus
+from airflow_provider_ccanalytics.core.jobs import CXONE_EXTRACTION_JOBS
+from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 
 
 class NiceCxoneHook(CcAnalyticsHook):
@@ -36,6 +31,7 @@ class NiceCxoneHook(CcAnalyticsHook):
     conn_type = "nice_cxone"
     hook_name = "NICE CXone"
     grant_types = ("access_key", "authorization_code")
+    default_job_type = CXONE_EXTRACTION_JOBS.name
     default_requests_per_minute = 0.0  # CXone publishes no fixed per-token rate: rely on Retry-After
 
     def __init__(self, nice_cxone_conn_id: str = default_conn_name, **kwargs: object) -> None:
@@ -81,23 +77,6 @@ class NiceCxoneHook(CcAnalyticsHook):
     @property
     def authorize_url(self) -> str:
         return self.oidc.authorization_endpoint
-
-    def job_status(self, job_id: str, kind: str = "") -> JobStatus:
-        """The job's state, compared case-insensitively (``Succeeded`` and ``SUCCEEDED`` both end the job)."""
-        if kind == "report":
-            result = self.client.report_job(job_id)
-            state, success, failure = normal_state(result.get("state")), REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
-        else:
-            result = self.client.extraction_job(job_id)
-            state = normal_state(result.get("status"))
-            success, failure = EXTRACTION_SUCCESS_STATES, EXTRACTION_FAILURE_STATES
-        return JobStatus.of(state, success, failure, job_error_message(result))
-
-    def cancel_job(self, job_id: str, kind: str = "") -> None:
-        if kind == "report":
-            self.client.cancel_report_job(job_id)
-        else:
-            self.client.cancel_extraction_job(job_id)
 
     def check(self, client: CxoneClient) -> str:
         return f"Connected to CXone tenant API {client.api_base} (issuer {self.issuer})"

@@ -6,8 +6,6 @@ from datetime import timedelta
 from functools import cached_property
 
 from airflow_provider_ccanalytics.core.genesys import (
-    JOB_FAILURE_STATES,
-    JOB_SUCCESS_STATES,
     GenesysClient,
     GenesysSettings,
     genesys_base_urls,
@@ -16,7 +14,8 @@ from airflow_provider_ccanalytics.core.grants import (
     TokenEndpoint,
     client_credentials_form,
 )
-from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook, JobStatus
+from airflow_provider_ccanalytics.core.jobs import GENESYS_CONVERSATION_JOBS
+from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 
 
 class GenesysCloudHook(CcAnalyticsHook):
@@ -34,6 +33,7 @@ class GenesysCloudHook(CcAnalyticsHook):
     conn_type = "genesys_cloud"
     hook_name = "Genesys Cloud"
     grant_types = ("client_credentials", "authorization_code")
+    default_job_type = GENESYS_CONVERSATION_JOBS.name
 
     def __init__(self, genesys_cloud_conn_id: str = default_conn_name, **kwargs: object) -> None:
         super().__init__(genesys_cloud_conn_id, **kwargs)  # type: ignore[arg-type]
@@ -71,18 +71,6 @@ class GenesysCloudHook(CcAnalyticsHook):
     @property
     def authorize_url(self) -> str:
         return f"{self.base_urls[0]}/oauth/authorize"
-
-    def job_status(self, job_id: str, kind: str = "") -> JobStatus:
-        body = self.client.details_job_status(job_id)
-        return JobStatus.of(
-            str(body.get("state") or "UNKNOWN").upper(),
-            JOB_SUCCESS_STATES,
-            JOB_FAILURE_STATES,
-            str(body.get("errorMessage") or ""),
-        )
-
-    def cancel_job(self, job_id: str, kind: str = "") -> None:
-        self.client.cancel_details_job(job_id)
 
     def check(self, client: GenesysClient) -> str:
         available = client.data_availability()

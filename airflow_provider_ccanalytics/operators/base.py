@@ -15,6 +15,7 @@ from airflow.triggers.base import BaseTrigger
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
 from airflow_provider_ccanalytics.core.flatten import check_layout
 from airflow_provider_ccanalytics.core.grain import grain_step
+from airflow_provider_ccanalytics.core.jobs import JobType
 from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
@@ -141,8 +142,8 @@ class JobOperatorMixin:
 
     log: Any
     job_id: str | None = None
-    #: the job kind where a vendor has several (CXone ``report``)
-    job_kind = ""
+    #: the remote-job family (submit, status, results, cancel, availability); triggers carry its name
+    job_type: JobType
     deferrable: bool
     poll_interval: float
     job_timeout: float | None
@@ -176,7 +177,7 @@ class JobOperatorMixin:
         self.job_id = job_id
         self._save_job_id(job_id)
         if self.deferrable:
-            status = self._cancel_on_failure(lambda: self.get_hook().job_status(job_id, self.job_kind))
+            status = self._cancel_on_failure(lambda: self.get_hook().job_status(job_id, self.job_type))
             if not status.done:
                 self.defer(trigger=self.job_trigger(job_id), method_name="execute_complete")
             self.log.info("Job %s already ended (%s): collecting without deferring", job_id, status.state)
@@ -221,7 +222,7 @@ class JobOperatorMixin:
             job_id,
             self.poll_interval,
             self.job_timeout,
-            job_kind=self.job_kind,
+            job_type=self.job_type.name,
             min_deferral=min_deferral_seconds(),
         )
 
@@ -230,7 +231,7 @@ class JobOperatorMixin:
         hook = self.get_hook()
         deadline = None if self.job_timeout is None else time.monotonic() + self.job_timeout
         while True:
-            status = hook.job_status(job_id, self.job_kind)
+            status = hook.job_status(job_id, self.job_type)
             if status.done:
                 if not status.succeeded:
                     raise JobFailedError(job_id, status.state, status.message)
@@ -254,7 +255,7 @@ class JobOperatorMixin:
             return
         self._cancelled_job_id = self.job_id
         try:
-            self.get_hook().cancel_job(self.job_id, self.job_kind)
+            self.get_hook().cancel_job(self.job_id, self.job_type)
         except Exception as error:
             self.log.warning("Could not cancel job %s: %s", self.job_id, error)
 

@@ -11,6 +11,7 @@ from typing import Any
 from airflow_provider_ccanalytics.core.completeness import PartitionStatus
 from airflow_provider_ccanalytics.core.csvrows import conform_rows
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.jobs import CXONE_EXTRACTION_JOBS, CXONE_REPORT_JOBS
 from airflow_provider_ccanalytics.core.schemas import schema_for
 from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
@@ -179,6 +180,7 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
     """
 
     template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "entity_name", "version")
+    job_type = CXONE_EXTRACTION_JOBS
     dataset = "data_extraction"
 
     def __init__(
@@ -200,7 +202,7 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
         self.job_timeout = None if job_timeout is None else seconds(job_timeout)
 
     def extract(self, context: Any, window: Window) -> Any:
-        job_id = self.hook.client.create_extraction_job(self.entity_name, str(self.version), window)
+        job_id = self.job_type.submit(self.hook.client, window, entity_name=self.entity_name, version=self.version)
         return self.run_job(job_id, window)
 
     def collect(self, window: Window) -> Any:
@@ -210,7 +212,7 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
         schema = schema_for(self.dataset)  # declared columns typed (booleans, numbers, timestamps)
         return self.deliver(
             window,
-            [lambda: conform_rows(client.iter_extraction_rows(job_id), schema)],
+            [lambda: conform_rows(self.job_type.results(client, job_id, window), schema)],
             {
                 "endpoint": "data-extraction",
                 "entity": self.entity_name,
@@ -230,7 +232,7 @@ class CxoneReportJobOperator(JobOperatorMixin, _CxoneOperator):
     """
 
     template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "report_id")
-    job_kind = "report"
+    job_type = CXONE_REPORT_JOBS
     dataset = "report"
 
     def __init__(
@@ -249,7 +251,8 @@ class CxoneReportJobOperator(JobOperatorMixin, _CxoneOperator):
         self.job_timeout = None if job_timeout is None else seconds(job_timeout)
 
     def extract(self, context: Any, window: Window) -> Any:
-        return self.run_job(self.hook.client.start_report_job(str(self.report_id), window, self.file_type), window)
+        spec = {"report_id": str(self.report_id), "file_type": self.file_type}
+        return self.run_job(self.job_type.submit(self.hook.client, window, **spec), window)
 
     def collect(self, window: Window) -> Any:
         self.dataset = f"report_{self.report_id}"  # each report its own partitions (the id as rendered)
@@ -259,6 +262,6 @@ class CxoneReportJobOperator(JobOperatorMixin, _CxoneOperator):
         schema = schema_for(self.dataset)  # a report's schema is declared with register_schema("report_<id>", ...)
         return self.deliver(
             window,
-            [lambda: conform_rows(client.iter_report_rows(job_id), schema)],
+            [lambda: conform_rows(self.job_type.results(client, job_id, window), schema)],
             {"endpoint": "report-jobs", "report_id": str(self.report_id), "job_id": job_id},
         )

@@ -13,6 +13,7 @@ from airflow_provider_ccanalytics.core.completeness import PartitionStatus, conv
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.genesys import conversation_start
 from airflow_provider_ccanalytics.core.grain import PartitionPlan
+from airflow_provider_ccanalytics.core.jobs import GENESYS_CONVERSATION_JOBS, JobType
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
@@ -42,10 +43,12 @@ class _GenesysOperator(AnalyticsOperator):
         return self.hook
 
     _available_until: datetime | None = None
+    #: the job family whose ``availability`` is the manifests' watermark
+    watermark_jobs: JobType = GENESYS_CONVERSATION_JOBS
 
     def prepare_partitions(self, plan: PartitionPlan) -> None:
         """Read the details jobs' ``dataAvailabilityDate`` once, before extracting (the manifests' watermark)."""
-        self._available_until = self.hook.client.data_availability()
+        self._available_until = self.watermark_jobs.availability(self.hook.client)
 
     def partition_status(self, unit: Window) -> PartitionStatus:
         status = super().partition_status(unit)
@@ -109,12 +112,9 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
         return sum(len(unit.split(self.split)) for unit in plan.all)  # one request per sub-window at least
 
 
-class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
-    """Conversation details of the window through an asynchronous details job (bulk, backfills).
-
-    Submits a job, waits (deferred by default in deferrable mode), pages the results by cursor,
-    and writes every conversation that started in the window once. ``on_kill`` and a failed
-    job cancel the remote job.
+class GenesysDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
+    """Base of the details-job operators: wait for the family's watermark, submit one job for the run's
+    partitions (lookback included), wait (deferrable), then :meth:`collect` (the family's part).
 
     :param genesys_cloud_conn_id: the Genesys Cloud connection.
     :param query: extra job body fields (filters) (templated).
@@ -130,7 +130,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
 
     template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "query", "lookback")
     template_fields_renderers = {"query": "json"}
-    dataset = "conversation_details"
+    job_type: JobType = GENESYS_CONVERSATION_JOBS
 
     def __init__(
         self,
@@ -156,7 +156,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
     def execute(self, context: Any) -> Any:
         self.query = mapping_argument(self.query, "query")  # as rendered, before any request
         window = self.window(context)
-        available = self.hook.client.data_availability()
+        available = self._availability()
         if available < window.end:
             if not self.wait_for_availability:
                 raise ConfigurationError(
@@ -167,7 +167,10 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
             if self.deferrable:
                 self.defer(
                     trigger=DataAvailabilityTrigger(
-                        self.genesys_cloud_conn_id, iso_z(window.end), self.availability_poll_interval
+                        self.genesys_cloud_conn_id,
+                        iso_z(window.end),
+                        self.availability_poll_interval,
+                        job_type=self.job_type.name,
                     ),
                     method_name="execute_after_availability",
                     timeout=None if self.job_timeout is None else timedelta(seconds=self.job_timeout),
@@ -182,7 +185,7 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
 
     def _wait_for_availability(self, window: Window) -> None:
         deadline = None if self.job_timeout is None else time.monotonic() + self.job_timeout
-        while (available := self.hook.client.data_availability()) < window.end:
+        while (available := self._availability()) < window.end:
             if deadline is not None and time.monotonic() > deadline:
                 raise ConfigurationError(
                     "job_timeout",
@@ -196,23 +199,40 @@ class GenesysConversationDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         span = window
         if self.destination not in (None, ""):  # one job covers the lookback partitions too
             span = PartitionPlan.of(window, self.grain, self.lookback_for(context)).span
-        return self.run_job(self.hook.client.submit_details_job(span, self.query), window)
+        return self.run_job(self.job_type.submit(self.hook.client, span, query=self.query), window)
+
+    def _availability(self) -> datetime:
+        available = self.job_type.availability(self.hook.client)
+        assert available is not None  # every Genesys details-job family has a watermark
+        return available
+
+
+class GenesysConversationDetailsJobOperator(GenesysDetailsJobOperator):
+    """Conversation details of the window through an asynchronous details job (bulk, backfills).
+
+    Submits a job, waits (deferred by default in deferrable mode), pages the results by cursor,
+    and writes every conversation that started in the window once. ``on_kill`` and a failed
+    job cancel the remote job. Parameters: see :class:`GenesysDetailsJobOperator`.
+    """
+
+    dataset = "conversation_details"
+    job_type = GENESYS_CONVERSATION_JOBS
 
     def collect(self, window: Window) -> Any:
         job_id = self.job_id
         assert job_id is not None
         client = self.hook.client
         # past the job result cap, the results reader splits the window into jobs with these settings
-        split_args = (self.query, self.poll_interval, self.job_timeout)
+        split = {"query": self.query, "poll_interval": self.poll_interval, "timeout": self.job_timeout}
         query = {"endpoint": "details/jobs", "job_id": job_id, **self.query}
         if self.destination in (None, ""):
-            return self.deliver(window, [lambda: client.iter_details_job_results(job_id, window, *split_args)], query)
+            return self.deliver(window, [lambda: self.job_type.results(client, job_id, window, **split)], query)
         plan = PartitionPlan.of(window, self.grain, self.lookback_for(current_context()))
         spool = PartitionSpool(plan.all, conversation_start)
 
         def sources(unit: Window, status: PartitionStatus) -> list[Any]:
             if not spool.filled:  # the job's results are paged once, for every partition of the run
-                spool.fill(client.iter_details_job_results(job_id, plan.span, *split_args))
+                spool.fill(self.job_type.results(client, job_id, plan.span, **split))
                 self.log.info(
                     "Job %s: %d conversations routed to %d partitions",
                     job_id,

@@ -17,6 +17,7 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError
+from airflow_provider_ccanalytics.core.jobs import GENESYS_CONVERSATION_JOBS, job_type
 from airflow_provider_ccanalytics.core.windows import parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 
@@ -47,7 +48,8 @@ class AnalyticsJobTrigger(BaseTrigger):
     :param poll_interval: seconds between polls.
     :param timeout: seconds after which waiting fails (None: no limit).
     :param started_at: when the task deferred (epoch seconds; default now).
-    :param job_kind: the job kind where a vendor has several (CXone ``report``).
+    :param job_type: the registry name of the job type (:mod:`~airflow_provider_ccanalytics.core.jobs`;
+        "": the hook's default).
     :param min_deferral: seconds after ``started_at`` before any event fires.
     """
 
@@ -59,7 +61,7 @@ class AnalyticsJobTrigger(BaseTrigger):
         poll_interval: float = 30.0,
         timeout: float | None = None,
         started_at: float | None = None,
-        job_kind: str = "",
+        job_type: str = "",
         min_deferral: float = DEFAULT_MIN_DEFERRAL,
     ) -> None:
         super().__init__()
@@ -69,7 +71,7 @@ class AnalyticsJobTrigger(BaseTrigger):
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.started_at = started_at if started_at is not None else time.time()
-        self.job_kind = job_kind
+        self.job_type = job_type
         self.min_deferral = min_deferral
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -82,7 +84,7 @@ class AnalyticsJobTrigger(BaseTrigger):
                 "poll_interval": self.poll_interval,
                 "timeout": self.timeout,
                 "started_at": self.started_at,
-                "job_kind": self.job_kind,
+                "job_type": self.job_type,
                 "min_deferral": self.min_deferral,
             },
         )
@@ -102,7 +104,7 @@ class AnalyticsJobTrigger(BaseTrigger):
     async def _check(self, hook: CcAnalyticsHook) -> TriggerEvent | None:
         """The event to emit after one status check, or None while the job runs."""
         try:
-            status = await asyncio.to_thread(hook.job_status, self.job_id, self.job_kind)
+            status = await asyncio.to_thread(hook.job_status, self.job_id, self.job_type)
         except CcAnalyticsError as error:
             return TriggerEvent({"status": "error", "job_id": self.job_id, "state": "UNKNOWN", "message": str(error)})
         if status.done:
@@ -128,38 +130,48 @@ class AnalyticsJobTrigger(BaseTrigger):
 
 
 class DataAvailabilityTrigger(BaseTrigger):
-    """Waits until Genesys' ``dataAvailabilityDate`` reaches ``until``.
+    """Waits until a Genesys job family's ``dataAvailabilityDate`` reaches ``until``.
 
     :param conn_id: the Genesys connection id.
     :param until: ISO instant the availability must reach.
     :param poll_interval: seconds between checks.
+    :param job_type: the registry name of the job type whose watermark is read (default: conversation details).
     """
 
-    def __init__(self, conn_id: str, until: str, poll_interval: float = 300.0) -> None:
+    def __init__(
+        self, conn_id: str, until: str, poll_interval: float = 300.0, job_type: str = GENESYS_CONVERSATION_JOBS.name
+    ) -> None:
         super().__init__()
         self.conn_id = conn_id
         self.until = until
         self.poll_interval = poll_interval
+        self.job_type = job_type
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__name__}",
-            {"conn_id": self.conn_id, "until": self.until, "poll_interval": self.poll_interval},
+            {
+                "conn_id": self.conn_id,
+                "until": self.until,
+                "poll_interval": self.poll_interval,
+                "job_type": self.job_type,
+            },
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 
         hook = GenesysCloudHook(self.conn_id)
+        family = job_type(self.job_type)
         until = parse_instant(self.until, "until")
         while True:
             try:
-                available = await asyncio.to_thread(hook.client.data_availability)
+                available = await asyncio.to_thread(family.availability, hook.client)
             except CcAnalyticsError as error:
                 yield TriggerEvent({"status": "error", "message": str(error)})
                 return
-            if available >= until:
-                yield TriggerEvent({"status": "success", "available": available.isoformat()})
+            if available is None or available >= until:  # None: the family has no watermark
+                yield TriggerEvent({"status": "success", "available": available and available.isoformat()})
                 return
             self.log.info("Data available up to %s, waiting for %s", available.isoformat(), self.until)
             await asyncio.sleep(self.poll_interval)

@@ -42,6 +42,7 @@ class SandboxConfig:
     job_seconds: float = 1.0
     job_expire_seconds: float = 3600.0
     availability_lag: float = 3 * 3600.0
+    users_availability_lag: float | None = None  # the users details jobs' watermark lag (None: availability_lag)
     extraction_seconds: float = 1.0
     extraction_create_interval: float = 30.0
     result_url_ttl: float = 30.0

@@ -1,4 +1,5 @@
-"""Genesys Cloud analytics details jobs: create, state, status, cursor-paged results."""
+"""Genesys Cloud analytics details jobs, one kind per family (``conversations``, ``users``): create, state, status,
+cursor-paged results."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_ccanalytics.testing.data import iso
-from airflow_provider_ccanalytics.testing.sandbox.genesys_analytics import GenesysAnalyticsMixin
+from airflow_provider_ccanalytics.testing.sandbox.genesys_users import GenesysUsersMixin
 from airflow_provider_ccanalytics.testing.sandbox.problems import RawJson, genesys_problem
 
 
@@ -23,14 +24,22 @@ class _Job:
     cancelled: bool = False
     availability: float = 0.0
     query: dict[str, Any] = field(default_factory=dict)
+    kind: str = "conversations"
 
 
-class GenesysJobsMixin(GenesysAnalyticsMixin):
-    """``/api/v2/analytics/conversations/details/jobs``."""
+class GenesysJobsMixin(GenesysUsersMixin):
+    """``/api/v2/analytics/{conversations,users}/details/jobs``: each family's jobs and its own watermark."""
 
     _jobs: dict[str, _Job]
 
-    def _create_job(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _availability(self, kind: str) -> float:
+        """The family's ``dataAvailabilityDate`` (epoch seconds): now minus its configured lag."""
+        lag = self.config.availability_lag
+        if kind == "users" and self.config.users_availability_lag is not None:
+            lag = self.config.users_availability_lag
+        return self.clock() - lag
+
+    def _create_job(self, body: dict[str, Any], kind: str = "conversations") -> dict[str, Any]:
         start, end = self._interval(body, capped=False)
         job = _Job(
             str(uuid.uuid4()),
@@ -39,7 +48,8 @@ class GenesysJobsMixin(GenesysAnalyticsMixin):
             self.clock(),
             self.config.job_seconds,
             query=body,
-            availability=self.clock() - self.config.availability_lag,
+            availability=self._availability(kind),
+            kind=kind,
         )
         with self._lock:
             if self._next_job_outcome:
@@ -72,7 +82,7 @@ class GenesysJobsMixin(GenesysAnalyticsMixin):
             answer["errorMessage"] = "The job failed in the sandbox (scripted)"
         return answer
 
-    def _job_results(self, job: _Job, query: dict[str, str]) -> RawJson:
+    def _job_results(self, job: _Job, query: dict[str, str]) -> RawJson | dict[str, Any]:
         state = self._genesys_job_state(job)
         if state != "FULFILLED":
             raise genesys_problem(
@@ -85,6 +95,8 @@ class GenesysJobsMixin(GenesysAnalyticsMixin):
                 offset = int(base64.urlsafe_b64decode(query["cursor"].encode()).decode())
             except ValueError:
                 raise genesys_problem(400, "Invalid cursor", "invalid.value") from None
+        if job.kind == "users":
+            return self._users_job_page(job.start, job.end, job.availability, query, offset)
         indexes = [
             i
             for i in self.data.conversations_overlapping(job.start, job.end)

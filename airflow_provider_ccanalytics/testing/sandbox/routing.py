@@ -17,6 +17,12 @@ from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJob
 from airflow_provider_ccanalytics.testing.sandbox.oauth import OAuthMixin
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem, RawJson, genesys_problem, json_body
 
+#: (job kind, path prefix, counter label) of each Genesys details-job family; counters keep their old names
+GENESYS_JOB_FAMILIES = (
+    ("conversations", "/api/v2/analytics/conversations/details/jobs", "jobs "),
+    ("users", "/api/v2/analytics/users/details/jobs", "users jobs "),
+)
+
 
 class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin, DeclaredRoutesMixin):
     """Dispatch one request to its route; every answer is counted."""
@@ -113,30 +119,40 @@ class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin, 
             return "genesys details/query", 200, {}, self._details_query(json_body(body))
         if path == f"{base}/aggregates/query" and method == "POST":
             return "genesys aggregates/query", 200, {}, self._aggregates_query(json_body(body))
-        if path == f"{base}/details/jobs/availability" and method == "GET":
-            availability = self.clock() - self.config.availability_lag
-            return "genesys jobs/availability", 200, {}, {"dataAvailabilityDate": iso(availability)}
-        if path == f"{base}/details/jobs" and method == "POST":
-            return "genesys jobs create", 202, {}, self._create_job(json_body(body))
-        match = re.fullmatch(rf"{base}/details/jobs/([^/]+)(/results)?", path)
-        if match:
-            job_id, results = match.group(1), match.group(2)
-            with self._lock:
-                job = self._jobs.get(job_id)
-            if job is None:
-                raise genesys_problem(404, f"Job {job_id} not found", "not.found")
-            if results and method == "GET":
-                return "genesys jobs results", 200, {}, self._job_results(job, query)
-            if not results and method == "GET":
-                return "genesys jobs status", 200, {}, self._job_status(job)
-            if not results and method == "DELETE":
-                with self._lock:
-                    job.cancelled = True
-                return "genesys jobs delete", 202, {}, b""
+        if path == "/api/v2/analytics/users/details/query" and method == "POST":
+            return "genesys users details/query", 200, {}, self._users_details_query(json_body(body))
+        for kind, jobs, label in GENESYS_JOB_FAMILIES:
+            if path.startswith(jobs):
+                return self._genesys_jobs_route(kind, label, method, path[len(jobs) :], query, body)
         declared = self._declared_route("genesys", method, path, query)  # platform lists, from core.catalog
         if declared is not None:
             return declared
         raise genesys_problem(404, f"Resource not found: {method} {path}", "not.found")
+
+    def _genesys_jobs_route(
+        self, kind: str, label: str, method: str, rest: str, query: dict[str, str], body: bytes
+    ) -> tuple[str, int, dict[str, str], Any]:
+        """``{family}/details/jobs``: availability, create, status, results, delete (the same for each family)."""
+        if rest == "/availability" and method == "GET":
+            return f"genesys {label}availability", 200, {}, {"dataAvailabilityDate": iso(self._availability(kind))}
+        if rest == "" and method == "POST":
+            return f"genesys {label}create", 202, {}, self._create_job(json_body(body), kind)
+        match = re.fullmatch(r"/([^/]+)(/results)?", rest)
+        if match:
+            job_id, results = match.group(1), match.group(2)
+            with self._lock:
+                job = self._jobs.get(job_id)
+            if job is None or job.kind != kind:
+                raise genesys_problem(404, f"Job {job_id} not found", "not.found")
+            if results and method == "GET":
+                return f"genesys {label}results", 200, {}, self._job_results(job, query)
+            if not results and method == "GET":
+                return f"genesys {label}status", 200, {}, self._job_status(job)
+            if not results and method == "DELETE":
+                with self._lock:
+                    job.cancelled = True
+                return f"genesys {label}delete", 202, {}, b""
+        raise genesys_problem(404, f"Resource not found: {method} {rest}", "not.found")
 
     def _cxone_api(
         self, method: str, path: str, query: dict[str, str], headers: Any, body: bytes
