@@ -3,8 +3,10 @@ and writes it to BENCHMARKS.md. Run: .venv/bin/python benchmarks/scale.py [--qui
 
 Time scale: every duration is divided by SCALE (10): Genesys' 300 requests per minute per token becomes 300 per
 6 s, a request's latency of 0.5 s becomes 0.05 s, the tutorial's 0.5 s sleep 0.05 s, a details job of 30 s 3 s,
-the token leeway of 60 s 6 s. Each client runs in its own process, against the sandbox in its own process;
-counts (requests, 429s, token requests) are the sandbox's, taken from the moment every worker is ready.
+the token leeway of 60 s 6 s, the provider's retry backoffs and budget a tenth of their defaults. Retry-After
+stays in whole seconds, as Genesys sends it (at least 1 s, so 10 s of Genesys time). Each client runs in its
+own process, against the sandbox in its own process; counts (requests, 429s, token requests) are the sandbox's,
+taken from the moment every worker is ready.
 """
 
 from __future__ import annotations
@@ -68,8 +70,7 @@ _datasets: dict[tuple[str, ...], Dataset] = {}
 def truth_count(spec_args: list[str], days: list[int]) -> int:
     """Ground truth: how many conversations started in the days (the sandbox's generator, same seed). Committed ids
     that are unique and started in their day are real conversations of that day, so this count tells lost ones."""
-    values = dict(zip(spec_args[::2], spec_args[1::2], strict=True))
-    key = (values["--conversations"], values["--start"], values["--end"])
+    key = tuple(spec_args[spec_args.index(flag) + 1] for flag in ("--conversations", "--start", "--end"))
     if key not in _datasets:
         _datasets[key] = Dataset(DataSpec(conversations=int(key[0]), start=key[1], end=key[2]))
     starts = _datasets[key].conv_starts
@@ -96,7 +97,8 @@ def run_row(row: Row, urls: dict[str, Any], spec_args: list[str], redis_url: str
                     token_file=f"{work}/tokens.json",
                     out=Path(work, "out").as_uri(),
                     mode=row.mode,
-                    poll=1.0 / SCALE * 5,
+                    poll=5.0 / SCALE,
+                    scale=SCALE,
                     readback=row.readback,
                 )
             else:

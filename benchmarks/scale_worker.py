@@ -28,6 +28,7 @@ connection = dict(config["urls"]["genesys_connection"])
 connection["extra"] = {**connection["extra"], **config.get("extras", {})}
 os.environ["AIRFLOW_CONN_BENCH_GENESYS"] = json.dumps(connection)
 
+from airflow_provider_ccanalytics.core.retry import RetryPolicy  # noqa: E402
 from airflow_provider_ccanalytics.core.windows import Window, parse_instant  # noqa: E402
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook  # noqa: E402
 from airflow_provider_ccanalytics.operators.base import AnalyticsOperator  # noqa: E402
@@ -38,7 +39,17 @@ from airflow_provider_ccanalytics.outputs import read_partition, storage_path, w
 SPLIT = inspect.signature(GenesysConversationDetailsOperator.__init__).parameters["split"].default
 MAX_WORKERS = inspect.signature(AnalyticsOperator.__init__).parameters["max_workers"].default
 
-hook = GenesysCloudHook("bench_genesys", token_store=FileTokenStore(config["token_file"]))
+# the retry policy's durations, time-scaled like everything else (its defaults: 1 s first backoff, 60 s longest,
+# 300 s Retry-After cap and budget); the attempts stay as they are
+scale = float(config.get("scale", 1.0))
+defaults = RetryPolicy()
+retry = RetryPolicy(
+    backoff_initial=defaults.backoff_initial / scale,
+    backoff_max=defaults.backoff_max / scale,
+    max_retry_after=defaults.max_retry_after / scale,
+    max_seconds=defaults.max_seconds / scale,
+)
+hook = GenesysCloudHook("bench_genesys", token_store=FileTokenStore(config["token_file"]), retry=retry)
 client = hook.client
 days = [Window.of(start, end) for start, end in config["days"]]
 out = config["out"]
