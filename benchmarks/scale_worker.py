@@ -55,10 +55,11 @@ days = [Window.of(start, end) for start, end in config["days"]]
 out = config["out"]
 
 
+SCOPED = "scope" in inspect.signature(write_partition).parameters  # org-keyed partitions (issue 13)
+
+
 def write(day: Window, sources: list[Any], workers: int) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    if "scope" in inspect.signature(write_partition).parameters:  # org-keyed partitions (issue 13)
-        extra["scope"] = hook.partition_scope()
+    extra: dict[str, Any] = {"scope": hook.partition_scope()} if SCOPED else {}
     return write_partition(
         out,
         vendor="genesys",
@@ -96,6 +97,8 @@ with (storage_path(out) / f"_warmup-{os.getpid()}").open("wb") as warm:
 with open(f"{config['token_file']}.startup", "a") as startup:
     fcntl.flock(startup, fcntl.LOCK_EX)
     client.authenticator.authorization()
+    if SCOPED:
+        hook.partition_scope()  # discovered once per connection and process, as a worker that ran a task before
     fcntl.flock(startup, fcntl.LOCK_UN)
 wait_for_go()
 started = time.time()
