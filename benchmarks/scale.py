@@ -256,7 +256,10 @@ with the sandbox's ground truth (`Dataset.conversation_ids_started`); a record o
 Data: 30,000 conversations a day{" (3,000 with --quick)" if quick else ""}.
 
 """
-    (ROOT / "BENCHMARKS.md").write_text(header + text + "\n" + FOOTER)
+    path = ROOT / "BENCHMARKS.md"
+    old = path.read_text() if path.exists() else ""
+    kept = old[old.index(READING) :] if READING in old else ""  # the written analysis below the table stays
+    path.write_text(header + text + "\n\n" + kept)
 
 
 def _cores() -> int:
@@ -266,7 +269,7 @@ def _cores() -> int:
 
 
 SHARED = "The machine's 2 cores were shared with 4 other sessions during the run."
-FOOTER = ""
+READING = "## Reading the table"
 
 if __name__ == "__main__":
     sys.exit(main())
