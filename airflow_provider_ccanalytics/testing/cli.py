@@ -11,6 +11,7 @@ import threading
 from dataclasses import replace
 
 from airflow_provider_ccanalytics.testing.data import DataSpec
+from airflow_provider_ccanalytics.testing.sandbox.config import mixed_faults
 from airflow_provider_ccanalytics.testing.server import Sandbox, SandboxConfig
 
 
@@ -27,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--job-seconds", type=float, default=2.0, help="how long a details job takes")
     parser.add_argument("--extraction-create-interval", type=float, default=30.0)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument("--token-ttl", type=float, default=86400.0, help="Genesys access token lifetime in seconds")
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, help="share of Genesys API requests answered 429, 503 or reset"
+    )
     parser.add_argument("--prewarm", action="store_true", help="serialize all conversations before serving")
     parser.add_argument("--json", action="store_true", help="print URLs and both connections as one JSON line")
     return parser
@@ -49,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         job_seconds=args.job_seconds,
         extraction_create_interval=args.extraction_create_interval,
         latency=args.latency,
+        token_ttl=args.token_ttl,
     )
     sandbox = Sandbox(config, port=args.port)
+    if args.fault_rate:
+        sandbox.faults.extend(mixed_faults(args.fault_rate))
     if args.prewarm:
         sandbox.prewarm()
     sandbox.start()

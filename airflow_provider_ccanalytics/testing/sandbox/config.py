@@ -97,3 +97,24 @@ class Fault:
     short_body: bool = False
     echo_request: bool = False
     rate: float = 1.0
+
+
+def mixed_faults(rate: float, pattern: str = r"^/genesys/api/") -> list[Fault]:
+    """Faults that hit ``rate`` of the matching requests, in equal thirds: HTTP 429 (``Retry-After: 1``), HTTP 503,
+    and a connection reset after half the real answer was sent (benchmarks: ``ccanalytics-sandbox --fault-rate``).
+
+    :param rate: the share of matching requests that get a fault (e.g. 0.1).
+    :param pattern: the request paths they hit (default: every Genesys API request, not the token endpoint).
+    """
+    if not 0.0 <= rate < 1.0:
+        raise ValueError("the fault rate must be in [0, 1)")
+    third, faults, left = rate / 3, [], 1.0
+    kinds: list[dict[str, Any]] = [
+        {"status": 429, "retry_after": 1.0},
+        {"status": 503},
+        {"truncate": 0.5, "reset": True},
+    ]
+    for kind in kinds:  # the sandbox tries faults in order: each share is of the requests the earlier ones left
+        faults.append(Fault(pattern, times=10**12, rate=third / left, **kind))
+        left -= third
+    return faults

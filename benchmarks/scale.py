@@ -1,0 +1,275 @@
+"""Scale benchmark (issue 13): the provider against the sandbox at Genesys' limit, time-scaled; prints one table
+and writes it to BENCHMARKS.md. Run: .venv/bin/python benchmarks/scale.py [--quick] [--no-write]
+
+Time scale: every duration is divided by SCALE (10): Genesys' 300 requests per minute per token becomes 300 per
+6 s, a request's latency of 0.5 s becomes 0.05 s, the tutorial's 0.5 s sleep 0.05 s, a details job of 30 s 3 s,
+the token leeway of 60 s 6 s, the provider's retry backoffs and budget a tenth of their defaults. Retry-After
+stays in whole seconds, as Genesys sends it (at least 1 s, so 10 s of Genesys time). Each client runs in its
+own process, against the sandbox in its own process; counts (requests, 429s, token requests) are the sandbox's,
+taken from the moment every worker is ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import importlib.util
+import platform
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from run import sandbox_process
+from scale_support import redis_server, run_workers, sandbox_counts
+
+from airflow_provider_ccanalytics.testing.data import Dataset, DataSpec, parse_ts
+
+SCALE = 10.0
+LIMIT, WINDOW = 300, 60.0 / SCALE
+LATENCY = 0.5 / SCALE
+JOB_SECONDS = 30.0 / SCALE
+FIRST_DAY = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+EXTRAS = {"requests_per_minute": LIMIT, "rate_window_seconds": WINDOW, "token_leeway_seconds": 60.0 / SCALE}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def day(index: int) -> list[str]:
+    start = FIRST_DAY + dt.timedelta(days=index)
+    return [start.strftime("%Y-%m-%dT%H:%M:%SZ"), (start + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")]
+
+
+@dataclass
+class Row:
+    """One scenario: who runs (``workers``: one list of days per process), and what the table shows."""
+
+    name: str
+    workers: list[list[int]]
+    client: str = "provider"  # provider, sdk or tutorial
+    mode: str = "query"
+    extras: dict[str, Any] = field(default_factory=dict)
+    readback: bool = True
+    note: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+def sandbox_args(per_day: int, days: int, *extra: str) -> list[str]:
+    end = FIRST_DAY + dt.timedelta(days=days)
+    return [
+        "--conversations", str(per_day * days), "--start", day(0)[0], "--end", end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        *extra,
+    ]  # fmt: skip
+
+
+_datasets: dict[tuple[str, ...], Dataset] = {}
+
+
+def truth_count(spec_args: list[str], days: list[int]) -> int:
+    """Ground truth: how many conversations started in the days (the sandbox's generator, same seed). Committed ids
+    that are unique and started in their day are real conversations of that day, so this count tells lost ones."""
+    key = tuple(spec_args[spec_args.index(flag) + 1] for flag in ("--conversations", "--start", "--end"))
+    if key not in _datasets:
+        _datasets[key] = Dataset(DataSpec(conversations=int(key[0]), start=key[1], end=key[2]))
+    starts = _datasets[key].conv_starts
+    return sum(bisect.bisect_left(starts, parse_ts(day(d)[1])) - bisect.bisect_left(starts, parse_ts(day(d)[0]))
+               for d in days)  # fmt: skip
+
+
+def run_row(row: Row, urls: dict[str, Any], spec_args: list[str], redis_url: str | None) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        configs = []
+        for index, days in enumerate(row.workers):
+            config: dict[str, Any] = {
+                "urls": urls,
+                "days": [day(d) for d in days],
+                "result": f"{work}/result-{index}.json",
+                "env": {"AIRFLOW_HOME": work, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+            }
+            if row.client == "provider":
+                extras = {**EXTRAS, **row.extras}
+                if extras.get("rate_limiter") == "redis":
+                    extras["redis_url"] = redis_url
+                config.update(
+                    extras=extras,
+                    token_file=f"{work}/tokens.json",
+                    out=Path(work, "out").as_uri(),
+                    mode=row.mode,
+                    poll=5.0 / SCALE,
+                    scale=SCALE,
+                    readback=row.readback,
+                )
+            else:
+                config.update(kind=row.client, scale=SCALE, out=work)
+            configs.append(config)
+        script = "scale_worker.py" if row.client == "provider" else "scale_baselines.py"
+        results = run_workers(script, configs, urls["base_url"])
+        counts = sandbox_counts(urls["base_url"])
+    wall = max(r["ended"] for r in results) - min(r["started"] for r in results)
+    days = sorted({d for w in row.workers for d in w})
+    truth = truth_count(spec_args, days)
+    summary: dict[str, Any] = {"wall": wall, "truth": truth, **counts}
+    summary["rss"] = max(r["peak_rss_mb"] for r in results)
+    if row.readback:
+        ids = [i for r in results for i in r["ids"]]
+        unique = len(set(ids))
+        dup = len(ids) - unique + sum(r["outside"] for r in results)
+        summary.update(conversations=unique, lost=truth - unique, dup=dup)
+    else:  # counts only (the manifests'): reading 1,000,000 records back costs more than the run
+        records = sum(r["records"] for r in results)
+        summary.update(conversations=records, lost=max(0, truth - records), dup=max(0, records - truth))
+    # achieved: the requests the sandbox accepted (a 429 uses no budget), against what the limit allows in the wall
+    summary["ceiling"] = (summary["requests"] - summary["429"]) / (LIMIT * wall / WINDOW)
+    row.result = summary
+
+
+def fmt(row: Row) -> list[str]:
+    r = row.result
+    if not r:
+        return [row.name, *["—"] * 8, row.note]
+    limit_429 = r["429"] - r["429 injected"]
+    answered = f"{r['429']} ({r['429'] / max(1, r['requests']) * 100:.1f} %)"
+    if r["429 injected"]:
+        answered += f"; {r['429 injected']} injected"
+    ceiling = f"{r['ceiling'] * 100:.1f} %" if r.get("paced", True) else "—"
+    return [
+        row.name,
+        f"{r['wall']:.1f}",
+        f"{r['conversations'] / r['wall']:,.0f}",
+        ceiling,
+        f"{r['requests']:,}",
+        answered if r["429"] else "0",
+        str(r["tokens"]),
+        f"{r['rss']:.0f}",
+        f"{r['lost']} / {r['dup']}",
+        row.note + (f" limit 429s: {limit_429}." if r["429 injected"] else ""),
+    ]
+
+
+HEAD = [
+    "scenario", "wall s", "conv/s", "% of ceiling", "requests", "429s received", "token requests",
+    "peak RSS MB", "lost / dup", "notes",
+]  # fmt: skip
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+    lines += ["| " + " | ".join(fmt(row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def scenarios(per_day: int, quick: bool) -> list[tuple[list[str], list[Row]]]:
+    """(sandbox arguments, rows) per sandbox process."""
+    redis_built = importlib.util.find_spec("airflow_provider_ccanalytics.core.redis_limiter") is not None
+    paced = ["--rate-limit", str(LIMIT), "--rate-window", str(WINDOW), "--latency", str(LATENCY), "--prewarm"]
+    main_rows = [
+        Row("(a) clean day, provider", [[0]]),
+        Row("(a) clean day, official SDK plain loop", [[0]], client="sdk"),
+        Row("(a) clean day, tutorial client", [[0]], client="tutorial"),
+        Row("(a4) clean, 4 days in one worker", [[0, 1, 2, 3]]),
+        Row("(d) 4 workers, 1 day each, adaptive in-process limiter", [[0], [1], [2], [3]],
+            extras={"rate_limiter": "adaptive"}),
+        Row("(e) 4 workers, 1 day each, Redis limiter", [[0], [1], [2], [3]],
+            extras={"rate_limiter": "redis"}, note="" if redis_built else "no Redis limiter in this build."),
+        Row("(f) 7-day backfill, sync details query", [list(range(7))]),
+        Row("(g) 7-day backfill, details jobs (7 in flight)", [list(range(7))], mode="jobs",
+            note=f"job latency {JOB_SECONDS:g} s ({JOB_SECONDS * SCALE:g} s Genesys time), poll 0.5 s."),
+    ]  # fmt: skip
+    plan = [
+        (sandbox_args(per_day, 7, *paced, "--job-seconds", str(JOB_SECONDS)), main_rows),
+        (sandbox_args(per_day, 4, *paced, "--fault-rate", "0.1"), [Row("(b) 10 % faults, 4 days", [[0, 1, 2, 3]])]),
+    ]
+    for lifetime in (6.0, 3.0):
+        name = f"(c) token lifetime {lifetime:g} s ({lifetime * SCALE:g} s Genesys), 2 days"
+        plan.append((sandbox_args(per_day, 2, *paced, "--token-ttl", str(lifetime)), [Row(name, [[0, 1]])]))
+    if not quick:
+        memory = Row("(h) 1,000,000 conversations in a day, no limit", [[0]], readback=False)
+        plan.append((["--conversations", "1000000", "--start", day(0)[0], "--end", day(0)[1], "--rate-limit", "0"],
+                     [memory]))  # fmt: skip
+    return plan
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="3,000 conversations a day; no 1,000,000 run")
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument("--only", help="run only the rows whose name contains this, e.g. '(d)'")
+    args = parser.parse_args()
+    per_day = 3_000 if args.quick else 30_000
+    plan = scenarios(per_day, args.quick)
+    rows = [row for _, group in plan for row in group]
+    with redis_server() as redis_url:
+        for spec_args, group in plan:
+            todo = [row for row in group if not args.only or args.only in row.name]
+            if not todo:
+                continue
+            with sandbox_process(*spec_args) as urls:
+                for row in todo:
+                    if row.extras.get("rate_limiter") == "redis" and "no Redis" in row.note:
+                        continue
+                    print(f"running {row.name} ...", file=sys.stderr, flush=True)
+                    run_row(row, urls, spec_args, redis_url)
+                    if "(h)" in row.name:
+                        row.result["paced"] = False
+                    print(" | ".join(fmt(row)), file=sys.stderr, flush=True)
+    add_notes(rows)
+    text = table(rows)
+    print(text)
+    if not args.no_write and not args.only:
+        write_markdown(text, args.quick)
+    return 0
+
+
+def add_notes(rows: list[Row]) -> None:
+    by_name = {row.name[:3]: row for row in rows if row.result}
+    for row in rows:
+        if row.name.startswith("(c)") and row.result:
+            lifetime = float(row.name.split("lifetime ")[1].split(" s")[0])
+            per = row.result["tokens"] / (row.result["wall"] / lifetime)
+            row.note += f"{per:.2f} token requests per lifetime."
+    if "(f)" in by_name and "(g)" in by_name:
+        speedup = by_name["(f)"].result["wall"] / by_name["(g)"].result["wall"]
+        by_name["(g)"].note += f" {speedup:.1f}x faster than (f)."
+
+
+def write_markdown(text: str, quick: bool) -> None:
+    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
+                         text=True).stdout.strip()  # fmt: skip
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
+    command = ".venv/bin/python benchmarks/scale.py" + (" --quick" if quick else "")
+    header = f"""# Benchmarks
+
+## Scale (issue 13): `{command}`
+
+Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC at commit {commit.strip()}, on {platform.node()}:
+{cpu or platform.processor()}, {_cores()} cores, Python {platform.python_version()}. {SHARED}
+
+Time scale {SCALE:g}x: Genesys' {LIMIT} requests per minute per token is {LIMIT} per {WINDOW:g} s; latency
+{LATENCY:g} s per request; details jobs take {JOB_SECONDS:g} s; token leeway {60 / SCALE:g} s; the provider's retry
+backoffs a tenth of their defaults. "% of ceiling": the API requests the sandbox accepted (all but the 429s) over
+the {LIMIT} per {WINDOW:g} s the limit allows during the wall time (a rolling window lets a run start with a full
+window, so a short run can pass 100 %). "429s received": the limit's and, in (b), the injected ones.
+"lost / dup" compares the conversation ids committed (read back from the partitions; row (h): manifest counts)
+with the sandbox's ground truth (`Dataset.conversation_ids_started`); a record outside its day counts as dup.
+Data: 30,000 conversations a day{" (3,000 with --quick)" if quick else ""}.
+
+"""
+    path = ROOT / "BENCHMARKS.md"
+    old = path.read_text() if path.exists() else ""
+    kept = old[old.index(READING) :] if READING in old else ""  # the written analysis below the table stays
+    path.write_text(header + text + "\n\n" + kept)
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+SHARED = "The machine's 2 cores were shared with 4 other sessions during the run."
+READING = "## Reading the table"
+
+if __name__ == "__main__":
+    sys.exit(main())
