@@ -115,3 +115,22 @@ def test_tables_layout_rows_equal_the_nested_records(
     assert nest_user_details(found) == records
     assert len(found["presence"]) == sum(len(r["primaryPresence"]) for r in records) > len(records)
     assert all(set(row) >= {"userId", "startTime", "routingStatus"} for row in found["routing_status"])
+
+
+def test_job_operator_defers_and_writes_every_interval_once(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
+) -> None:
+    sandbox = sandbox_factory(SPEC, job_seconds=1.0)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    source = DAG_TEMPLATE.format(
+        operator=(
+            f"GenesysUserDetailsJobOperator(task_id='users', output='{out_dir.as_uri()}', lookback=None, "
+            "deferrable=True, poll_interval=0.3)"
+        )
+    )
+    for day in (2, 3):
+        assert task_states(run_dag(source, utc(2026, 1, day))) == {"users": "success"}
+    check_partitions(sandbox, out_dir)
+    assert sandbox.count("POST genesys users jobs create") == 2  # one job per run
+    assert sandbox.count("GET genesys users jobs results") >= 2
+    assert sandbox.count("POST genesys users details/query") == 0
