@@ -95,7 +95,7 @@ def test_query_operator_writes_every_interval_once_and_reruns_replace(
     check_partitions(sandbox, out_dir)
     assert xcom_result(rerun, "users")["record_count"] == len(records_of(out_dir, DAYS[0]))
     assert sandbox.count("POST genesys users details/query") >= 3
-    assert sandbox.count("GET genesys users jobs availability") >= 3  # the manifests' watermark
+    assert sandbox.count("GET genesys users jobs/availability") >= 3  # the manifests' watermark
 
 
 def test_tables_layout_rows_equal_the_nested_records(

@@ -33,8 +33,8 @@ class GenesysAnalyticsMixin(SandboxBase):
             )
         return start, end
 
-    def _details_query(self, body: dict[str, Any]) -> RawJson:
-        start, end = self._interval(body)
+    def _page_of(self, body: dict[str, Any]) -> tuple[int, int]:
+        """The query's ``(pageSize, pageNumber)`` (defaults 25 and 1), refused as Genesys refuses them."""
         paging = body.get("paging") or {}
         size, number = int(paging.get("pageSize", 25)), int(paging.get("pageNumber", 1))
         if not 1 <= size <= self.config.max_page_size:
@@ -43,6 +43,11 @@ class GenesysAnalyticsMixin(SandboxBase):
             raise genesys_problem(400, "pageNumber must be at least 1", "invalid.value")
         if number * size > self.config.result_cap:
             raise genesys_problem(400, f"Pagination may not exceed {self.config.result_cap} results", "invalid.value")
+        return size, number
+
+    def _details_query(self, body: dict[str, Any]) -> RawJson:
+        start, end = self._interval(body)
+        size, number = self._page_of(body)
         indexes = self.data.conversations_overlapping(start, end)
         now = self.clock() if self.data.changes_late else None  # late changes: the truth as of now
         if now is not None:

@@ -13,7 +13,6 @@ from typing import Any
 
 from airflow_provider_ccanalytics.testing.data import iso, parse_ts
 from airflow_provider_ccanalytics.testing.sandbox.genesys_analytics import GenesysAnalyticsMixin
-from airflow_provider_ccanalytics.testing.sandbox.problems import genesys_problem
 
 
 class GenesysUsersMixin(GenesysAnalyticsMixin):
@@ -26,14 +25,7 @@ class GenesysUsersMixin(GenesysAnalyticsMixin):
         started before the query interval is not documented; the client keeps each interval in the partition
         that holds its ``startTime``, so either answer gives the same output)."""
         start, end = self._interval(body)
-        paging = body.get("paging") or {}
-        size, number = int(paging.get("pageSize", 25)), int(paging.get("pageNumber", 1))
-        if not 1 <= size <= self.config.max_page_size:
-            raise genesys_problem(400, f"pageSize must be between 1 and {self.config.max_page_size}", "invalid.value")
-        if number < 1:
-            raise genesys_problem(400, "pageNumber must be at least 1", "invalid.value")
-        if number * size > self.config.result_cap:
-            raise genesys_problem(400, f"Pagination may not exceed {self.config.result_cap} results", "invalid.value")
+        size, number = self._page_of(body)
         details = self.data.activity.user_details(start, end)
         if body.get("order") == "desc":
             details.reverse()

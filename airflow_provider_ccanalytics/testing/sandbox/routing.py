@@ -134,7 +134,12 @@ class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin, 
     ) -> tuple[str, int, dict[str, str], Any]:
         """``{family}/details/jobs``: availability, create, status, results, delete (the same for each family)."""
         if rest == "/availability" and method == "GET":
-            return f"genesys {label}availability", 200, {}, {"dataAvailabilityDate": iso(self._availability(kind))}
+            return (
+                f"genesys {label.strip()}/availability",
+                200,
+                {},
+                {"dataAvailabilityDate": iso(self._availability(kind))},
+            )
         if rest == "" and method == "POST":
             return f"genesys {label}create", 202, {}, self._create_job(json_body(body), kind)
         match = re.fullmatch(r"/([^/]+)(/results)?", rest)
