@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -228,18 +227,7 @@ class JobOperatorMixin:
 
     def wait_in_place(self, job_id: str) -> None:
         """Poll until the job ends (the non-deferrable path); raises JobFailedError on failure."""
-        hook = self.get_hook()
-        deadline = None if self.job_timeout is None else time.monotonic() + self.job_timeout
-        while True:
-            status = hook.job_status(job_id, self.job_type)
-            if status.done:
-                if not status.succeeded:
-                    raise JobFailedError(job_id, status.state, status.message)
-                return
-            if deadline is not None and time.monotonic() > deadline:
-                raise JobFailedError(job_id, status.state, f"timed out after {self.job_timeout:.0f} s")
-            self.log.info("Job %s is %s; next check in %.0f s", job_id, status.state, self.poll_interval)
-            time.sleep(self.poll_interval)
+        self.job_type.wait(self.get_hook().get_client(), job_id, self.poll_interval, self.job_timeout)
 
     def check_event(self, event: dict[str, Any]) -> str:
         """The job id of a successful trigger event; raises JobFailedError otherwise."""
