@@ -9,7 +9,7 @@ real paths below them, so only base URLs differ from production:
 - ``/_sandbox/stats`` (counters) and ``/_sandbox/reset`` for scripts in other processes.
 
 Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies),
-``base`` (state, bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``,
+``base`` (state, bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``, ``genesys_org``,
 ``genesys_platform`` (list endpoints), ``cxone_reporting``, ``cxone_jobs``, ``routing`` (dispatch),
 ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
 """

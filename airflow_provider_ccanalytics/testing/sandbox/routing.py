@@ -13,11 +13,12 @@ from airflow_provider_ccanalytics.testing.sandbox.config import Fault
 from airflow_provider_ccanalytics.testing.sandbox.cxone_jobs import CxoneJobsMixin
 from airflow_provider_ccanalytics.testing.sandbox.cxone_reporting import CxoneReportingMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJobsMixin
+from airflow_provider_ccanalytics.testing.sandbox.genesys_org import ORGANIZATION, GenesysOrgMixin
 from airflow_provider_ccanalytics.testing.sandbox.oauth import OAuthMixin
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem, RawJson, genesys_problem, json_body
 
 
-class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin):
+class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin, CxoneJobsMixin):
     """Dispatch one request to its route; every answer is counted."""
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
@@ -108,6 +109,8 @@ class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin):
         token = self._bearer("genesys", headers)
         self._rate_limit(token, "genesys")
         base = "/api/v2/analytics/conversations"
+        if path == ORGANIZATION and method == "GET":
+            return "genesys organizations/me", 200, {}, self._organization()
         if path == f"{base}/details/query" and method == "POST":
             return "genesys details/query", 200, {}, self._details_query(json_body(body))
         if path == f"{base}/aggregates/query" and method == "POST":
