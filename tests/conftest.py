@@ -17,7 +17,7 @@ import sys
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,56 @@ DAY = DataSpec().start  # 2026-01-01
 #: the sandbox's default day, and its first hour, as windows
 DAY_WINDOW = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
 HOUR_WINDOW = Window.of("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z")
+#: the org and tenant folders of the default sandbox's partitions (what the hooks' partition_scope() answer)
+GENESYS_ORG = f"org={SandboxConfig.genesys_org_id}"
+CXONE_TENANT = f"tenant={SandboxConfig.cxone_tenant_id}"
+DEFAULT_SCOPES = {"genesys": GENESYS_ORG, "cxone": CXONE_TENANT}
+_VENDOR_SCOPE = object()
+
+
+def partition_folder(
+    vendor: str,
+    dataset: str,
+    start: str | datetime | Window = "2026-01-01",
+    *,
+    scope: Any = _VENDOR_SCOPE,
+    key: str = "interval_start",
+) -> str:
+    """A partition's folder below the output root, as the provider lays it out (through ``partition_keys``):
+    ``genesys/conversation_details/org=<default sandbox org>/interval_start=2026-01-01T00:00:00Z``.
+
+    :param start: the partition's start: a day (``2026-01-02``), an instant (``...T05:00:00Z``), a datetime, a Window.
+    :param scope: ``org=<id>`` / ``tenant=<id>`` (default: the default sandbox's, by vendor; None: no org folder).
+    :param key: the partition key (``interval_start``; ``snapshot_date`` with a label as ``start``).
+    """
+    from airflow_provider_ccanalytics.outputs import partition_keys
+
+    window: Window | None = None
+    label: str | None = None
+    if isinstance(start, Window):
+        window = start
+    elif isinstance(start, datetime) or key == "interval_start":
+        text = start if isinstance(start, datetime) or "T" in start else f"{start}T00:00:00Z"
+        moment = Window.of(text, "9999-01-01T00:00:00Z").start
+        window = Window(moment, moment + timedelta(seconds=1))
+    else:
+        label = start
+    chosen = DEFAULT_SCOPES.get(vendor) if scope is _VENDOR_SCOPE else scope
+    keys = partition_keys(window, chosen, key=key, label=label)
+    return "/".join([vendor, dataset, *(f"{name}={value}" for name, value in keys)])
+
+
+def partition_dir(
+    root: Path, vendor: str, dataset: str, start: str | datetime | Window = "2026-01-01", **more: Any
+) -> Path:
+    """:func:`partition_folder` below a local output root (``out_dir``)."""
+    return root.joinpath(*partition_folder(vendor, dataset, start, **more).split("/"))
+
+
+def partition_dirs(root: Path, vendor: str, dataset: str, **more: Any) -> list[Path]:
+    """Every partition folder of one org's dataset below a local output root, sorted (``scope`` as above)."""
+    one = partition_folder(vendor, dataset, **more).split("/")
+    return sorted(root.joinpath(*one[:-1]).glob(one[-1].split("=", 1)[0] + "=*"))
 
 
 @pytest.fixture(scope="session")

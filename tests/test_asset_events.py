@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
-from tests.conftest import task_states, utc
+from tests.conftest import partition_folder, task_states, utc
 
 pytestmark = pytest.mark.airflow
 URI = "ccanalytics://test/genesys/conversation_details"
@@ -74,7 +74,9 @@ def test_one_partitioned_asset_event_per_written_partition_with_its_metadata(
         start = utc(2026, 1, int(event.partition_key[8:10])).timestamp()
         assert meta["record_count"] == len(sandbox.data.conversation_ids_started(start, start + 86400)) > 0
         assert meta["window"]["start"] == event.partition_key.replace(":00Z", ":00.000Z")
-        assert meta["complete"] is True and meta["path"].endswith(f"interval_start={event.partition_key}")
+        assert meta["complete"] is True and meta["path"].endswith(
+            partition_folder("genesys", "conversation_details", event.partition_key)
+        )
         assert meta["lookback"] is (event.partition_key == keys[0])
     per_partition, plain = queued_downstream("asset_producer_per_partition")
     assert per_partition == keys  # the partition-aware downstream DAG is queued once per written partition

@@ -20,7 +20,7 @@ from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests import clients
 from tests.conftest import manifest_records as read_records
-from tests.conftest import task_states, utc, xcom_result
+from tests.conftest import partition_dir, task_states, utc, xcom_result
 
 
 def xcom_value(dagrun: Any, task_id: str, key: str) -> Any:
@@ -102,7 +102,7 @@ def test_completed_contacts_operator_writes_each_contact_once(
         utc(2026, 1, 2),
     )
     assert task_states(run) == {"contacts": "success"}
-    folder = out_dir / "cxone" / "completed_contacts" / "interval_start=2026-01-01T00:00:00Z"
+    folder = partition_dir(out_dir, "cxone", "completed_contacts")
     assert contact_ids(folder) == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
     assert sandbox.count("GET cxone contacts/completed") == 3  # top=10000: 2 pages, 1 for the lookback day (204)
 
@@ -120,7 +120,7 @@ def test_data_extraction_operator_defers_and_writes_the_ground_truth(
         utc(2026, 1, 2),
     )
     assert task_states(run) == {"extract": "success"}
-    folder = out_dir / "cxone" / "data_extraction" / "interval_start=2026-01-01T00:00:00Z"
+    folder = partition_dir(out_dir, "cxone", "data_extraction")
     assert contact_ids(folder) == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
     assert xcom_result(run, "extract")["record_count"] == 20_000
 
@@ -233,7 +233,7 @@ def test_report_job_operator_writes_the_report_rows(
         utc(2026, 1, 2),
     )
     assert task_states(run) == {"report": "success"}
-    folder = out_dir / "cxone" / f"report_{sandbox.REPORT_ID}" / "interval_start=2026-01-01T00:00:00Z"
+    folder = partition_dir(out_dir, "cxone", f"report_{sandbox.REPORT_ID}")
     assert contact_ids(folder) == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
     assert read_records(folder) == expected_typed_rows(sandbox)  # report rows are typed like extraction rows
     assert sandbox.count("GET cxone report status") >= 2
@@ -301,7 +301,7 @@ def test_data_extraction_is_exact_under_every_served_shape_variant(
     busy = settings.get("cxone_busy_status", 403)
     assert sandbox.count("cxone create refused running") >= 1  # refused while the first job ran: waited
     assert sandbox.count(f"status {busy}") >= 1  # answered with the variant's status
-    folder = out_dir / "cxone" / "data_extraction" / "interval_start=2026-01-01T00:00:00Z"
+    folder = partition_dir(out_dir, "cxone", "data_extraction")
     records = read_records(folder)
     assert len(records) == 3000 and records == expected_typed_rows(sandbox)
     assert isinstance(records[0]["totalDurationSeconds"], float) and isinstance(records[0]["abandoned"], bool)
@@ -335,7 +335,7 @@ def test_completed_contacts_are_exact_under_either_field_names(
         utc(2026, 1, 2),
     )
     assert task_states(run) == {"contacts": "success"}
-    folder = out_dir / "cxone" / "completed_contacts" / "interval_start=2026-01-01T00:00:00Z"
+    folder = partition_dir(out_dir, "cxone", "completed_contacts")
     expected = [sandbox.contact_record(i) for i in sandbox.data.contacts_started(sandbox.data.start, sandbox.data.end)]
     assert read_records(folder) == expected and len(expected) == 3000
     assert ("contactStartDate" in expected[0]) == (fields == "current")

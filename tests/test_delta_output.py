@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
+from airflow_provider_ccanalytics.core.auth import forget_process_tokens
+from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig
 from airflow_provider_ccanalytics.testing.data import parse_ts
-from tests.conftest import task_states, utc
+from tests.conftest import GENESYS_ORG, partition_dir, task_states, utc
 from tests.test_s3_output import moto_endpoint  # noqa: F401 (the moto server fixture)
 
 pytestmark = pytest.mark.airflow
@@ -82,3 +83,38 @@ def test_three_daily_runs_and_a_rerun_read_back_exactly_with_one_commit_per_run(
     dataset = delta.to_pyarrow_dataset()  # noqa: F841 (queried by name)
     counts = duckdb.execute("SELECT interval_start, count(*) FROM dataset GROUP BY 1 ORDER BY 1").fetchall()
     assert counts == [(label, len(ids)) for label, ids in truth.items()]
+    # the table is partitioned as the other formats lay out their folders: org=<id>/interval_start=<start>
+    assert delta.metadata().partition_columns == ["org", "interval_start"]
+    assert set(delta.to_pyarrow_table(columns=["org"]).column("org").to_pylist()) == {SandboxConfig.genesys_org_id}
+    if storage == "local":  # the same folders, with ':' escaped as Hive-style writers (Spark, delta-rs) do
+        for day in DAYS[:3]:
+            folder = partition_dir(out_dir, "genesys", "conversation_details", day)
+            assert list(Path(str(folder).replace(":", "%3A")).glob("*.parquet")), day
+
+
+def test_a_second_org_writes_its_own_partitions_into_the_same_delta_table(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
+) -> None:
+    other_org = "0b000000-0000-4000-8000-00000000000b"
+    spec = DataSpec(conversations=200, start=DAYS[0], end=DAYS[1])
+    first = sandbox_factory(spec, rate_limit=None)
+    second = sandbox_factory(DataSpec(conversations=100, start=DAYS[0], end=DAYS[1], seed=7), genesys_org_id=other_org)
+    source = DAG.replace("{output}", out_dir.as_uri()).replace("{conn}", "")
+    for sandbox in (first, second):  # the same DAG and day, once per org: the second replaces nothing of the first
+        connect("genesys_cloud_default", sandbox.genesys_connection())
+        forget_process_tokens()  # a new org: a new deployment's process
+        assert task_states(run_dag(source, utc(2026, 1, 2))) == {"details": "success"}
+    delta = deltalake.DeltaTable(f"{out_dir}/genesys/conversation_details")
+    arrow = delta.to_pyarrow_table(columns=["org", "conversationId"])
+    found: dict[str, list[str]] = {}
+    for org, conversation in zip(
+        arrow.column("org").to_pylist(), arrow.column("conversationId").to_pylist(), strict=True
+    ):
+        found.setdefault(org, []).append(conversation)
+    assert {org: sorted(ids) for org, ids in found.items()} == {
+        SandboxConfig.genesys_org_id: sorted(first.data.conversation_ids_started(first.data.start, first.data.end)),
+        other_org: sorted(second.data.conversation_ids_started(second.data.start, second.data.end)),
+    }
+    for org in (GENESYS_ORG, f"org={other_org}"):
+        folder = partition_dir(out_dir, "genesys", "conversation_details", DAYS[0], scope=org)
+        assert list(Path(str(folder).replace(":", "%3A")).glob("*.parquet")), org

@@ -14,7 +14,7 @@ from airflow_provider_ccanalytics.core.errors import ConfigurationError, OutputT
 from airflow_provider_ccanalytics.operators.base import resolve_window
 from airflow_provider_ccanalytics.outputs import collect_for_xcom
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
-from tests.conftest import task_states, utc, xcom_result
+from tests.conftest import partition_dir, task_states, utc, xcom_result
 
 pytestmark = pytest.mark.airflow
 THREE_DAYS = DataSpec(conversations=60_000, start="2026-01-01T00:00:00Z", end="2026-01-04T00:00:00Z")
@@ -49,7 +49,7 @@ def read_partition(folder: Path) -> tuple[list[str], dict[str, Any]]:
 
 
 def partition(out_dir: Path, day: str) -> Path:
-    return out_dir / "genesys" / "conversation_details" / f"interval_start={day}T00:00:00Z"
+    return partition_dir(out_dir, "genesys", "conversation_details", day)
 
 
 def test_details_operator_writes_each_conversation_once_and_reruns_replace(

@@ -23,8 +23,8 @@ from airflow_provider_ccanalytics.core.grain import (
 from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.clock import SimulatedClock
+from tests.conftest import CXONE_TENANT, partition_dir, partition_dirs, task_states, utc, xcom_result
 from tests.conftest import manifest_records as records
-from tests.conftest import task_states, utc, xcom_result
 
 DAY, HOUR = 86400.0, 3600.0
 FIVE_DAYS_LATE = DataSpec(
@@ -67,7 +67,7 @@ def manifest_of(folder: Path) -> dict[str, Any]:
 
 
 def day_folder(out_dir: Path, day: int) -> Path:
-    return out_dir / "genesys" / "conversation_details" / f"interval_start=2026-01-{day:02d}T00:00:00Z"
+    return partition_dir(out_dir, "genesys", "conversation_details", f"2026-01-{day:02d}")
 
 
 # -- grain and lookback arithmetic (pure) --------------------------------------------------------
@@ -180,7 +180,9 @@ def test_hourly_cxone_runs_with_contacts_settling_late_miss_none_with_lookback(
             clock.set(utc(2026, 1, 1, hour + 1, 30).timestamp())  # when the run would start: end + margin
             run = run_dag(source, utc(2026, 1, 1, hour + 1))
             assert task_states(run) == {"contacts": "success"}
-        every = [c["contactId"] for folder in (out / "cxone" / "completed_contacts").iterdir() for c in records(folder)]
+        every = [
+            c["contactId"] for folder in partition_dirs(out, "cxone", "completed_contacts") for c in records(folder)
+        ]
         assert len(every) == len(set(every))  # no duplicates, within or across partitions
         found[label] = set(every)
     truth = set(data.contact_ids_started(data.start, data.end))
@@ -220,7 +222,7 @@ def test_incremental_cxone_runs_fetch_only_changes_and_end_with_the_final_truth(
             assert task_states(run_dag(source, utc(2026, 1, 1, hour + 1))) == {"contacts": "success"}
         sent[mode] = sandbox.stats()["bytes_sent"]
         got: dict[int, dict[str, Any]] = {}
-        for folder in sorted((out / "cxone" / "completed_contacts").iterdir()):
+        for folder in sorted(partition_dirs(out, "cxone", "completed_contacts")):
             for contact in records(folder):
                 assert contact["contactId"] not in got  # each contact in one partition only
                 got[contact["contactId"]] = contact
@@ -305,15 +307,16 @@ def test_a_merge_replaces_changed_records_and_keeps_the_rest(out_dir: Path, outp
     unit = Window(utc(2026, 1, 1), utc(2026, 1, 1, 1))
     first = [{"contactId": str(n), "v": 0} for n in range(5)]
     args = dict(vendor="cxone", dataset="completed_contacts", window=unit, output_format=output_format)
+    args["scope"] = CXONE_TENANT
     write_partition(out_dir.as_uri(), sources=[lambda: iter(first[:3]), lambda: iter(first[3:])], **args)
-    partition = partition_path(out_dir.as_uri(), "cxone", "completed_contacts", unit)
+    partition = partition_path(out_dir.as_uri(), "cxone", "completed_contacts", unit, scope=CXONE_TENANT)
     manifest = read_manifest(partition)
     assert manifest is not None and manifest["record_count"] == 5
     changed = [{"contactId": "1", "v": 1}, {"contactId": "7", "v": 1}]
     write_partition(out_dir.as_uri(), sources=[merged_source(partition, changed, "contactId")], **args)
     again = read_manifest(partition)  # the merge replaced the partition it read from
     assert again is not None and again["record_count"] == 6 and len(again["files"]) == 1
-    folder = out_dir / "cxone" / "completed_contacts" / "interval_start=2026-01-01T00:00:00Z"
+    folder = partition_dir(out_dir, "cxone", "completed_contacts")
     assert sorted(p.name for p in folder.iterdir()) == sorted(["_manifest.json", "_SUCCESS", again["files"][0]["path"]])
     read_back = merged_source(partition, [], "contactId")
     assert list(read_back()) == [first[0], first[2], first[3], first[4], *changed]

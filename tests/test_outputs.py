@@ -16,9 +16,10 @@ import pytest
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.outputs import PartitionChangedError, read_manifest, read_partition, write_partition
+from tests.conftest import partition_folder
 
 WINDOW = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
-FOLDER = ("genesys", "conversation_details", "interval_start=2026-01-01T00:00:00Z")
+FOLDER = tuple(partition_folder("genesys", "conversation_details", scope=None).split("/"))  # no org: the writer alone
 
 
 def source(count: int, tag: str = "r") -> Any:

@@ -30,6 +30,7 @@ import requests
 
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig
 from airflow_provider_ccanalytics.triggers.jobs import DEFAULT_MIN_DEFERRAL
+from tests.conftest import partition_dir
 
 pytestmark = pytest.mark.airflow
 
@@ -258,12 +259,11 @@ def test_a_backfill_of_deferrable_jobs_completes_under_a_real_scheduler_and_trig
     runs = cluster.wait_for_runs("real_airflow", 1)
     # the backfill of 2026-01-01, and the scheduler's own run for yesterday, side by side
     assert {(run_type, state) for run_type, _date, state in runs} == {("backfill", "success"), ("scheduled", "success")}
-    day = "interval_start=2026-01-01T00:00:00Z"
     conversations = read_ids(
-        cluster.out / "genesys" / "conversation_details" / day / "part-00000.jsonl.gz", "conversationId"
+        partition_dir(cluster.out, "genesys", "conversation_details") / "part-00000.jsonl.gz", "conversationId"
     )
     assert conversations == sandbox.data.conversation_ids_started(sandbox.data.start, sandbox.data.end)
-    manifest = json.loads((cluster.out / "cxone" / "data_extraction" / day / "_manifest.json").read_text())
+    manifest = json.loads((partition_dir(cluster.out, "cxone", "data_extraction") / "_manifest.json").read_text())
     assert manifest["record_count"] == 3000
     # every task deferred and resumed in its first try, no sooner than the hold (min_deferral_seconds, 30 s)
     # after deferring: the scheduler had handled the deferring worker's exit, so it found no state mismatch
@@ -311,11 +311,11 @@ def test_jobs_that_end_at_once_are_collected_without_deferring_under_a_real_sche
     for offset in range(4):
         start = sandbox.data.start + offset * 86400
         end = start + 86400
-        folder = f"interval_start={datetime.fromtimestamp(start, timezone.utc):%Y-%m-%d}T00:00:00Z"
-        genesys = root / "genesys" / "conversation_details" / folder
+        day = datetime.fromtimestamp(start, timezone.utc)
+        genesys = partition_dir(root, "genesys", "conversation_details", day)
         ids = [i for part in sorted(genesys.glob("part-*.jsonl.gz")) for i in read_ids(part, "conversationId")]
         assert ids == sandbox.data.conversation_ids_started(start, end)
         contacts = [str(i) for i in sandbox.data.contact_ids_started(start, end)]
         for dataset in ("data_extraction", f"report_{sandbox.REPORT_ID}"):
-            parts = sorted((root / "cxone" / dataset / folder).glob("part-*.jsonl.gz"))
-            assert [i for part in parts for i in read_ids(part, "contactId")] == contacts, (dataset, folder)
+            parts = sorted(partition_dir(root, "cxone", dataset, day).glob("part-*.jsonl.gz"))
+            assert [i for part in parts for i in read_ids(part, "contactId")] == contacts, (dataset, day)

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from airflow_provider_ccanalytics.testing import Sandbox
-from tests.conftest import task_states, utc
+from tests.conftest import partition_folder, task_states, utc
 
 pytestmark = pytest.mark.airflow
 boto3 = pytest.importorskip("boto3")
@@ -68,7 +68,7 @@ def test_details_to_s3_are_complete_and_a_rerun_replaces_the_partition(
         },
     )
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    prefix = "raw/genesys/conversation_details/interval_start=2026-01-01T00:00:00Z/"
+    prefix = f"raw/{partition_folder('genesys', 'conversation_details')}/"
     s3.put_object(Bucket="contact-centre", Key=prefix + "part-09999.jsonl.gz", Body=b"stale")
     source = """
 from datetime import datetime, timedelta, timezone

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ccanalytics.testing import Sandbox
-from tests.conftest import task_states, utc
+from tests.conftest import partition_dir, task_states, utc
 
 pytestmark = pytest.mark.airflow
 
@@ -42,7 +42,7 @@ def test_a_daily_cron_string_dag_without_start_or_end_extracts_yesterday(
     run = run_dag(DAG.format(output=out_dir.as_uri()), utc(2026, 1, 2))
     assert task_states(run) == {"details": "success"}
     assert run.data_interval_start == run.data_interval_end  # Airflow gave the run no window of its own
-    folder = out_dir / "genesys" / "conversation_details" / "interval_start=2026-01-01T00:00:00Z"
+    folder = partition_dir(out_dir, "genesys", "conversation_details")
     manifest = json.loads((folder / "_manifest.json").read_text())
     assert manifest["window"] == {"start": "2026-01-01T00:00:00.000Z", "end": "2026-01-02T00:00:00.000Z"}
     ids = []

@@ -14,7 +14,7 @@ import pytest
 from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests import clients
-from tests.conftest import task_states, utc
+from tests.conftest import partition_dir, task_states, utc
 
 pytestmark = pytest.mark.airflow
 
@@ -87,7 +87,7 @@ def test_parquet_output_holds_every_record(
         utc(2026, 1, 2),
     )
     assert task_states(run) == {"details": "success"}
-    folder = out_dir / "genesys" / "conversation_details" / "interval_start=2026-01-01T00:00:00Z"
+    folder = partition_dir(out_dir, "genesys", "conversation_details")
     manifest = json.loads((folder / "_manifest.json").read_text())
     assert [f["path"] for f in manifest["files"]] == ["part-00000.parquet", "part-00001.parquet"]
     ids = []

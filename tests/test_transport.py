@@ -77,6 +77,7 @@ def test_a_bad_query_is_not_retried_and_says_what_is_wrong(sandbox: Sandbox) -> 
 
 def test_401_renews_the_token_once_and_the_caller_sees_no_failure(sandbox: Sandbox) -> None:
     client = clients.genesys(sandbox)
+    client.settings.page_workers = 1  # one page at a time: the token expires mid-extraction, not after it
     pages = client.iter_details_in(DAY)
     first = next(pages)
     sandbox.expire_access_tokens()

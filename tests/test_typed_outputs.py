@@ -16,7 +16,7 @@ from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.outputs import read_manifest, read_partition, write_partition
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.data import parse_ts
-from tests.conftest import task_states, utc
+from tests.conftest import partition_dir, partition_dirs, task_states, utc
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -84,17 +84,15 @@ def test_every_dataset_reads_back_typed_and_flattened_tables_join_back(
     assert set(task_states(run).values()) == {"success"}, task_states(run)  # the new vendor field fails nothing
 
     # every part of every dataset has exactly the declared Arrow types (and _extra)
-    checks = [("records/genesys/conversation_details", "conversation_details", "", 3)]
-    checks += [("records/genesys/conversation_aggregates", "conversation_aggregates", "", 1)]
-    checks += [("records/cxone/completed_contacts", "completed_contacts", "", 3)]
-    checks += [("records/cxone/data_extraction", "data_extraction", "", 1)]
-    checks += [("tables/genesys/conversation_details", "conversation_details", t, 3) for t in ("conversations",)]
-    checks += [("tables/genesys/conversation_details", "conversation_details", t, 3) for t in ("participants",)]
-    checks += [("tables/genesys/conversation_details", "conversation_details", t, 3) for t in ("sessions", "segments")]
-    checks += [("tables/genesys/conversation_details", "conversation_details", "metrics", 3)]
-    for path, dataset, table, partitions in checks:
-        folders = sorted((out_dir / path).glob("interval_start=*"))
-        assert len(folders) == partitions, path
+    checks = [("records", "genesys", "conversation_details", "", 3)]
+    checks += [("records", "genesys", "conversation_aggregates", "", 1)]
+    checks += [("records", "cxone", "completed_contacts", "", 3)]
+    checks += [("records", "cxone", "data_extraction", "", 1)]
+    checks += [("tables", "genesys", "conversation_details", t, 3) for t in ("conversations", "participants")]
+    checks += [("tables", "genesys", "conversation_details", t, 3) for t in ("sessions", "segments", "metrics")]
+    for root, vendor, dataset, table, partitions in checks:
+        folders = partition_dirs(out_dir / root, vendor, dataset)
+        assert len(folders) == partitions, (root, vendor, dataset)
         for folder in folders:
             found = parts(folder, table)
             assert found, (folder, table)
@@ -106,7 +104,7 @@ def test_every_dataset_reads_back_typed_and_flattened_tables_join_back(
     union = pq.read_table(out_dir / "records/genesys/conversation_details")  # hive: interval_start column added
     assert union.num_rows == len(truth) == 900
     assert sorted(union.column("conversationId").to_pylist()) == sorted(r["conversationId"] for r in truth)
-    glob = f"{out_dir}/records/genesys/conversation_details/*/*.parquet"
+    glob = f"{out_dir}/records/genesys/conversation_details/*/*/*.parquet"  # org=, then interval_start=
     db = duckdb.connect()
     kinds = {row[0]: row[1] for row in db.execute(f"DESCRIBE SELECT * FROM read_parquet('{glob}')").fetchall()[:3]}
     assert kinds == {"conversationId": "VARCHAR", "conversationStart": "TIMESTAMP WITH TIME ZONE",
@@ -114,14 +112,14 @@ def test_every_dataset_reads_back_typed_and_flattened_tables_join_back(
     assert db.execute(f"SELECT count(*) FROM read_parquet('{glob}')").fetchone() == (900,)
 
     # the new field is in _extra, counted in each manifest; the unfit value too (the run succeeded)
-    first = read_manifest(out_dir.as_uri() + "/records/genesys/conversation_details/interval_start=" + DAYS[0])
+    first = read_manifest(f"file://{partition_dir(out_dir / 'records', 'genesys', 'conversation_details', DAYS[0])}")
     assert first is not None
     assert first["extra_fields"] == {"brandNewField": first["record_count"], "mediaStatsMinConversationMos": 1}
     extra = db.execute(f"SELECT count(*) FROM read_parquet('{glob}') WHERE _extra->>'$.brandNewField.since' = '2026'")
     assert extra.fetchone() == (900,)
 
     # flattened tables join back to exactly the nested records, per partition (row counts and values)
-    for day, folder in zip(DAYS, sorted((out_dir / "tables/genesys/conversation_details").glob("*")), strict=True):
+    for day, folder in zip(DAYS, partition_dirs(out_dir / "tables", "genesys", "conversation_details"), strict=True):
         window = Window.of(day, DAYS[DAYS.index(day) + 1] if day != DAYS[-1] else "2026-01-04T00:00:00Z")
         expected = sandbox.data.conversations_started(window.start.timestamp(), window.end.timestamp())
         tables = {
@@ -139,8 +137,8 @@ def test_every_dataset_reads_back_typed_and_flattened_tables_join_back(
     # DuckDB joins the tables with their parent keys: segments per conversation equal the nested records'
     base = f"{out_dir}/tables/genesys/conversation_details"
     joined = db.execute(
-        f"SELECT c.conversationId, count(*) FROM read_parquet('{base}/*/conversations/*.parquet') c "
-        f"JOIN read_parquet('{base}/*/segments/*.parquet') s USING (conversationId) GROUP BY 1"
+        f"SELECT c.conversationId, count(*) FROM read_parquet('{base}/*/*/conversations/*.parquet') c "
+        f"JOIN read_parquet('{base}/*/*/segments/*.parquet') s USING (conversationId) GROUP BY 1"
     ).fetchall()
     segments = {r["conversationId"]: sum(len(s["segments"]) for p in r["participants"] for s in p["sessions"])
                 for r in truth}  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,23 +14,11 @@ from airflow_provider_ccanalytics.core.errors import (
     ReauthorizationRequired,
 )
 from airflow_provider_ccanalytics.core.grants import TokenEndpoint, refresh_token_form
+from airflow_provider_ccanalytics.core.runtime import TokenSlot, connection_runtime, forget_runtimes
 from airflow_provider_ccanalytics.core.tokens import Token, TokenStore
 from airflow_provider_ccanalytics.core.transport import HttpTransport
 
 log = logging.getLogger("airflow_provider_ccanalytics")
-
-# One lock and one cached token per store key in this process, so threads with their own
-# hook objects still share a token (the store is the cache shared between processes).
-_process_tokens: dict[str, Token] = {}
-# The last token request that failed for good, per store key: (monotonic time, error).
-_process_failures: dict[str, tuple[float, CcAnalyticsError]] = {}
-_process_locks: dict[str, threading.Lock] = {}
-_registry_lock = threading.Lock()
-
-
-def _lock_for(key: str) -> threading.Lock:
-    with _registry_lock:
-        return _process_locks.setdefault(key, threading.Lock())
 
 
 @dataclass
@@ -71,6 +58,8 @@ class TokenManager:
     :param legacy_keys: older store keys whose refresh token (never the access token) may seed delegated access.
     :param shared: share the token with other managers of ``key`` in this process (False: a private
         token, e.g. for a connection test that must prove the credentials).
+    :param slot: where the token is cached in this process (default: the connection runtime's of ``key``
+        when ``shared``, else a private one).
     """
 
     def __init__(
@@ -89,6 +78,7 @@ class TokenManager:
         on_secret: Callable[[str], None] = lambda _secret: None,
         shared: bool = True,
         legacy_keys: tuple[str, ...] = (),
+        slot: TokenSlot | None = None,
     ) -> None:
         self.key = key
         self.endpoint = endpoint
@@ -103,20 +93,19 @@ class TokenManager:
         self.clock = clock
         self._on_secret = on_secret
         self._announced: set[str] = set()
-        self._tokens: dict[str, Token] = _process_tokens if shared else {}
-        self._failures: dict[str, tuple[float, CcAnalyticsError]] = _process_failures if shared else {}
-        self._lock = _lock_for(key) if shared else threading.Lock()
+        self._slot = slot or (connection_runtime(key).tokens if shared else TokenSlot())
+        self._lock = self._slot.lock
 
     def token(self) -> Token:
         """A token valid for at least ``leeway`` more seconds."""
         with self._lock:
-            cached = self._tokens.get(self.key)
+            cached = self._slot.token
             if cached and self._usable(cached):
                 return self._masked(cached)  # another manager in this process obtained it: mask it here too
             stored = self._load()
             if stored and self._usable(stored):
                 return self._use_stored(stored)
-            failed = self._failures.get(self.key)
+            failed = self._slot.failure
             if failed is not None and time.monotonic() - failed[0] < self.settings.failure_memo:
                 raise failed[1]  # this task already spent a budget on it moments ago
             try:
@@ -125,7 +114,7 @@ class TokenManager:
                 return self._refresh(stored)
             except CcAnalyticsError as error:
                 if getattr(error, "budget_exhausted", False):  # throttled or unreachable for a whole budget
-                    self._failures[self.key] = (time.monotonic(), error)
+                    self._slot.failure = (time.monotonic(), error)
                 raise
 
     def authorization(self) -> str:
@@ -134,9 +123,9 @@ class TokenManager:
     def reauthenticate(self, rejected: str) -> None:
         """Forget the token the API refused; the next call renews it (stored copies included)."""
         with self._lock:
-            cached = self._tokens.get(self.key)
+            cached = self._slot.token
             if cached and f"Bearer {cached.access_token}" == rejected:
-                self._tokens.pop(self.key, None)
+                self._slot.token = None
             stored = self._load()
             if stored and f"Bearer {stored.access_token}" == rejected:
                 self.store.save(self.key, stored.without_access())
@@ -172,14 +161,14 @@ class TokenManager:
 
     def _use_stored(self, token: Token) -> Token:
         """A token another process (or an earlier run) obtained and stored (already masked): use it as it is."""
-        self._tokens[self.key] = token
+        self._slot.token = token
         return token
 
     def _adopt(self, token: Token) -> Token:
         """A token this manager just obtained: mask it, store it, then use it."""
         self._masked(token)
         self.store.save(self.key, token)  # before first use: a rotated refresh token must not be lost
-        self._tokens[self.key] = token
+        self._slot.token = token
         log.info(
             "Obtained a new access token for %s (valid %.0f s)",
             self.conn_id or self.key,
@@ -232,7 +221,5 @@ class TokenManager:
 
 
 def forget_process_tokens() -> None:
-    """Drop this process's shared tokens (tests use it to act like a fresh process)."""
-    with _registry_lock:
-        _process_tokens.clear()
-        _process_failures.clear()
+    """Drop this process's shared tokens, limiters and discovery (tests use it to act like a fresh process)."""
+    forget_runtimes()

@@ -58,6 +58,7 @@ from airflow_provider_ccanalytics.core.errors import (
     UnexpectedResponseError,
 )
 from airflow_provider_ccanalytics.core.paging import PageRequest, SkipTopPaginator
+from airflow_provider_ccanalytics.core.runtime import ConnectionRuntime
 from airflow_provider_ccanalytics.core.transport import (
     BODY_ERRORS,
     Authenticator,
@@ -122,6 +123,7 @@ class CxoneClient(ApiClient):
     :param authenticator: the connection's token manager.
     :param issuer: the OIDC issuer, for the tenant's API base.
     :param api_url: an explicit API base (skips discovery).
+    :param runtime: the connection's runtime, which caches discovery (None: this client only).
     """
 
     def __init__(
@@ -131,17 +133,27 @@ class CxoneClient(ApiClient):
         issuer: str = DEFAULT_ISSUER,
         api_url: str | None = None,
         settings: CxoneSettings | None = None,
+        runtime: ConnectionRuntime | None = None,
     ) -> None:
         super().__init__(transport, authenticator, cxone_error_mapper)
         self.issuer = issuer.rstrip("/")
         self._api_url = api_url.rstrip("/") if api_url else None
         self.settings = settings or CxoneSettings()
+        self.runtime = runtime or ConnectionRuntime("")
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant of this connection: the ``tenantId`` claim of its access token (read once)."""
+
+        def load() -> str:
+            return tenant_id_from_jwt(self.authenticator.authorization().removeprefix("Bearer "))
+
+        return self.runtime.discovered("tenant_id", load)
 
     @property
     def api_base(self) -> str:
         if self._api_url is None:
-            bearer = self.authenticator.authorization().removeprefix("Bearer ")
-            self._api_url = tenant_api_endpoint(self.transport, self.issuer, tenant_id_from_jwt(bearer))
+            self._api_url = tenant_api_endpoint(self.transport, self.issuer, self.tenant_id, self.runtime)
         return self._api_url
 
     # -- completed contacts -------------------------------------------------------------------

@@ -1,17 +1,19 @@
-"""NICE CXone discovery: the issuer's OpenID configuration and the tenant's API base (cached per process)."""
+"""NICE CXone discovery: the issuer's OpenID configuration and the tenant's API base (cached per connection)."""
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.runtime import ConnectionRuntime, forget_runtimes
 from airflow_provider_ccanalytics.core.transport import HttpTransport, json_body
 
 DEFAULT_ISSUER = "https://cxone.niceincontact.com"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -23,30 +25,20 @@ class OidcConfiguration:
     authorization_endpoint: str
 
 
-_discovery: dict[str, Any] = {}
-_discovery_lock = threading.Lock()
+def _cached(runtime: ConnectionRuntime | None, key: str, load: Callable[[], T]) -> T:
+    return load() if runtime is None else runtime.discovered(key, load)
 
 
 def forget_discovery() -> None:
-    """Drop this process's cached discovery answers (a new deployment, or a test, starts without them)."""
-    with _discovery_lock:
-        _discovery.clear()
+    """Drop this process's cached discovery answers (kept in the connection runtimes; a test starts without them)."""
+    forget_runtimes()
 
 
-def _cached(key: str, load: Any) -> Any:
-    with _discovery_lock:
-        if key in _discovery:
-            return _discovery[key]
-    value = load()
-    with _discovery_lock:
-        _discovery[key] = value
-    return value
-
-
-def discover(transport: HttpTransport, issuer: str) -> OidcConfiguration:
-    """Read ``{issuer}/.well-known/openid-configuration`` (cached per process).
+def discover(transport: HttpTransport, issuer: str, runtime: ConnectionRuntime | None = None) -> OidcConfiguration:
+    """Read ``{issuer}/.well-known/openid-configuration`` (cached in ``runtime``).
 
     :param issuer: e.g. ``https://cxone.niceincontact.com``.
+    :param runtime: the connection's runtime, which caches the answer (None: not cached).
     """
     issuer = issuer.rstrip("/")
 
@@ -57,7 +49,7 @@ def discover(transport: HttpTransport, issuer: str) -> OidcConfiguration:
         except KeyError as missing:
             raise ConfigurationError("issuer", f"{issuer} gave no {missing} in its openid-configuration") from None
 
-    return _cached(f"oidc:{issuer}", load)
+    return _cached(runtime, f"oidc:{issuer}", load)
 
 
 def tenant_id_from_jwt(access_token: str) -> str:
@@ -72,8 +64,10 @@ def tenant_id_from_jwt(access_token: str) -> str:
         ) from None
 
 
-def tenant_api_endpoint(transport: HttpTransport, issuer: str, tenant_id: str) -> str:
-    """The tenant's API base from ``cxone-configuration`` (cached per process)."""
+def tenant_api_endpoint(
+    transport: HttpTransport, issuer: str, tenant_id: str, runtime: ConnectionRuntime | None = None
+) -> str:
+    """The tenant's API base from ``cxone-configuration`` (cached in ``runtime``, when given)."""
     issuer = issuer.rstrip("/")
 
     def load() -> str:
@@ -83,4 +77,4 @@ def tenant_api_endpoint(transport: HttpTransport, issuer: str, tenant_id: str) -
             raise ConfigurationError("api_url", f"{url} gave no api_endpoint; set the connection's api_url extra")
         return str(body["api_endpoint"]).rstrip("/")
 
-    return _cached(f"api:{issuer}:{tenant_id}", load)
+    return _cached(runtime, f"api:{issuer}:{tenant_id}", load)

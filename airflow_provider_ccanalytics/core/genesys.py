@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import requests
@@ -22,7 +23,8 @@ from airflow_provider_ccanalytics.core.errors import (
     ResultCapExceededError,
     UnexpectedResponseError,
 )
-from airflow_provider_ccanalytics.core.paging import CursorPaginator, PageNumberPaginator, PageRequest
+from airflow_provider_ccanalytics.core.paging import CursorPaginator, PageRequest, ordered_map
+from airflow_provider_ccanalytics.core.runtime import ConnectionRuntime
 from airflow_provider_ccanalytics.core.transport import (
     Authenticator,
     HttpTransport,
@@ -70,6 +72,7 @@ def jobs_path(family: str = "conversations") -> str:
 
 
 AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
+ORGANIZATION = "/api/v2/organizations/me"
 
 JOB_SUCCESS_STATES = frozenset({"FULFILLED"})
 JOB_FAILURE_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
@@ -122,12 +125,14 @@ class GenesysSettings:
     :param result_cap: the most results one details query may page through.
     :param page_size: details query page size (at most 100).
     :param job_page_size: details job results page size.
+    :param page_workers: details query pages fetched concurrently (within the connection's limiter).
     """
 
     max_interval: timedelta = timedelta(days=7)
     result_cap: int = 100_000
     page_size: int = 100
     job_page_size: int = 1000
+    page_workers: int = 4
 
 
 class _SplitNeeded(Exception):
@@ -155,6 +160,7 @@ class GenesysClient(ApiClient):
     :param authenticator: the connection's token manager.
     :param api_url: the API base URL (``https://api.mypurecloud.ie``).
     :param settings: vendor limits.
+    :param runtime: the connection's runtime, which caches the org id (None: this client only).
     """
 
     def __init__(
@@ -163,19 +169,37 @@ class GenesysClient(ApiClient):
         authenticator: Authenticator,
         api_url: str,
         settings: GenesysSettings | None = None,
+        runtime: ConnectionRuntime | None = None,
     ) -> None:
         super().__init__(transport, authenticator, genesys_error_mapper)
         self._api_url = api_url.rstrip("/")
         self.settings = settings or GenesysSettings()
+        self.runtime = runtime or ConnectionRuntime("")
 
     @property
     def api_base(self) -> str:
         return self._api_url
 
+    @property
+    def organization_id(self) -> str:
+        """The id of the org this connection's token belongs to (``GET /api/v2/organizations/me``; read once)."""
+
+        def load() -> str:
+            body = self.call_json("GET", ORGANIZATION)
+            if not body.get("id"):
+                raise UnexpectedResponseError(200, "the organization has no 'id'", method="GET", path=ORGANIZATION)
+            return str(body["id"])
+
+        return self.runtime.discovered("organization_id", load)
+
     # -- conversation details, synchronous ---------------------------------------------------
 
     def details_windows(self, window: Window, split: timedelta | None = None) -> list[Window]:
-        """The sub-windows a details extraction runs as (at most ``max_interval``, or ``split``)."""
+        """The sub-windows a details extraction runs as: at most ``max_interval`` each (or ``split``, when given).
+
+        Without ``split`` a window is one query while its ``totalHits`` fit under the result cap, so only its last
+        page is short; :meth:`iter_details_in` splits it further only when they do not.
+        """
         step = min(split or self.settings.max_interval, self.settings.max_interval)
         return window.split(step)
 
@@ -190,7 +214,7 @@ class GenesysClient(ApiClient):
 
         :param window: the window.
         :param query: extra body fields (``segmentFilters``, ``conversationFilters``...).
-        :param split: an optional shorter split (e.g. one hour), which Genesys advises for speed.
+        :param split: an optional shorter split (e.g. one hour); each sub-window ends with a short page.
         """
         for part in self.details_windows(window, split):
             yield from self.iter_details_in(part, query)
@@ -213,24 +237,30 @@ class GenesysClient(ApiClient):
                         yield record
 
     def _details_pages(self, window: Window, query: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
-        body = {
-            **(query or {}),
-            "interval": window.interval(),
-            "order": "asc",
-            "orderBy": "conversationStart",
-        }
-        paginator = PageNumberPaginator(self.settings.page_size)
-        request = PageRequest("POST", DETAILS_QUERY, json=body)
-        for body, records in self.pages(request, paginator, "conversations", what=f"details {window.label()}"):
-            if paginator.seen == 0:
-                hits = int(body.get("totalHits") or 0)
-                if hits > self.settings.result_cap:
-                    raise _SplitNeeded
-                if hits and not records:
-                    raise UnexpectedResponseError(
-                        200, f"totalHits is {hits} but the page has no 'conversations'", path=DETAILS_QUERY
-                    )
-            for record in records:
+        """The window's conversations, page by page: page 1 says ``totalHits``, then the other pages are fetched
+        ``page_workers`` at a time (each paced by the limiter) and yielded in order."""
+        body = {**(query or {}), "interval": window.interval(), "order": "asc", "orderBy": "conversationStart"}
+        size = self.settings.page_size
+
+        def page(number: int) -> list[dict[str, Any]]:
+            answer = self.call_json(
+                "POST", DETAILS_QUERY, json={**body, "paging": {"pageSize": size, "pageNumber": number}}
+            )
+            return list(answer.get("conversations") or [])
+
+        first = self.call_json("POST", DETAILS_QUERY, json={**body, "paging": {"pageSize": size, "pageNumber": 1}})
+        hits = int(first.get("totalHits") or 0)
+        if hits > self.settings.result_cap:
+            raise _SplitNeeded
+        records = list(first.get("conversations") or [])
+        if hits and not records:
+            raise UnexpectedResponseError(
+                200, f"totalHits is {hits} but the page has no 'conversations'", path=DETAILS_QUERY
+            )
+        numbers = range(2, -(-hits // size) + 1) if len(records) >= size else range(0)
+        log.info("details %s: %d conversations in %d pages", window.label(), hits, len(numbers) + 1)
+        for batch in chain([records], ordered_map(page, numbers, self.settings.page_workers)):  # lazily: pages stream
+            for record in batch:
                 if window.contains(conversation_start(record)):
                     yield record
 

@@ -6,9 +6,44 @@ that updates the request for the next page and says whether there is one. The cl
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def ordered_map(fetch: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``fetch(item)`` for each item, ``workers`` at a time, yielded in order; at most ``2 * workers`` results are
+    held at once (constant memory). Items not yet started when the consumer stops are cancelled.
+
+    :param fetch: fetches one item (e.g. one page by number).
+    :param workers: concurrent fetches (1: one after the other, in this thread).
+    """
+    if workers <= 1:
+        yield from map(fetch, items)
+        return
+    ahead = iter(items)
+    pending: deque[Future[R]] = deque()
+    with ThreadPoolExecutor(workers, thread_name_prefix="ccanalytics-pages") as pool:
+        try:
+            for item in ahead:
+                pending.append(pool.submit(fetch, item))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                result = pending.popleft().result()
+                for item in ahead:
+                    pending.append(pool.submit(fetch, item))
+                    break
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 @dataclass

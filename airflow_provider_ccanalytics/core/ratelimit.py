@@ -1,8 +1,13 @@
-"""Client-side pacing: a token bucket that keeps every window under the vendor's limit.
+"""Client-side pacing: the :class:`Limiter` interface and an adaptive in-process token bucket.
 
-In any window of ``window`` seconds it allows at most ``burst + headroom * per_window``
-requests (by default 2 % + 97 % = 99 % of the limit), so a clean run meets no 429, while a
-caller that was briefly busy can catch up on the slots it missed.
+The bucket allows at most ``burst + headroom * per_window`` requests in any window of ``window`` seconds (by
+default 2 % + 97 % = 99 % of the limit), so one clean process meets no 429, while a caller that was briefly busy
+can catch up on the slots it missed. Processes that share a token but not a limiter (several workers on one
+connection) each start at that rate; the bucket is **adaptive** like the AWS SDKs' adaptive retry mode: each
+429 cuts its fill rate (multiplicatively, by ``beta``) and pauses it for the answer's ``Retry-After``; then the
+rate recovers along a CUBIC curve, slowly near the rate where the throttling happened, so processes converge on
+their share of the vendor's limit without talking to each other. For one budget shared exactly by every worker,
+use the Redis limiter (:mod:`.redis_limiter`).
 """
 
 from __future__ import annotations
@@ -10,15 +15,35 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 
-class RateLimiter:
-    """Paces calls to ``per_window`` per ``window`` seconds, across threads.
+class Limiter(Protocol):
+    """Paces the requests of one connection (one token)."""
+
+    def acquire(self) -> float:
+        """Take one request's slot, waiting for it if needed; returns the seconds waited."""
+        ...
+
+    def feedback(self, throttled: bool, retry_after: float | None = None) -> None:
+        """Tell the limiter how a paced request went.
+
+        :param throttled: the vendor answered 429.
+        :param retry_after: the answer's ``Retry-After`` in seconds, if any.
+        """
+        ...
+
+
+class AdaptiveRateLimiter:
+    """An adaptive token bucket paced to ``per_window`` per ``window`` seconds, across threads.
 
     :param per_window: requests the vendor allows per window (Genesys: 300 per 60 s per token).
     :param window: the window length in seconds (60 for real vendors; smaller in time-scaled tests).
-    :param headroom: share of the limit used as the steady rate.
+    :param headroom: share of the limit used as the steady (and highest) rate.
     :param burst: requests that may go at once after idle time (default 2 % of the limit, at least 1).
+    :param beta: the share of the rate kept after a 429 (AWS SDKs: 0.7).
+    :param scale: CUBIC's growth constant, in shares of the ceiling per window cubed (AWS SDKs: 0.4).
+    :param floor: the lowest rate, as a share of the ceiling.
     """
 
     def __init__(
@@ -28,40 +53,70 @@ class RateLimiter:
         window: float = 60.0,
         headroom: float = 0.97,
         burst: float | None = None,
+        beta: float = 0.7,
+        scale: float = 0.4,
+        floor: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if per_window <= 0 or window <= 0:
             raise ValueError("per_window and window must be positive")
-        self.rate = per_window * headroom / window  # requests per second
+        self.ceiling = per_window * headroom / window  # requests per second
+        self.rate = self.ceiling
         self.capacity = burst if burst is not None else max(1.0, per_window * 0.02)
+        self.window = window
+        self.beta, self.scale, self.floor = beta, scale, floor
+        self.throttles = 0
         self._tokens = self.capacity
         self._clock = clock
         self._sleep = sleep
         self._updated = clock()
+        self._last_max = 1.0  # the share of the ceiling at the last 429
+        self._last_throttle: float | None = None
+        self._paused_until = 0.0
         self._lock = threading.Lock()
 
     def acquire(self) -> float:
-        """Take one request's slot, waiting for it if needed; returns the seconds waited."""
         with self._lock:
             now = self._clock()
-            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+            self._recover(now)
+            start = max(now, self._paused_until)
+            if start > now:  # paused by a Retry-After: the bucket refills from the end of the pause only
+                self._tokens = min(self._tokens, 0.0)
+                self._updated = max(self._updated, now)
+            self._tokens = min(self.capacity, self._tokens + max(0.0, now - self._updated) * self.rate)
             self._updated = now
             self._tokens -= 1.0  # below zero: a reservation of a future slot
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+            wait = (start - now) + (-self._tokens / self.rate if self._tokens < 0 else 0.0)
         if wait > 0:
             self._sleep(wait)
         return wait
 
+    def feedback(self, throttled: bool, retry_after: float | None = None) -> None:
+        with self._lock:
+            now = self._clock()
+            if not throttled:
+                self._recover(now)
+                return
+            self.throttles += 1
+            share = self.rate / self.ceiling
+            if self._last_throttle is None or now - self._last_throttle > 1.0 / self.rate:
+                # one cut per burst of 429s: the answers to requests already in flight say the same thing
+                self._last_max = share
+                self.rate = max(self.floor, share * self.beta) * self.ceiling
+                self._last_throttle = now
+            if retry_after:
+                self._paused_until = max(self._paused_until, now + retry_after)
 
-_shared: dict[tuple[str, float, float], RateLimiter] = {}
-_shared_lock = threading.Lock()
+    def _recover(self, now: float) -> None:
+        """CUBIC growth since the last 429: fast far below the last maximum, slow near it, capped at the ceiling."""
+        if self._last_throttle is None or self.rate >= self.ceiling:
+            return
+        elapsed = (now - self._last_throttle) / self.window
+        k = (self._last_max * (1 - self.beta) / self.scale) ** (1 / 3)
+        share = self.scale * (elapsed - k) ** 3 + self._last_max
+        self.rate = min(self.ceiling, max(self.floor * self.ceiling, share * self.ceiling, self.rate))
 
 
-def shared_rate_limiter(key: str, per_window: float, window: float = 60.0) -> RateLimiter:
-    """The one limiter of this process for ``key`` (one per connection), made on first use."""
-    with _shared_lock:
-        limiter = _shared.get((key, per_window, window))
-        if limiter is None:
-            limiter = _shared[(key, per_window, window)] = RateLimiter(per_window, window=window)
-        return limiter
+#: the name of the bucket before it became adaptive
+RateLimiter = AdaptiveRateLimiter

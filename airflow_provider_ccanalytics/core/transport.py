@@ -28,7 +28,7 @@ from airflow_provider_ccanalytics.core.errors import (
     RateLimitedError,
     TruncatedResponseError,
 )
-from airflow_provider_ccanalytics.core.ratelimit import RateLimiter
+from airflow_provider_ccanalytics.core.ratelimit import Limiter
 from airflow_provider_ccanalytics.core.redaction import Redactor
 from airflow_provider_ccanalytics.core.responses import (
     RETRYABLE_SERVER_STATUSES,
@@ -133,7 +133,7 @@ class HttpTransport:
     """Sends requests with pacing, retries, re-authentication and typed errors.
 
     :param retry: the retry policy (one budget per logical request).
-    :param limiter: client-side pacing shared by everything using one connection in this process.
+    :param limiter: client-side pacing shared by everything using one connection (told of each 429).
     :param timeout: (connect, read) timeouts in seconds, on every request.
     :param session: a requests.Session to reuse (one is made otherwise).
     :param sleep: how to wait (tests may speed it up).
@@ -145,7 +145,7 @@ class HttpTransport:
         self,
         *,
         retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         timeout: tuple[float, float] = (10.0, 120.0),
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -242,14 +242,16 @@ class HttpTransport:
         reauthenticated = False
         where = f"{method} {urlsplit(url).path}"
         while True:
-            if paced and self.limiter is not None:
-                self.limiter.acquire()
             headers = dict(kwargs.get("headers") or {})
             authorization = authenticator.authorization() if authenticator else None
             if authorization:
                 headers["Authorization"] = authorization
             call = {**kwargs, "headers": headers}
             call.setdefault("timeout", self.timeout)
+            if paced and self.limiter is not None:
+                # the slot last, just before sending: a slot taken before a slow token lookup (a new worker reads
+                # the stored token) would be spent seconds later, bunched with the next slots' requests
+                self.limiter.acquire()
             self.stats.add(requests=1)
             try:  # without stream=True the body is read here, inside the attempt
                 response = self.session.request(method, url, **call)
@@ -262,6 +264,11 @@ class HttpTransport:
                 failure = ConnectionFailedError(f"{where}: {type(exc).__name__} talking to {urlsplit(url).netloc}")
                 failure.sent = not not_sent(exc)
                 raise failure from None
+            if paced and self.limiter is not None:
+                throttled = response.status_code == 429
+                self.limiter.feedback(
+                    throttled, parse_retry_after(response.headers.get("Retry-After")) if throttled else None
+                )
             if response.status_code in ok:
                 if not call.get("stream"):
                     self._check_json(response, method, url)

@@ -15,8 +15,9 @@ from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSet
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint
 from airflow_provider_ccanalytics.core.jobs import JobStatus, JobType, job_type
-from airflow_provider_ccanalytics.core.ratelimit import shared_rate_limiter
+from airflow_provider_ccanalytics.core.ratelimit import AdaptiveRateLimiter, Limiter
 from airflow_provider_ccanalytics.core.redaction import Redactor
+from airflow_provider_ccanalytics.core.runtime import ConnectionRuntime, connection_runtime
 from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore, TokenStore
 from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy, checked_base_url
 from airflow_provider_ccanalytics.token_store import VariableTokenStore
@@ -140,14 +141,38 @@ class CcAnalyticsHook(BaseHook):
             raise ConfigurationError(name, f"must be a number, got {value!r}") from None
 
     @cached_property
-    def transport(self) -> HttpTransport:
-        limiter = None
+    def runtime(self) -> ConnectionRuntime:
+        """This connection's shared state in this process: token cache, limiter, discovered org / tenant."""
+        return connection_runtime(self.token_key) if self.share_tokens else ConnectionRuntime(self.token_key)
+
+    def make_limiter(self) -> Limiter | None:
+        """The limiter the connection's extras ask for: ``rate_limiter`` ``adaptive`` (default, in this process),
+        ``redis`` (one bucket in ``redis_url`` for every worker) or ``none``; paced to ``requests_per_minute``
+        per ``rate_window_seconds``."""
+        kind = str(self.extras.get("rate_limiter") or "adaptive").lower()
         per_minute = self.setting("requests_per_minute", self.default_requests_per_minute)
-        if per_minute > 0:
-            window = self.setting("rate_window_seconds", 60.0)
-            limiter = shared_rate_limiter(f"{self.conn_type}:{self.conn_id}", per_minute, window)
+        if kind == "none" or per_minute <= 0:
+            return None
+        window = self.setting("rate_window_seconds", 60.0)
+        if kind == "adaptive":
+            return AdaptiveRateLimiter(per_minute, window=window)
+        if kind == "redis":
+            from airflow_provider_ccanalytics.core.redis_limiter import RedisRateLimiter, redis_client
+
+            url = self.require(self.extras.get("redis_url"), "redis_url", "the Redis URL of the shared limiter")
+            self.redactor.add(url)  # it may carry a password
+            return RedisRateLimiter(redis_client(url), self.token_key, per_minute, window=window)
+        raise ConfigurationError("rate_limiter", f"'{kind}' is not a limiter; use 'adaptive', 'redis' or 'none'")
+
+    @cached_property
+    def transport(self) -> HttpTransport:
+        limiter = self.runtime.limiter(self.make_limiter)
         timeout = (self.setting("connect_timeout_seconds", 10.0), self.setting("read_timeout_seconds", 120.0))
         return HttpTransport(retry=self.retry, limiter=limiter, timeout=timeout, redactor=self.redactor)
+
+    def partition_scope(self) -> str:
+        """The partition folder of this connection's org or tenant (``org=<id>``), below the dataset."""
+        raise NotImplementedError
 
     @cached_property
     def retry(self) -> RetryPolicy:
@@ -204,6 +229,7 @@ class CcAnalyticsHook(BaseHook):
             settings=TokenManagerSettings(leeway=self.setting("token_leeway_seconds", 60.0)),
             on_secret=self.redactor.add,
             shared=self.share_tokens,
+            slot=self.runtime.tokens,
             legacy_keys=(f"{self.conn_type}__{self.conn_id}",),  # the key before fingerprints: refresh token only
         )
 

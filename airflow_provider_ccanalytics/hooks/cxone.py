@@ -43,7 +43,7 @@ class NiceCxoneHook(CcAnalyticsHook):
 
     @cached_property
     def oidc(self) -> OidcConfiguration:
-        return discover(self.transport, self.issuer)
+        return discover(self.transport, self.issuer, self.runtime)
 
     @cached_property
     def token_endpoint(self) -> TokenEndpoint:
@@ -68,7 +68,12 @@ class NiceCxoneHook(CcAnalyticsHook):
             self.issuer,
             self.extras.get("api_url"),
             settings,
+            self.runtime,
         )
+
+    def partition_scope(self) -> str:
+        """``tenant=<the tenant id>`` (the access token's ``tenantId`` claim, read once per connection)."""
+        return f"tenant={self.client.tenant_id}"
 
     @cached_property
     def client(self) -> CxoneClient:

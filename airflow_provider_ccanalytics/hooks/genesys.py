@@ -61,8 +61,14 @@ class GenesysCloudHook(CcAnalyticsHook):
             page_size=int(self.setting("page_size", 100)),
             result_cap=int(self.setting("result_cap", 100_000)),
             job_page_size=int(self.setting("job_page_size", 1000)),
+            page_workers=int(self.setting("page_workers", GenesysSettings.page_workers)),
         )
-        return GenesysClient(self.transport, self.token_manager(self.token_endpoint, form), self.base_urls[1], settings)
+        manager = self.token_manager(self.token_endpoint, form)
+        return GenesysClient(self.transport, manager, self.base_urls[1], settings, self.runtime)
+
+    def partition_scope(self) -> str:
+        """``org=<the org id>`` (``GET /api/v2/organizations/me``, once per connection and process)."""
+        return f"org={self.client.organization_id}"
 
     @cached_property
     def client(self) -> GenesysClient:

@@ -147,7 +147,9 @@ class CxoneCompletedContactsOperator(_CxoneOperator):
 
     def _merged_source(self, unit: Window, status: PartitionStatus) -> Any:
         """The partition's earlier records merged with the contacts updated since its watermark (None: none)."""
-        folder = partition_path(self.destination, self.vendor, self.dataset, unit, self.output_conn_id)
+        folder = partition_path(
+            self.destination, self.vendor, self.dataset, unit, self.output_conn_id, self.partition_scope()
+        )
         previous = read_manifest(folder)
         if not previous or not previous.get("watermark"):
             return None

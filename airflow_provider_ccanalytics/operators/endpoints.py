@@ -160,6 +160,7 @@ class EndpointOperator(AnalyticsOperator):
             layout="records",
             conn_id=self.output_conn_id,
             schema_name=endpoint.name,
+            scope=self.hook.partition_scope(),
             manifest_extra=lambda: {"query": query, "complete": True},
         )
         self.log.info(

@@ -47,6 +47,10 @@ class PartitionedOutput:
     def get_hook(self) -> CcAnalyticsHook:
         raise NotImplementedError
 
+    def partition_scope(self) -> str:
+        """The org / tenant folder of this connection's partitions (``org=<id>``), discovered once per connection."""
+        return self.get_hook().partition_scope()
+
     def lookback_delta(self) -> timedelta | None:
         """The lookback as a duration (None: off)."""
         return parse_lookback(self.lookback)
@@ -140,6 +144,7 @@ class PartitionedOutput:
             units=[*plan.own, *plan.lookback],
             sources=unit_sources,
             storage_options=delta_storage_options(uri, self.output_conn_id),
+            scope=self.partition_scope(),
         )
         own = [unit.label() for unit in plan.own]
         return {
@@ -165,6 +170,7 @@ class PartitionedOutput:
             max_workers=self.max_workers,
             conn_id=self.output_conn_id,
             schema_name=self.schema_name,
+            scope=self.partition_scope(),
             # evaluated once the parts are written, so the retries and open records of this extraction are in it
             manifest_extra=lambda: {
                 "query": query or {},

@@ -1,7 +1,8 @@
 """Where records go: XCom (capped) or object storage as partitions committed through a manifest.
 
-Layout: ``{output}/{vendor}/{dataset}/interval_start={start}/part-00000.jsonl.gz`` ..., ``_manifest.json``
-(dimension snapshots: ``{output}/{vendor}/{dataset}/snapshot_date=YYYY-MM-DD/``, same protocol)
+Layout: ``{output}/{vendor}/{dataset}/{scope}/interval_start={start}/part-00000.jsonl.gz`` ..., ``_manifest.json``
+(``scope``: ``org=<Genesys org id>`` or ``tenant=<CXone tenant id>``, so connections to several orgs never collide;
+dimension snapshots: ``{output}/{vendor}/{dataset}/{scope}/snapshot_date=YYYY-MM-DD/``, same protocol)
 (the commit record: lists every part with its records, bytes and SHA-256) and ``_SUCCESS`` (present only
 while the folder holds exactly one complete partition). The protocol is in :mod:`.commit`; the README's
 "Output layout" says what each kind of reader sees during a write.
@@ -10,6 +11,7 @@ while the folder holds exactly one complete partition). The protocol is in :mod:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -24,13 +26,16 @@ from airflow_provider_ccanalytics.outputs.tables import part_layout
 
 __all__ = [
     "FORMATS",
+    "INTERVAL_KEY",
     "MANIFEST",
+    "SNAPSHOT_KEY",
     "SUCCESS",
     "PartitionChangedError",
     "RecordSource",
     "collect_for_xcom",
+    "dataset_path",
     "partition_fields",
-    "partition_name",
+    "partition_keys",
     "partition_path",
     "read_manifest",
     "read_partition",
@@ -66,25 +71,72 @@ def storage_path(output: Any, conn_id: str | None = None) -> Any:
 
 #: what names a partition: a window (``interval_start=``) or a snapshot's date (``snapshot_date=``)
 Unit = Window | SnapshotDate
-
-
-def partition_name(unit: Unit) -> str:
-    """The partition folder's name: ``interval_start=2026-01-01T00:00:00Z`` or ``snapshot_date=2026-01-01``."""
-    if isinstance(unit, SnapshotDate):
-        return f"snapshot_date={unit.label()}"
-    return f"interval_start={unit.label()}"
+#: the key of time-window partitions (``interval_start=<window start>``)
+INTERVAL_KEY = "interval_start"
+#: the key of dimension snapshots (``snapshot_date=YYYY-MM-DD``)
+SNAPSHOT_KEY = "snapshot_date"
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 
 
 def partition_fields(unit: Unit) -> dict[str, Any]:
     """What the manifest says about the partition's unit: ``window`` or ``snapshot_date``."""
     if isinstance(unit, SnapshotDate):
-        return {"snapshot_date": unit.label()}
+        return {SNAPSHOT_KEY: unit.label()}
     return {"window": {"start": iso_z(unit.start), "end": iso_z(unit.end)}}
 
 
-def partition_path(output: Any, vendor: str, dataset: str, window: Unit, conn_id: str | None = None) -> Any:
-    """The partition folder of one window (or snapshot date)."""
-    return storage_path(output, conn_id) / vendor / dataset / partition_name(window)
+def partition_keys(
+    unit: Unit | None, scope: str | None = None, *, key: str | None = None, label: str | None = None
+) -> list[tuple[str, str]]:
+    """The ``name=value`` folders of one partition below its dataset, outermost first.
+
+    ``[("org", "<org id>"), ("interval_start", "2026-01-01T00:00:00Z")]``: the one place that decides the layout;
+    :func:`partition_path` makes folders of it, the Delta output partition columns.
+
+    :param unit: the partition's window (its start is the label) or snapshot date; None with ``key`` and ``label``.
+    :param scope: ``org=<Genesys org id>`` or ``tenant=<CXone tenant id>`` (a hook's ``partition_scope()``);
+        None: no org folder (only for callers outside a connection, e.g. tests of the writer).
+    :param key: the partition's key (default: ``snapshot_date`` for a SnapshotDate, else ``interval_start``).
+    :param label: the key's value (default: the unit's label).
+    :raises ConfigurationError: a scope not of the form ``name=value``, or a value that is not a safe folder name.
+    """
+    keys: list[tuple[str, str]] = []
+    if scope:
+        name, _, value = scope.partition("=")
+        keys.append((name, value))
+    chosen = key or (SNAPSHOT_KEY if isinstance(unit, SnapshotDate) else INTERVAL_KEY)
+    value = label if label is not None else (unit.label() if unit is not None else "")
+    keys.append((chosen, value))
+    for name, value in keys:
+        if not name.isidentifier() or not _SAFE_VALUE.fullmatch(value):
+            raise ConfigurationError("output", f"{name}={value!r} cannot name a partition folder")
+    return keys
+
+
+def dataset_path(output: Any, vendor: str, dataset: str, conn_id: str | None = None) -> Any:
+    """The folder of one dataset: ``{output}/{vendor}/{dataset}`` (holds every org's partitions)."""
+    return storage_path(output, conn_id) / vendor / dataset
+
+
+def partition_path(
+    output: Any,
+    vendor: str,
+    dataset: str,
+    unit: Unit | None,
+    conn_id: str | None = None,
+    scope: str | None = None,
+    *,
+    key: str | None = None,
+    label: str | None = None,
+) -> Any:
+    """The partition folder of one window: ``{output}/{vendor}/{dataset}/org=<id>/interval_start=<start>``.
+
+    Every partition path of the provider is made here (see :func:`partition_keys` for the parameters).
+    """
+    folder = dataset_path(output, vendor, dataset, conn_id)
+    for name, value in partition_keys(unit, scope, key=key, label=label):
+        folder = folder / f"{name}={value}"
+    return folder
 
 
 def write_partition(
@@ -100,6 +152,7 @@ def write_partition(
     manifest_extra: Callable[[], dict[str, Any]] | None = None,
     conn_id: str | None = None,
     schema_name: str | None = None,
+    scope: str | None = None,
 ) -> dict[str, Any]:
     """Write one partition (committed through its manifest) and return a small summary for XCom.
 
@@ -118,10 +171,11 @@ def write_partition(
     :param manifest_extra: returns more manifest fields (query, retried failures), called once the parts are written.
     :param conn_id: the storage connection for a URI ``output``.
     :param schema_name: the declared schema of typed output (default: ``dataset``; declared endpoints: their name).
+    :param scope: the org or tenant folder between dataset and partition (``org=<id>``).
     :raises ConfigurationError: unknown format, filesystem not installed, output path a file or not writable.
     """
     parts = part_layout(output_format, layout, schema_name or dataset)
-    folder = partition_path(output, vendor, dataset, window, conn_id)
+    folder = partition_path(output, vendor, dataset, window, conn_id, scope)
     fs = filesystem_of(str(folder), None, lambda: folder.fs)
     check_writable(fs, folder.path, str(folder))
 

@@ -9,9 +9,9 @@ real paths below them, so only base URLs differ from production:
 - ``/_sandbox/stats`` (counters) and ``/_sandbox/reset`` for scripts in other processes.
 
 Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies),
-``base`` (state, bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``,
-``cxone_reporting``, ``cxone_jobs``, ``declared`` (every declared GET endpoint: platform lists, CXone admin
-lists and summaries), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
+``base`` (state, bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``, ``genesys_users``,
+``genesys_org``, ``cxone_reporting``, ``cxone_jobs``, ``declared`` (every declared GET endpoint: platform lists,
+CXone admin lists and summaries), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
 """
 
 from airflow_provider_ccanalytics.testing.sandbox.app import Sandbox

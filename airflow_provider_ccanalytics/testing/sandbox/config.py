@@ -27,6 +27,9 @@ class SandboxConfig:
     cxone_access_key_secret: str = "c2FuZGJveC1hY2Nlc3Mta2V5LXNlY3JldA+/===="
     cxone_tenant_id: str = "11eb0000-0000-4000-8000-00000000cafe"
     test_user: str = "sandbox.user@example.com"
+    # the Genesys org of GET /api/v2/organizations/me (partitions are keyed by it: org=<id>)
+    genesys_org_id: str = "5f0e0000-0000-4000-8000-0000000000a1"
+    genesys_org_name: str = "sandbox-org"
     # tokens
     token_ttl: float = 86400.0
     cxone_token_ttl: float = 3600.0

@@ -14,6 +14,7 @@ from airflow_provider_ccanalytics.testing.sandbox.cxone_jobs import CxoneJobsMix
 from airflow_provider_ccanalytics.testing.sandbox.cxone_reporting import CxoneReportingMixin
 from airflow_provider_ccanalytics.testing.sandbox.declared import DeclaredRoutesMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJobsMixin
+from airflow_provider_ccanalytics.testing.sandbox.genesys_org import ORGANIZATION, GenesysOrgMixin
 from airflow_provider_ccanalytics.testing.sandbox.oauth import OAuthMixin
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem, RawJson, genesys_problem, json_body
 
@@ -24,7 +25,7 @@ GENESYS_JOB_FAMILIES = (
 )
 
 
-class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin, DeclaredRoutesMixin):
+class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin, CxoneJobsMixin, DeclaredRoutesMixin):
     """Dispatch one request to its route; every answer is counted."""
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
@@ -115,6 +116,8 @@ class Router(OAuthMixin, GenesysJobsMixin, CxoneReportingMixin, CxoneJobsMixin, 
         token = self._bearer("genesys", headers)
         self._rate_limit(token, "genesys")
         base = "/api/v2/analytics/conversations"
+        if path == ORGANIZATION and method == "GET":
+            return "genesys organizations/me", 200, {}, self._organization()
         if path == f"{base}/details/query" and method == "POST":
             return "genesys details/query", 200, {}, self._details_query(json_body(body))
         if path == f"{base}/aggregates/query" and method == "POST":
