@@ -239,8 +239,7 @@ def write_markdown(text: str, quick: bool) -> None:
                          text=True).stdout.strip()  # fmt: skip
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
     command = ".venv/bin/python benchmarks/scale.py" + (" --quick" if quick else "")
-    header = f"""# Benchmarks
-
+    section = f"""{BEGIN}
 ## Scale (issue 13): `{command}`
 
 Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC at commit {commit.strip()}, on {platform.node()}:
@@ -255,11 +254,17 @@ window, so a short run can pass 100 %). "429s received": the limit's and, in (b)
 with the sandbox's ground truth (`Dataset.conversation_ids_started`); a record outside its day counts as dup.
 Data: 30,000 conversations a day{" (3,000 with --quick)" if quick else ""}.
 
-"""
+{text}
+{END}"""
     path = ROOT / "BENCHMARKS.md"
-    old = path.read_text() if path.exists() else ""
-    kept = old[old.index(READING) :] if READING in old else ""  # the written analysis below the table stays
-    path.write_text(header + text + "\n\n" + kept)
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    if BEGIN in old and END in old:  # replace this table only; other sections and the reading below stay
+        before, rest = old.split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+    else:
+        title, _, others = old.partition("\n")
+        before, after = title + "\n\n", "\n\n" + others.lstrip("\n")
+    path.write_text(before + section + after)
 
 
 def _cores() -> int:
@@ -269,7 +274,7 @@ def _cores() -> int:
 
 
 SHARED = "The machine's 2 cores were shared with 4 other sessions during the run."
-READING = "## Reading the table"
+BEGIN, END = "<!-- scale table: written by benchmarks/scale.py -->", "<!-- end of scale table -->"
 
 if __name__ == "__main__":
     sys.exit(main())
