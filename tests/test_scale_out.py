@@ -17,34 +17,30 @@ from typing import Any
 import pytest
 
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
-from tests.conftest import partition_dir, task_states, utc
+from tests.conftest import ROOT, partition_dir, task_states, utc
 from tests.test_genesys_dags import read_partition
 
 pytestmark = pytest.mark.airflow
 ORG_A, ORG_B = "0a000000-0000-4000-8000-00000000000a", "0b000000-0000-4000-8000-00000000000b"
 
 
-def test_one_operator_mapped_over_two_connections_writes_one_partition_per_org(
-    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
+def test_the_many_orgs_example_maps_one_operator_over_two_connections_and_writes_one_partition_per_org(
+    sandbox_factory: Callable[..., Sandbox],
+    connect: Any,
+    run_dag: Callable[..., Any],
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     first = sandbox_factory(DataSpec(conversations=300, seed=1), genesys_org_id=ORG_A)
     second = sandbox_factory(DataSpec(conversations=200, seed=2), genesys_org_id=ORG_B)
     connect("genesys_org_a", first.genesys_connection())
     connect("genesys_org_b", second.genesys_connection())
-    source = f"""
-from datetime import datetime, timezone
-from airflow.sdk import DAG
-from airflow.timetables.interval import CronDataIntervalTimetable
-from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator
-
-with DAG("many_orgs", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
-    GenesysConversationDetailsOperator.partial(task_id="details", output="{out_dir.as_uri()}").expand(
-        genesys_cloud_conn_id=["genesys_org_a", "genesys_org_b"]
-    )
-"""
-    run = run_dag(source, utc(2026, 1, 2))
-    assert task_states(run) == {"details": "success"}
+    monkeypatch.setenv("CCANALYTICS_OUTPUT", out_dir.as_uri())
+    monkeypatch.setenv("CCANALYTICS_GENESYS_CONN_IDS", "genesys_org_a,genesys_org_b")
+    source = (ROOT / "example_dags" / "genesys_many_orgs.py").read_text()
+    run = run_dag(source, utc(2026, 1, 2), "genesys_many_orgs")
+    assert task_states(run) == {"conversation_details": "success"}
+    out_dir = out_dir / "many_orgs"
     dataset = out_dir / "genesys" / "conversation_details"
     assert sorted(path.name for path in dataset.iterdir()) == [f"org={ORG_A}", f"org={ORG_B}"]
     for org, sandbox in ((ORG_A, first), (ORG_B, second)):
