@@ -2,9 +2,9 @@
 
 For the demo (``scripts/demo``) and as an example to copy; nothing in the provider imports it. Needs DuckDB
 (the ``demo`` extra). It reads one day's conversation details partition (records layout, jsonl.gz or
-Parquet) and the newest Genesys queues snapshot (``queues/snapshot_date=YYYY-MM-DD/``), each through its
-committed ``_manifest.json`` found by ``**`` globs, so an extra level such as ``org=<id>/`` anywhere above the
-dataset folder is no matter. The SQL is :data:`SQL` (the README's "A report from your output").
+Parquet) and the newest Genesys queues snapshot (``queues/org=<id>/snapshot_date=YYYY-MM-DD/``), each through its
+committed ``_manifest.json`` found by ``**`` globs, so the ``org=<id>/`` level below the dataset folder (or any
+prefix above it) is no matter. The SQL is :data:`SQL` (the README's "A report from your output").
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def conversations_partition(root: Path, day: str) -> Partition:
 
     :raises ConfigurationError: when there is none (or several, e.g. of several orgs).
     """
-    folders = find_partitions(root, f"genesys/**/conversation_details/interval_start={day}T00:00:00Z")
+    folders = find_partitions(root, f"genesys/**/conversation_details/**/interval_start={day}T00:00:00Z")
     if len(folders) != 1:
         raise ConfigurationError(
             "output",
@@ -97,7 +97,7 @@ def conversations_partition(root: Path, day: str) -> Partition:
 
 def queues_snapshot(root: Path) -> Partition | None:
     """The newest Genesys queues snapshot under ``root`` (None: there is none)."""
-    folders = find_partitions(root, "queues/snapshot_date=*")
+    folders = find_partitions(root, "queues/**/snapshot_date=*")
     folders = [folder for folder in folders if "genesys" in folder.relative_to(root).parts]
     if not folders:
         return None

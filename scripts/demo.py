@@ -54,7 +54,7 @@ def main() -> int:
         print(f"API sandbox at {sandbox.base_url}: {args.conversations} conversations on 2026-01-01", flush=True)
 
         sys.path.insert(0, str(ROOT / "example_dags"))
-        from contact_centre_model import dag  # type: ignore[import-not-found]
+        from contact_centre_model import dag
 
         if not args.verbose:
             logging.disable(logging.INFO)
@@ -67,7 +67,8 @@ def main() -> int:
         truth = sandbox.data.conversation_ids_started(sandbox.data.start, sandbox.data.end)
 
     state = str(getattr(run, "state", "unknown"))
-    partition = output / "genesys" / "conversation_details" / "interval_start=2026-01-01T00:00:00Z"
+    org = f"org={config.genesys_org_id}"  # the sandbox org's id, as GET /api/v2/organizations/me answers
+    partition = output / "genesys" / "conversation_details" / org / "interval_start=2026-01-01T00:00:00Z"
     manifest_file = partition / "_manifest.json"
     if not manifest_file.exists():
         print(f"The DAG run ended in state {state} and wrote no manifest; rerun with --verbose to see the log.")
@@ -95,7 +96,7 @@ def print_report(output: Path, day: str) -> None:
     from airflow_provider_ccanalytics.report import format_table, queue_report, queues_snapshot
 
     if queues_snapshot(output) is None:
-        print("Report:   skipped: no Genesys queues snapshot under the output (genesys/queues/snapshot_date=...)")
+        print("Report:   skipped: no Genesys queues snapshot under the output (genesys/queues/org=*/snapshot_date=*)")
         return
     print()
     print(f"Conversations by queue on {day} (DuckDB over the partition and the queues snapshot):")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.windows import SnapshotDate, Window
 from airflow_provider_ccanalytics.outputs import write_partition
 from airflow_provider_ccanalytics.report import format_table, queue_report
 from airflow_provider_ccanalytics.testing import DataSpec, dimensions
@@ -17,24 +16,21 @@ from airflow_provider_ccanalytics.testing.data import Dataset
 
 pytest.importorskip("duckdb")
 
+ORG = "org=demo-org"
 DAY = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
 
 
 def write_queues_snapshot(root: Path, records: list[dict[str, Any]], output_format: str, date: str) -> None:
-    """A queues snapshot as the entities operator writes it: ``{root}/org=<id>/genesys/queues/snapshot_date=``."""
-    scratch = root / "scratch"
+    """A queues snapshot as the entities operator writes it: ``{root}/genesys/queues/org=<id>/snapshot_date=``."""
     write_partition(
-        scratch.as_uri(),
+        root.as_uri(),
         vendor="genesys",
         dataset="queues",
-        window=DAY,
+        window=SnapshotDate.of(date),
         sources=[lambda: iter(records)],
         output_format=output_format,
+        scope=ORG,
     )
-    target = root / "org=demo-org" / "genesys" / "queues" / f"snapshot_date={date}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(scratch / "genesys" / "queues" / f"interval_start={DAY.label()}", target)
-    shutil.rmtree(scratch)
 
 
 def truth(records: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
@@ -66,14 +62,15 @@ def test_the_report_equals_the_ground_truth_by_queue_name(tmp_path: Path, output
     data = Dataset(DataSpec(conversations=600, contacts=0))
     records = data.conversations_started(data.start, data.end)
     root = tmp_path / "output"
-    # the conversations under an org= level too, as a multi-org layout writes them
+    # below an org= level, as the operators write them
     write_partition(
-        (root / "org=demo-org").as_uri(),
+        root.as_uri(),
         vendor="genesys",
         dataset="conversation_details",
         window=DAY,
         sources=[lambda: iter(records[:300]), lambda: iter(records[300:])],
         output_format=output_format,
+        scope=ORG,
     )
     queues = [
         {"id": queue_id, "name": name, "selfUri": f"/api/v2/routing/queues/{queue_id}"}
@@ -112,10 +109,10 @@ def test_the_readme_shows_the_query_the_report_runs() -> None:
         shown.strip().rstrip(";")
         == SQL.format(
             conversations=(
-                "read_json_objects('/data/cc/**/conversation_details/interval_start=2026-01-01T00:00:00Z/part-*.jsonl.gz',"
+                "read_json_objects('/data/cc/genesys/conversation_details/*/interval_start=2026-01-01T00:00:00Z/part-*.jsonl.gz',"
                 "\n                           format = 'newline_delimited')"
             ),
-            queues="read_json_objects('/data/cc/**/queues/snapshot_date=2026-01-02/part-*.jsonl.gz', "
+            queues="read_json_objects('/data/cc/genesys/queues/*/snapshot_date=2026-01-02/part-*.jsonl.gz', "
             "format = 'newline_delimited')",
         ).strip()
     )

@@ -19,7 +19,7 @@ from airflow_provider_ccanalytics.operators.endpoints import CxoneReportingOpera
 from airflow_provider_ccanalytics.outputs import read_partition
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.sandbox.declared import register_sandbox_data, unregister_sandbox_data
-from tests.conftest import ROOT, manifest_records, task_states, utc, xcom_result
+from tests.conftest import ROOT, manifest_records, partition_dir, task_states, utc, xcom_result
 
 pytestmark = pytest.mark.airflow
 
@@ -44,7 +44,7 @@ def dag_source(*operators: str) -> str:
 
 
 def snapshot(out: Path, vendor: str, dataset: str, day: str = DAY) -> Path:
-    return out / vendor / dataset / f"snapshot_date={day}"
+    return partition_dir(out, vendor, dataset, day, key="snapshot_date")
 
 
 def genesys_dag(out: Path) -> str:
@@ -90,7 +90,7 @@ def test_genesys_snapshots_are_the_ground_truth_and_resolve_every_conversation_i
     ]
 
     ids: dict[str, set[str]] = {key: set() for key in ("queue", "user", "wrapup", "division", "skill", "language")}
-    conversations = manifest_records(out_dir / "genesys" / "conversation_details" / f"interval_start={DAY}T00:00:00Z")
+    conversations = manifest_records(partition_dir(out_dir, "genesys", "conversation_details", DAY))
     assert len(conversations) == 400
     for conversation in conversations:
         ids["division"].update(conversation["divisionIds"])
@@ -148,7 +148,7 @@ def test_cxone_entities_and_summaries_are_the_ground_truth(
     assert sandbox.count("GET cxone agents") == 4  # 200 agents, 60 a page
     start = utc(2026, 1, 1).timestamp()
     for dataset in ("skills_summary", "teams_performance_total"):
-        folder = out_dir / "cxone" / dataset / f"interval_start={DAY}T00:00:00Z"
+        folder = partition_dir(out_dir, "cxone", dataset, DAY)
         truth = sandbox.data.cxone_summary(dataset, start, start + 86400)
         assert truth and manifest_records(folder) == truth, dataset
         manifest = json.loads((folder / "_manifest.json").read_text())
@@ -214,9 +214,9 @@ def test_the_contact_centre_model_example_writes_snapshots_and_conversations_of_
     assert [(q["id"], q["name"]) for q in queues] == [
         (q["id"], q["name"]) for q in sandbox.data.entities("genesys", "queues")
     ]
-    day = out_dir / "genesys" / "conversation_details" / f"interval_start={DAY}T00:00:00Z"
+    day = partition_dir(out_dir, "genesys", "conversation_details", DAY)
     assert len(manifest_records(day)) == 300
-    activity = out_dir / "genesys" / "user_details" / f"interval_start={DAY}T00:00:00Z"
+    activity = partition_dir(out_dir, "genesys", "user_details", DAY)
     assert manifest_records(activity), "the day's agent activity is written beside its conversations"
 
 

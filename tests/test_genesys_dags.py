@@ -61,6 +61,12 @@ def test_details_operator_writes_each_conversation_once_and_reruns_replace(
     for day in (2, 3, 4):
         run = run_dag(source, utc(2026, 1, day))
         assert task_states(run) == {"details": "success"}
+        if day == 2:  # one query per partition, sized from totalHits: full pages of 100 but the last
+            first_day = len(
+                sandbox.data.conversation_ids_started(utc(2026, 1, 1).timestamp(), utc(2026, 1, 2).timestamp())
+            )
+            lookback_days = 3  # 2025-12-29..31: no data, one request each
+            assert sandbox.count("POST genesys details/query") == -(-first_day // 100) + lookback_days
     # parts are byte-identical on a rerun; the manifest differs only in when it was extracted
     first_bytes = {p.name: p.read_bytes() for p in partition(out_dir, "2026-01-01").iterdir() if p.suffix != ".json"}
     stale = partition(out_dir, "2026-01-01") / "part-09999.jsonl.gz"
@@ -74,7 +80,7 @@ def test_details_operator_writes_each_conversation_once_and_reruns_replace(
         ids, manifest = read_partition(partition(out_dir, day))
         start = utc(2026, 1, int(day[-2:])).timestamp()
         assert ids == sandbox.data.conversation_ids_started(start, start + 86400)
-        assert manifest["record_count"] == len(ids) and len(manifest["files"]) == 24
+        assert manifest["record_count"] == len(ids) and len(manifest["files"]) == 1  # one sub-window
         assert manifest["window"] == {"start": f"{day}T00:00:00.000Z", "end": manifest["window"]["end"]}
     assert (
         sum(len(read_partition(partition(out_dir, d))[0]) for d in ("2026-01-01", "2026-01-02", "2026-01-03")) == 60_000

@@ -13,7 +13,7 @@ from airflow_provider_ccanalytics.core.flatten import flattener_for, nest_user_d
 from airflow_provider_ccanalytics.outputs import read_manifest, read_partition
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.data import parse_ts
-from tests.conftest import task_states, utc, xcom_result
+from tests.conftest import partition_dir, task_states, utc, xcom_result
 
 pytestmark = pytest.mark.airflow
 DAYS = ("2026-01-01", "2026-01-02")
@@ -33,7 +33,7 @@ with DAG("users_test", schedule=CronDataIntervalTimetable('0 0 * * *', timezone=
 
 
 def folder(out_dir: Path, day: str) -> Path:
-    return out_dir / "genesys" / "user_details" / f"interval_start={day}T00:00:00Z"
+    return partition_dir(out_dir, "genesys", "user_details", day)
 
 
 def records_of(out_dir: Path, day: str) -> list[dict[str, Any]]:

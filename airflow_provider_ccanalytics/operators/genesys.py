@@ -65,13 +65,15 @@ GENESYS_LOOKBACK = timedelta(days=3)
 class GenesysConversationDetailsOperator(_GenesysOperator):
     """Conversation details of the window, through the synchronous details query.
 
-    Every conversation that started in the window is written exactly once. The window is
-    fetched as sub-windows (``split``, at most the vendor's interval cap) that run
-    concurrently within the connection's rate limit and become one part file each.
+    Every conversation that started in the window is written exactly once. By default the window is
+    one query (per vendor interval cap) while its ``totalHits`` fit under the result cap, halved only
+    when they do not, so every page but the last is full; its pages are fetched concurrently within
+    the connection's rate limit. Each sub-window becomes one part file.
 
     :param genesys_cloud_conn_id: the Genesys Cloud connection.
     :param query: extra query body fields: ``segmentFilters``, ``conversationFilters``... (templated).
-    :param split: sub-window length (default one hour, as Genesys advises).
+    :param split: a fixed sub-window length instead (e.g. ``timedelta(hours=1)`` for smaller part files; each
+        sub-window ends with a part page, so more requests); default None: sized from ``totalHits``.
     :param lookback: also re-extract the partitions overlapping this long before the window (templated;
         default 3 days, as long as Genesys may still change a conversation; None: off).
     :param start: window start (templated; default: the run's data interval).
@@ -87,7 +89,7 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
         self,
         *,
         query: dict[str, Any] | None = None,
-        split: timedelta = timedelta(hours=1),
+        split: timedelta | None = None,
         lookback: Any = GENESYS_LOOKBACK,
         **kwargs: Any,
     ) -> None:
@@ -109,7 +111,8 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
         return self.deliver(window, sources, {"endpoint": "details/query", **self.query})
 
     def estimated_requests(self, plan: PartitionPlan) -> int:
-        return sum(len(unit.split(self.split)) for unit in plan.all)  # one request per sub-window at least
+        client = self.hook.client
+        return sum(len(client.details_windows(unit, self.split)) for unit in plan.all)  # a request per sub-window
 
 
 class GenesysDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
