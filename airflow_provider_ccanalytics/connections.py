@@ -163,8 +163,14 @@ def _rate_limit(vendor_note: str, default: int | None = None) -> tuple[ExtraFiel
         ExtraField(
             "redis_url",
             "Redis URL",
-            "For rate_limiter redis, e.g. redis://:password@redis:6379/0 (rediss:// for TLS). Masked here and in "
-            "task logs; the API shows saved values only as *** when [core] sensitive_var_conn_names lists redis_url.",
+            "For rate_limiter redis, e.g. redis://redis:6379/0 (rediss:// for TLS), without a password: put it "
+            "in the field below, which Airflow keeps hidden.",
+            section=_RATE_LIMIT,
+        ),
+        ExtraField(
+            "redis_password",
+            "Redis password",
+            "The Redis password (or ACL user's password), if Redis requires one.",
             secret=True,
             section=_RATE_LIMIT,
         ),

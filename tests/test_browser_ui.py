@@ -245,7 +245,7 @@ def test_forms_mask_secrets_and_the_test_button_answers(api_server: str, page: A
         ["Client ID", "Client Secret", "Extra Fields", "Delegated access (authorization_code)"],
         {
             "Standard Fields": ["password"],
-            "Rate limit": ["redis_url"],
+            "Rate limit": ["redis_password"],
             "Delegated access (authorization_code)": ["refresh_token"],
         },
     )
@@ -257,7 +257,7 @@ def test_forms_mask_secrets_and_the_test_button_answers(api_server: str, page: A
         {
             "Standard Fields": ["password"],
             "Access key (machine-to-machine)": ["access_key_secret"],
-            "Rate limit": ["redis_url"],
+            "Rate limit": ["redis_password"],
             "Delegated access (authorization_code)": ["refresh_token"],
         },
     )

@@ -72,12 +72,13 @@ def _redis_server_binary() -> str:
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A private redis-server on 127.0.0.1 (no persistence), stopped by its PID."""
+    """A private redis-server on 127.0.0.1 (no persistence) that requires :data:`REDIS_PASSWORD`, stopped by its
+    PID."""
     import redis
 
-    port = _free_port()
+    port, auth = _free_port(), ["--requirepass", REDIS_PASSWORD]
     server = subprocess.Popen(
-        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", *NO_PERSISTENCE, *auth],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -87,7 +88,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                redis.Redis.from_url(url, socket_timeout=2).ping()
+                redis.Redis.from_url(url, password=REDIS_PASSWORD, socket_timeout=10).ping()
                 break
             except redis.ConnectionError:
                 if time.monotonic() > deadline or server.poll() is not None:
@@ -98,6 +99,9 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=30)
 
+
+NO_PERSISTENCE = ["--save", "", "--appendonly", "no"]
+REDIS_PASSWORD = "s3cret-redis"  # the connection's redis_password: without it the workers cannot take a slot
 
 WORKER = """
 import json, sys
@@ -119,7 +123,8 @@ def test_four_processes_on_one_connection_share_one_budget_through_redis(
     # just before sending; taken before, 4 slots arrived bunched with later ones and drew 2 x 429.
     sandbox = sandbox_factory(DataSpec(conversations=1200, seed=4), rate_limit=100, rate_window=20.0)
     extras = {"requests_per_minute": 100, "rate_window_seconds": 20, "page_size": 10, "page_workers": 2}
-    connect("genesys_shared", sandbox.genesys_connection(rate_limiter="redis", redis_url=redis_url, **extras))
+    redis = {"rate_limiter": "redis", "redis_url": redis_url, "redis_password": REDIS_PASSWORD}
+    connect("genesys_shared", sandbox.genesys_connection(**redis, **extras))
     from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 
     assert GenesysCloudHook("genesys_shared").client.organization_id  # one token, stored for every worker
