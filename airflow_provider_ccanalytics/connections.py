@@ -23,6 +23,7 @@ TEST_BUTTON_PORT = 443
 _PORT_LABEL = "Port (443: lets Airflow 3.3's Test button work; not used)"
 _GRANT_HELP = "Machine-to-machine runs unattended; authorization_code acts as a person who logged in once."
 _DELEGATED = "Delegated access (authorization_code)"
+_RATE_LIMIT = "Rate limit"
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,56 @@ def _delegated(rotation_note: str) -> tuple[ExtraField, ...]:
     )
 
 
+def _rate_limit(vendor_note: str, default: int | None = None) -> tuple[ExtraField, ...]:
+    """The pacing extras ``CcAnalyticsHook.make_limiter`` reads, in one section."""
+    return (
+        ExtraField(
+            "requests_per_minute",
+            "Requests per window",
+            "Client-side pacing of this connection: requests per rate window (60 s unless set below), per "
+            "process with the adaptive limiter, for all workers together with redis. " + vendor_note,
+            kind="integer",
+            default=default,
+            section=_RATE_LIMIT,
+        ),
+        ExtraField(
+            "rate_window_seconds",
+            "Rate window (seconds)",
+            "The window the limit above is counted over. Empty: 60.",
+            kind="number",
+            section=_RATE_LIMIT,
+        ),
+        ExtraField(
+            "rate_limiter",
+            "Rate limiter",
+            "adaptive: a bucket in each worker process that slows down on a 429 and recovers; redis: one bucket "
+            "in Redis shared by every worker of this connection (needs the redis extra and the URL below); "
+            "none: no client-side pacing.",
+            choices={
+                "adaptive": "Adaptive (per process)",
+                "redis": "Redis (shared by all workers)",
+                "none": "None",
+            },
+            default="adaptive",
+            section=_RATE_LIMIT,
+        ),
+        ExtraField(
+            "redis_url",
+            "Redis URL",
+            "For rate_limiter redis, e.g. redis://redis:6379/0 (rediss:// for TLS), without a password: put it "
+            "in the field below, which Airflow keeps hidden.",
+            section=_RATE_LIMIT,
+        ),
+        ExtraField(
+            "redis_password",
+            "Redis password",
+            "The Redis password (or ACL user's password), if Redis requires one.",
+            secret=True,
+            section=_RATE_LIMIT,
+        ),
+    )
+
+
 GENESYS = ConnectionSpec(
     conn_type="genesys_cloud",
     hook_class="airflow_provider_ccanalytics.hooks.genesys.GenesysCloudHook",
@@ -158,13 +209,7 @@ GENESYS = ConnectionSpec(
             "login_url", "Login base URL", "Overrides the region's https://login.<region> (private link, sandbox)."
         ),
         ExtraField("api_url", "API base URL", "Overrides the region's https://api.<region> (private link, sandbox)."),
-        ExtraField(
-            "requests_per_minute",
-            "Requests per minute",
-            "Client-side pacing per connection and process (Genesys allows 300 per token).",
-            kind="integer",
-            default=300,
-        ),
+        *_rate_limit("Genesys allows 300 per minute per token; 0: no pacing.", default=300),
         *_delegated("Rotated tokens are kept in the token store, not here."),
     ),
 )
@@ -209,6 +254,7 @@ CXONE = ConnectionSpec(
             default=DEFAULT_ISSUER,
         ),
         ExtraField("api_url", "API base URL", "Overrides the tenant's discovered API base (rarely needed)."),
+        *_rate_limit("CXone publishes no fixed rate: empty or 0 paces nothing and 429s are retried after Retry-After."),
         *_delegated("CXone rotates refresh tokens; the newest lives in the token store."),
     ),
 )

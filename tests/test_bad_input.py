@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_ccanalytics.core.auth import TokenManager
 from airflow_provider_ccanalytics.core.errors import (
     ConfigurationError,
     InvalidClientError,
@@ -147,6 +148,16 @@ def test_a_short_lived_token_is_not_fetched_again_for_every_request(sandbox_fact
     for _ in range(10):
         client.data_availability()
     assert sandbox.count("tokens issued genesys") == 1
+    # renewed a tenth of its lifetime before expiry (3 s of 30 s), not at half: about one token per lifetime
+    manager = client.authenticator
+    assert isinstance(manager, TokenManager)
+    issued = manager.clock()
+    manager.clock = lambda: issued + 26.0  # 4 s left: still usable
+    client.data_availability()
+    assert sandbox.count("tokens issued genesys") == 1
+    manager.clock = lambda: issued + 27.5  # 2.5 s left: inside the leeway
+    client.data_availability()
+    assert sandbox.count("tokens issued genesys") == 2
 
 
 @pytest.mark.airflow

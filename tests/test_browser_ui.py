@@ -243,7 +243,11 @@ def test_forms_mask_secrets_and_the_test_button_answers(api_server: str, page: A
         base,
         "Genesys Cloud",
         ["Client ID", "Client Secret", "Extra Fields", "Delegated access (authorization_code)"],
-        {"Standard Fields": ["password"], "Delegated access (authorization_code)": ["refresh_token"]},
+        {
+            "Standard Fields": ["password"],
+            "Rate limit": ["redis_password"],
+            "Delegated access (authorization_code)": ["refresh_token"],
+        },
     )
     check_add_form(
         page,
@@ -253,6 +257,7 @@ def test_forms_mask_secrets_and_the_test_button_answers(api_server: str, page: A
         {
             "Standard Fields": ["password"],
             "Access key (machine-to-machine)": ["access_key_secret"],
+            "Rate limit": ["redis_password"],
             "Delegated access (authorization_code)": ["refresh_token"],
         },
     )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from airflow_provider_ccanalytics import get_provider_info
 from airflow_provider_ccanalytics.connections import CXONE, GENESYS, SPECS
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.genesys import GENESYS_REGIONS
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 
@@ -13,10 +16,33 @@ from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 def test_every_secret_extra_is_a_masked_input_and_nothing_else_is() -> None:
     for entry in get_provider_info()["connection-types"]:
         masked = {name for name, field in entry["conn-fields"].items() if field["schema"].get("format") == "password"}
-        secret_like = {name for name in entry["conn-fields"] if "secret" in name or name.endswith("_token")}
+        fields = entry["conn-fields"]
+        secret_like = {name for name in fields if "secret" in name or "password" in name or name.endswith("_token")}
         assert masked == secret_like, entry["connection-type"]
-    assert GENESYS.secret_names == ("refresh_token",)
-    assert CXONE.secret_names == ("access_key_secret", "refresh_token")
+    assert GENESYS.secret_names == ("redis_password", "refresh_token")
+    assert CXONE.secret_names == ("access_key_secret", "redis_password", "refresh_token")
+
+
+def test_both_forms_offer_the_limiters_the_hooks_build(connect: Any) -> None:
+    for spec in SPECS:
+        fields = spec.provider_entry()["conn-fields"]
+        names = ["requests_per_minute", "rate_window_seconds", "rate_limiter", "redis_url", "redis_password"]
+        assert [name for name in fields if name in names] == names, spec.conn_type
+        assert {fields[name]["schema"]["section"] for name in names} == {"Rate limit"}
+        limiter = fields["rate_limiter"]["schema"]
+        assert limiter["enum"] == ["adaptive", "redis", "none"] and limiter["default"] == "adaptive"
+        assert "per process" in fields["requests_per_minute"]["description"]
+    assert GENESYS.provider_entry()["conn-fields"]["requests_per_minute"]["schema"]["default"] == 300
+    assert "default" not in CXONE.provider_entry()["conn-fields"]["requests_per_minute"]["schema"]
+    base = {"conn_type": "genesys_cloud", "login": "a", "password": "b"}
+    built = {
+        choice: GenesysCloudHook(connect(f"g_{choice}", {**base, "extra": {"rate_limiter": choice}})).make_limiter()
+        for choice in ("adaptive", "none")
+    }
+    assert type(built["adaptive"]).__name__ == "AdaptiveRateLimiter" and built["none"] is None
+    in_url = {"rate_limiter": "redis", "redis_url": "redis://:hunter2@127.0.0.1:6379/0"}
+    with pytest.raises(ConfigurationError, match="redis_password"):  # Airflow would show it in the form
+        GenesysCloudHook(connect("g_in_url", {**base, "extra": in_url})).make_limiter()
 
 
 def test_cxone_access_key_is_the_first_section_and_both_forms_offer_the_test_port() -> None:

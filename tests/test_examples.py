@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
+
+from airflow.sdk.definitions.mappedoperator import MappedOperator
 
 from airflow_provider_ccanalytics.operators.base import AnalyticsOperator
 
@@ -18,8 +21,14 @@ def test_each_example_writes_its_own_partitions() -> None:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         for task in module.dag.tasks:
-            if isinstance(task, AnalyticsOperator) and task.destination:
-                key = (str(task.destination), task.vendor, task.dataset)
+            writer: Any = task
+            destination = getattr(task, "destination", None)
+            if isinstance(task, MappedOperator):  # genesys_many_orgs: one output for every mapped connection
+                writer, destination = task.operator_class, task.partial_kwargs.get("output")
+            kind = writer if isinstance(writer, type) else type(writer)
+            if issubclass(kind, AnalyticsOperator) and destination:
+                key = (str(destination), writer.vendor, writer.dataset)
                 assert key not in writers, f"{module.dag.dag_id} and {writers[key]} both write {key}"
                 writers[key] = module.dag.dag_id
-    assert len(writers) == 12  # contact_centre_model: 6 snapshots, conversation details and user details
+    assert len(writers) == 13  # contact_centre_model: 6 snapshots, conversation details and user details
+    assert "genesys_many_orgs" in writers.values()

@@ -17,34 +17,30 @@ from typing import Any
 import pytest
 
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
-from tests.conftest import partition_dir, task_states, utc
+from tests.conftest import ROOT, partition_dir, task_states, utc
 from tests.test_genesys_dags import read_partition
 
 pytestmark = pytest.mark.airflow
 ORG_A, ORG_B = "0a000000-0000-4000-8000-00000000000a", "0b000000-0000-4000-8000-00000000000b"
 
 
-def test_one_operator_mapped_over_two_connections_writes_one_partition_per_org(
-    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], out_dir: Path
+def test_the_many_orgs_example_maps_one_operator_over_two_connections_and_writes_one_partition_per_org(
+    sandbox_factory: Callable[..., Sandbox],
+    connect: Any,
+    run_dag: Callable[..., Any],
+    out_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     first = sandbox_factory(DataSpec(conversations=300, seed=1), genesys_org_id=ORG_A)
     second = sandbox_factory(DataSpec(conversations=200, seed=2), genesys_org_id=ORG_B)
     connect("genesys_org_a", first.genesys_connection())
     connect("genesys_org_b", second.genesys_connection())
-    source = f"""
-from datetime import datetime, timezone
-from airflow.sdk import DAG
-from airflow.timetables.interval import CronDataIntervalTimetable
-from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator
-
-with DAG("many_orgs", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
-    GenesysConversationDetailsOperator.partial(task_id="details", output="{out_dir.as_uri()}").expand(
-        genesys_cloud_conn_id=["genesys_org_a", "genesys_org_b"]
-    )
-"""
-    run = run_dag(source, utc(2026, 1, 2))
-    assert task_states(run) == {"details": "success"}
+    monkeypatch.setenv("CCANALYTICS_OUTPUT", out_dir.as_uri())
+    monkeypatch.setenv("CCANALYTICS_GENESYS_CONN_IDS", "genesys_org_a,genesys_org_b")
+    source = (ROOT / "example_dags" / "genesys_many_orgs.py").read_text()
+    run = run_dag(source, utc(2026, 1, 2), "genesys_many_orgs")
+    assert task_states(run) == {"conversation_details": "success"}
+    out_dir = out_dir / "many_orgs"
     dataset = out_dir / "genesys" / "conversation_details"
     assert sorted(path.name for path in dataset.iterdir()) == [f"org={ORG_A}", f"org={ORG_B}"]
     for org, sandbox in ((ORG_A, first), (ORG_B, second)):
@@ -76,12 +72,13 @@ def _redis_server_binary() -> str:
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A private redis-server on 127.0.0.1 (no persistence), stopped by its PID."""
+    """A private redis-server on 127.0.0.1 (no persistence) that requires :data:`REDIS_PASSWORD`, stopped by its
+    PID."""
     import redis
 
-    port = _free_port()
+    port, auth = _free_port(), ["--requirepass", REDIS_PASSWORD]
     server = subprocess.Popen(
-        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", *NO_PERSISTENCE, *auth],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -91,7 +88,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                redis.Redis.from_url(url, socket_timeout=2).ping()
+                redis.Redis.from_url(url, password=REDIS_PASSWORD, socket_timeout=10).ping()
                 break
             except redis.ConnectionError:
                 if time.monotonic() > deadline or server.poll() is not None:
@@ -102,6 +99,9 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=30)
 
+
+NO_PERSISTENCE = ["--save", "", "--appendonly", "no"]
+REDIS_PASSWORD = "s3cret-redis"  # the connection's redis_password: without it the workers cannot take a slot
 
 WORKER = """
 import json, sys
@@ -123,7 +123,8 @@ def test_four_processes_on_one_connection_share_one_budget_through_redis(
     # just before sending; taken before, 4 slots arrived bunched with later ones and drew 2 x 429.
     sandbox = sandbox_factory(DataSpec(conversations=1200, seed=4), rate_limit=100, rate_window=20.0)
     extras = {"requests_per_minute": 100, "rate_window_seconds": 20, "page_size": 10, "page_workers": 2}
-    connect("genesys_shared", sandbox.genesys_connection(rate_limiter="redis", redis_url=redis_url, **extras))
+    redis = {"rate_limiter": "redis", "redis_url": redis_url, "redis_password": REDIS_PASSWORD}
+    connect("genesys_shared", sandbox.genesys_connection(**redis, **extras))
     from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 
     assert GenesysCloudHook("genesys_shared").client.organization_id  # one token, stored for every worker

@@ -21,12 +21,17 @@ from airflow_provider_ccanalytics.core.transport import HttpTransport
 log = logging.getLogger("airflow_provider_ccanalytics")
 
 
+#: the longest leeway as a share of the token's lifetime: a client that renews before expiry makes at least
+#: 1 / (1 - share) token requests per lifetime (1.11 here; half would make it 2)
+LEEWAY_SHARE = 0.1
+
+
 @dataclass
 class TokenManagerSettings:
     """Knobs of the token lifecycle.
 
-    :param leeway: seconds before expiry at which a token is renewed (at most half the token's lifetime, so a
-        short-lived token is not fetched again for every request).
+    :param leeway: seconds before expiry at which a token is renewed (at most :data:`LEEWAY_SHARE` of the token's
+        lifetime, so a short-lived token is not fetched again for every request, nor twice per lifetime).
     :param rotation_wait: seconds to wait for another worker's rotated refresh token to reach the store.
     :param failure_memo: seconds for which a token request that spent its whole retry budget is answered with
         the same error, so the threads and sub-windows of one task do not each spend a budget of their own
@@ -133,7 +138,7 @@ class TokenManager:
     def _usable(self, token: Token) -> bool:
         leeway = self.settings.leeway
         if token.lifetime:
-            leeway = min(leeway, token.lifetime / 2)
+            leeway = min(leeway, token.lifetime * LEEWAY_SHARE)
         return bool(token.access_token) and not token.expires_within(leeway, self.clock())
 
     def _masked(self, token: Token) -> Token:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 
@@ -44,10 +45,11 @@ return math.floor(wait * 1000000)
 """
 
 
-def redis_client(url: str) -> Any:
+def redis_client(url: str, password: str | None = None) -> Any:
     """A Redis client for ``url`` (``redis://host:6379/0``).
 
-    :raises ConfigurationError: when the ``redis`` package is not installed.
+    :param password: the Redis password (kept out of the URL, so that forms and the API can hide it).
+    :raises ConfigurationError: when the ``redis`` package is not installed, or the URL carries a password.
     """
     try:
         import redis
@@ -56,7 +58,13 @@ def redis_client(url: str) -> Any:
             "rate_limiter",
             "the Redis limiter needs the redis client: pip install 'airflow-provider-ccanalytics[redis]'",
         ) from None
-    return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=10)
+    if urlsplit(url).password:
+        raise ConfigurationError(
+            "redis_url",
+            "the URL carries a password, which Airflow would show in the connection form and API: "
+            "remove it from redis_url and put it in the redis_password field",
+        )
+    return redis.Redis.from_url(url, password=password, socket_timeout=10, socket_connect_timeout=10)
 
 
 class RedisRateLimiter:

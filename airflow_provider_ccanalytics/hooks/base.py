@@ -147,8 +147,8 @@ class CcAnalyticsHook(BaseHook):
 
     def make_limiter(self) -> Limiter | None:
         """The limiter the connection's extras ask for: ``rate_limiter`` ``adaptive`` (default, in this process),
-        ``redis`` (one bucket in ``redis_url`` for every worker) or ``none``; paced to ``requests_per_minute``
-        per ``rate_window_seconds``."""
+        ``redis`` (one bucket in ``redis_url`` with ``redis_password``, for all workers) or ``none``; paced to
+        ``requests_per_minute`` per ``rate_window_seconds``."""
         kind = str(self.extras.get("rate_limiter") or "adaptive").lower()
         per_minute = self.setting("requests_per_minute", self.default_requests_per_minute)
         if kind == "none" or per_minute <= 0:
@@ -160,8 +160,11 @@ class CcAnalyticsHook(BaseHook):
             from airflow_provider_ccanalytics.core.redis_limiter import RedisRateLimiter, redis_client
 
             url = self.require(self.extras.get("redis_url"), "redis_url", "the Redis URL of the shared limiter")
-            self.redactor.add(url)  # it may carry a password
-            return RedisRateLimiter(redis_client(url), self.token_key, per_minute, window=window)
+            password = self.extras.get("redis_password") or None
+            if password:
+                self.redactor.add(str(password))
+            client = redis_client(url, password)
+            return RedisRateLimiter(client, self.token_key, per_minute, window=window)
         raise ConfigurationError("rate_limiter", f"'{kind}' is not a limiter; use 'adaptive', 'redis' or 'none'")
 
     @cached_property
