@@ -64,7 +64,8 @@ class Paginator(Protocol):
 
 @dataclass
 class PageNumberPaginator:
-    """``paging: {pageSize, pageNumber}`` in the JSON body (Genesys details query).
+    """``paging: {pageSize, pageNumber}`` in the JSON body (body-paged declared endpoints; the details query
+    fetches its pages concurrently through :func:`ordered_map` instead).
 
     Stops on a short page or once ``totalHits`` records were seen.
     """
