@@ -26,7 +26,7 @@ def genesys(
     store: TokenStore | None = None,
     http: HttpTransport | None = None,
     key: str = "genesys-test",
-    leeway: float = 60.0,
+    leeway: float | None = None,
 ) -> GenesysClient:
     http = http or transport()
     endpoint = TokenEndpoint(

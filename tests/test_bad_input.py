@@ -148,16 +148,21 @@ def test_a_short_lived_token_is_not_fetched_again_for_every_request(sandbox_fact
     for _ in range(10):
         client.data_availability()
     assert sandbox.count("tokens issued genesys") == 1
-    # renewed a tenth of its lifetime before expiry (3 s of 30 s), not at half: about one token per lifetime
-    manager = client.authenticator
-    assert isinstance(manager, TokenManager)
-    issued = manager.clock()
-    manager.clock = lambda: issued + 26.0  # 4 s left: still usable
-    client.data_availability()
-    assert sandbox.count("tokens issued genesys") == 1
-    manager.clock = lambda: issued + 27.5  # 2.5 s left: inside the leeway
-    client.data_availability()
-    assert sandbox.count("tokens issued genesys") == 2
+    # the default leeway (60 s) is at most a tenth of the lifetime: renewed 3 s before expiry, so about one token
+    # per lifetime; a leeway that is set is honoured up to half (15 s)
+    for leeway, kept, renewed in ((None, 26.0, 27.5), (60.0, 14.0, 15.5)):
+        client = clients.genesys(sandbox, key=f"short-{leeway}", leeway=leeway)
+        manager = client.authenticator
+        assert isinstance(manager, TokenManager)
+        before = sandbox.count("tokens issued genesys")
+        client.data_availability()
+        issued = manager.clock()
+        manager.clock = lambda at=issued + kept: at  # type: ignore[misc]
+        client.data_availability()
+        assert sandbox.count("tokens issued genesys") == before + 1, leeway
+        manager.clock = lambda at=issued + renewed: at  # type: ignore[misc]
+        client.data_availability()
+        assert sandbox.count("tokens issued genesys") == before + 2, leeway
 
 
 @pytest.mark.airflow

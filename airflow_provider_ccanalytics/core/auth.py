@@ -21,24 +21,27 @@ from airflow_provider_ccanalytics.core.transport import HttpTransport
 log = logging.getLogger("airflow_provider_ccanalytics")
 
 
-#: the longest leeway as a share of the token's lifetime: a client that renews before expiry makes at least
-#: 1 / (1 - share) token requests per lifetime (1.11 here; half would make it 2)
-LEEWAY_SHARE = 0.1
+#: the default leeway: 60 s, at most a tenth of the token's lifetime. A client that renews a share ``s`` of the
+#: lifetime early makes 1 / (1 - s) token requests per lifetime: 1.11 here (half would make it 2)
+DEFAULT_LEEWAY, DEFAULT_LEEWAY_SHARE = 60.0, 0.1
+#: a leeway that is set is honoured up to this share of the lifetime (so a token is never fetched for every request)
+MAX_LEEWAY_SHARE = 0.5
 
 
 @dataclass
 class TokenManagerSettings:
     """Knobs of the token lifecycle.
 
-    :param leeway: seconds before expiry at which a token is renewed (at most :data:`LEEWAY_SHARE` of the token's
-        lifetime, so a short-lived token is not fetched again for every request, nor twice per lifetime).
+    :param leeway: seconds before expiry at which a token is renewed, at most half the token's lifetime (None:
+        the default, 60 s but at most a tenth of the lifetime, so a short-lived token is fetched about once per
+        lifetime, not for every request).
     :param rotation_wait: seconds to wait for another worker's rotated refresh token to reach the store.
     :param failure_memo: seconds for which a token request that spent its whole retry budget is answered with
         the same error, so the threads and sub-windows of one task do not each spend a budget of their own
         on a throttled or unreachable token endpoint.
     """
 
-    leeway: float = 60.0
+    leeway: float | None = None
     rotation_wait: float = 3.0
     failure_memo: float = 60.0
 
@@ -136,9 +139,11 @@ class TokenManager:
                 self.store.save(self.key, stored.without_access())
 
     def _usable(self, token: Token) -> bool:
-        leeway = self.settings.leeway
+        leeway, share = self.settings.leeway, MAX_LEEWAY_SHARE
+        if leeway is None:
+            leeway, share = DEFAULT_LEEWAY, DEFAULT_LEEWAY_SHARE
         if token.lifetime:
-            leeway = min(leeway, token.lifetime * LEEWAY_SHARE)
+            leeway = min(leeway, token.lifetime * share)
         return bool(token.access_token) and not token.expires_within(leeway, self.clock())
 
     def _masked(self, token: Token) -> Token:

@@ -140,6 +140,12 @@ class CcAnalyticsHook(BaseHook):
         except (TypeError, ValueError):
             raise ConfigurationError(name, f"must be a number, got {value!r}") from None
 
+    def token_leeway(self) -> float | None:
+        """The ``token_leeway_seconds`` extra (None when unset: the token manager's default)."""
+        if self.extras.get("token_leeway_seconds") in (None, ""):
+            return None
+        return self.setting("token_leeway_seconds", 0.0)
+
     @cached_property
     def runtime(self) -> ConnectionRuntime:
         """This connection's shared state in this process: token cache, limiter, discovered org / tenant."""
@@ -229,7 +235,7 @@ class CcAnalyticsHook(BaseHook):
             refresh_token=self.extras.get("refresh_token"),
             conn_id=self.conn_id,
             login_command=f"ccanalytics-login --conn-id {self.conn_id}",
-            settings=TokenManagerSettings(leeway=self.setting("token_leeway_seconds", 60.0)),
+            settings=TokenManagerSettings(leeway=self.token_leeway()),
             on_secret=self.redactor.add,
             shared=self.share_tokens,
             slot=self.runtime.tokens,
