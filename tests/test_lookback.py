@@ -274,7 +274,9 @@ def test_a_window_of_hundreds_of_days_warns_with_the_request_estimate() -> None:
     operator = GenesysConversationDetailsOperator(task_id="long", output="file:///tmp/unused")
     plan = PartitionPlan.of(Window(utc(2025, 1, 1), utc(2026, 1, 1)), "day", timedelta(days=3))
     warning = operator.large_run_warning(plan) or ""
-    assert "368 day partitions" in warning and f"about {368 * 24} requests" in warning
+    assert "368 day partitions" in warning and "about 368 requests" in warning  # one query per day at least
+    hourly = GenesysConversationDetailsOperator(task_id="hourly", output="file:///tmp/unused", split=timedelta(hours=1))
+    assert f"about {368 * 24} requests" in (hourly.large_run_warning(plan) or "")
     assert operator.large_run_warning(PartitionPlan.of(Window(utc(2025, 1, 1), utc(2025, 4, 1)), "day")) is None
 
 
