@@ -5,7 +5,9 @@ from __future__ import annotations
 import bisect
 import random
 
-from airflow_provider_ccanalytics.core.ratelimit import RateLimiter
+import pytest
+
+from airflow_provider_ccanalytics.core.ratelimit import AdaptiveRateLimiter, RateLimiter
 
 
 class FakeTime:
@@ -47,3 +49,47 @@ def test_a_busy_caller_catches_up_on_missed_slots_within_the_burst() -> None:
     assert limiter.acquire() > 0  # the fifth was not earned yet
     steady = [limiter.acquire() for _ in range(200)]
     assert abs(sum(steady) / len(steady) - 60 / (300 * 0.97)) < 0.01
+
+
+def test_scattered_429s_leave_the_rate_alone_a_window_full_of_them_cuts_it_once_and_it_recovers() -> None:
+    fake = FakeTime()
+    limiter = AdaptiveRateLimiter(300, window=60, clock=fake.clock, sleep=fake.sleep)
+    for i in range(1000):  # 2.5 % of the answers are 429s, scattered: vendor hiccups, not the limit
+        limiter.acquire()
+        limiter.feedback(i % 40 == 0, retry_after=1.0)
+    assert limiter.throttles == 25 and limiter.rate == limiter.ceiling
+    started = fake.now
+    for _ in range(20):  # the answers to the requests in flight when the token's window filled up
+        limiter.feedback(True, retry_after=5.0)
+    assert limiter.rate == pytest.approx(0.7 * limiter.ceiling)  # cut once for the burst, not 20 times
+    assert limiter.acquire() >= 5.0  # and paused for its Retry-After
+    for _ in range(600):  # two windows without a 429: back to the full rate (CUBIC)
+        limiter.acquire()
+        limiter.feedback(False)
+    assert limiter.rate == limiter.ceiling and fake.now - started > 120
+
+
+def test_four_uncoordinated_limiters_on_one_limit_converge_below_it() -> None:
+    """Four processes on one token, each with its own adaptive bucket, against a vendor that allows 300 per 60 s
+    (a sliding window of accepted requests): they start at 4x the limit, then share it, with a few 429s."""
+    fake = FakeTime()
+    limiters = [AdaptiveRateLimiter(300, window=60, clock=fake.clock, sleep=lambda _s: None) for _ in range(4)]
+    accepted: list[float] = []
+    due = [0.0] * 4  # when each process sends its next request
+    answers: list[tuple[float, bool]] = []
+    while fake.now < 600:
+        who = min(range(4), key=due.__getitem__)
+        fake.now = due[who]
+        wait = limiters[who].acquire()
+        sent = fake.now + wait
+        throttled = bisect.bisect_left(accepted, sent - 60) <= len(accepted) - 300
+        if not throttled:
+            accepted.append(sent)
+        limiters[who].feedback(throttled, retry_after=1.0 if throttled else None)
+        answers.append((sent, throttled))
+        due[who] = sent + 0.01
+    late = [throttled for sent, throttled in answers if sent > 300]  # after five windows
+    # measured: 5.5 % of the answers are 429s (buckets that did not adapt: 75 %), and 97 % of the limit is used;
+    # fewer 429s need one shared bucket (the Redis limiter)
+    assert sum(late) / len(late) < 0.08
+    assert len([t for t in accepted if t > 300]) / (300 * 300 / 60) > 0.9

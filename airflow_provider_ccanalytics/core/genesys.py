@@ -132,7 +132,7 @@ class GenesysSettings:
     result_cap: int = 100_000
     page_size: int = 100
     job_page_size: int = 1000
-    page_workers: int = 4
+    page_workers: int = 8
 
 
 class _SplitNeeded(Exception):

@@ -3,17 +3,21 @@
 The bucket allows at most ``burst + headroom * per_window`` requests in any window of ``window`` seconds (by
 default 2 % + 97 % = 99 % of the limit), so one clean process meets no 429, while a caller that was briefly busy
 can catch up on the slots it missed. Processes that share a token but not a limiter (several workers on one
-connection) each start at that rate; the bucket is **adaptive** like the AWS SDKs' adaptive retry mode: each
-429 cuts its fill rate (multiplicatively, by ``beta``) and pauses it for the answer's ``Retry-After``; then the
-rate recovers along a CUBIC curve, slowly near the rate where the throttling happened, so processes converge on
-their share of the vendor's limit without talking to each other. For one budget shared exactly by every worker,
-use the Redis limiter (:mod:`.redis_limiter`).
+connection) each start at that rate; the bucket is **adaptive** like the AWS SDKs' adaptive retry mode: once
+429s are a real share of the last window's answers (``congestion``, 5 %), a 429 cuts its fill rate
+(multiplicatively, by ``beta``, once per burst) and pauses it for the answer's ``Retry-After``; then the rate
+recovers along a CUBIC curve, slowly near the rate where the throttling happened, so processes converge on
+their share of the vendor's limit without talking to each other. A stray 429 (a vendor hiccup, not the limit:
+the window's other answers went through) only delays its own request, which the retry policy resends after its
+``Retry-After``; cutting the rate for each would let scattered 429s drive it down to the floor. For one budget
+shared exactly by every worker, use the Redis limiter (:mod:`.redis_limiter`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -44,6 +48,8 @@ class AdaptiveRateLimiter:
     :param beta: the share of the rate kept after a 429 (AWS SDKs: 0.7).
     :param scale: CUBIC's growth constant, in shares of the ceiling per window cubed (AWS SDKs: 0.4).
     :param floor: the lowest rate, as a share of the ceiling.
+    :param congestion: the share of the last window's answers that must be 429s before a 429 cuts the rate
+        (and at least two of them).
     """
 
     def __init__(
@@ -56,6 +62,7 @@ class AdaptiveRateLimiter:
         beta: float = 0.7,
         scale: float = 0.4,
         floor: float = 0.05,
+        congestion: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -65,8 +72,10 @@ class AdaptiveRateLimiter:
         self.rate = self.ceiling
         self.capacity = burst if burst is not None else max(1.0, per_window * 0.02)
         self.window = window
-        self.beta, self.scale, self.floor = beta, scale, floor
+        self.beta, self.scale, self.floor, self.congestion = beta, scale, floor, congestion
         self.throttles = 0
+        self._answers: deque[tuple[float, bool]] = deque()  # (when, throttled) of the last window's answers
+        self._throttled = 0  # how many of them were 429s
         self._tokens = self.capacity
         self._clock = clock
         self._sleep = sleep
@@ -95,10 +104,13 @@ class AdaptiveRateLimiter:
     def feedback(self, throttled: bool, retry_after: float | None = None) -> None:
         with self._lock:
             now = self._clock()
+            self._count(now, throttled)
             if not throttled:
                 self._recover(now)
                 return
             self.throttles += 1
+            if self._throttled < max(2.0, self.congestion * len(self._answers)):
+                return  # a stray 429: only its own request waits
             share = self.rate / self.ceiling
             if self._last_throttle is None or now - self._last_throttle > 1.0 / self.rate:
                 # one cut per burst of 429s: the answers to requests already in flight say the same thing
@@ -107,6 +119,13 @@ class AdaptiveRateLimiter:
                 self._last_throttle = now
             if retry_after:
                 self._paused_until = max(self._paused_until, now + retry_after)
+
+    def _count(self, now: float, throttled: bool) -> None:
+        """Keep the answers of the last window, and how many of them were 429s."""
+        self._answers.append((now, throttled))
+        self._throttled += throttled
+        while self._answers and self._answers[0][0] <= now - self.window:
+            self._throttled -= self._answers.popleft()[1]
 
     def _recover(self, now: float) -> None:
         """CUBIC growth since the last 429: fast far below the last maximum, slow near it, capped at the ceiling."""
