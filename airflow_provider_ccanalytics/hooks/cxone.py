@@ -22,7 +22,8 @@ class NiceCxoneHook(CcAnalyticsHook):
     Connection: Login = OAuth client id, Password = client secret. Extras: ``issuer``,
     ``grant_type`` (``access_key`` or ``authorization_code``), ``access_key_id``,
     ``access_key_secret``, ``refresh_token``, ``redirect_uri``, ``api_url``, ``requests_per_minute``,
-    ``rate_window_seconds``, ``rate_limiter``, ``redis_url`` (see ``CcAnalyticsHook.make_limiter``).
+    ``rate_window_seconds``, ``rate_limiter``, ``redis_url``, ``redis_password``
+    (see ``CcAnalyticsHook.make_limiter``).
 
     :param nice_cxone_conn_id: the connection id.
     """

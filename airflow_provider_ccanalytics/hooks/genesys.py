@@ -24,7 +24,8 @@ class GenesysCloudHook(CcAnalyticsHook):
     Connection: Login = client id, Password = client secret (empty for a PKCE public client),
     Host = region (``mypurecloud.ie``...; the form's ``region`` extra wins). Extras: ``region``, ``grant_type``,
     ``scopes``, ``refresh_token``, ``redirect_uri``, ``login_url``, ``api_url``, ``requests_per_minute``,
-    ``rate_window_seconds``, ``rate_limiter``, ``redis_url`` (see ``CcAnalyticsHook.make_limiter``).
+    ``rate_window_seconds``, ``rate_limiter``, ``redis_url``, ``redis_password``
+    (see ``CcAnalyticsHook.make_limiter``).
 
     :param genesys_cloud_conn_id: the connection id.
     """
