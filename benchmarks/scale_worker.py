@@ -110,6 +110,9 @@ result: dict[str, Any] = {
     "peak_rss_mb": peak_rss_mb(),
     "records": sum(summary["record_count"] for summary in summaries),
     "transport_requests": hook.transport.stats.requests,
+    "retries": hook.transport.stats.retries,
+    # the adaptive limiter's state at the end: its rate as a share of its ceiling, and the 429s it was told of
+    "limiter": {name: getattr(hook.transport.limiter, name, None) for name in ("rate", "ceiling", "throttles")},
 }
 if config.get("readback", True):
     ids: list[str] = []

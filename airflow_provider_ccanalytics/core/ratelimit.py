@@ -4,7 +4,8 @@ The bucket allows at most ``burst + headroom * per_window`` requests in any wind
 default 2 % + 97 % = 99 % of the limit), so one clean process meets no 429, while a caller that was briefly busy
 can catch up on the slots it missed. Processes that share a token but not a limiter (several workers on one
 connection) each start at that rate; the bucket is **adaptive** like the AWS SDKs' adaptive retry mode: once
-429s are a real share of the last window's answers (``congestion``, 5 %), a 429 cuts its fill rate
+429s are a real share of the last window's answers since the last cut (``congestion``, 8 %, of at least a
+quarter window's worth of requests at the full rate), a 429 cuts its fill rate
 (multiplicatively, by ``beta``, once per burst) and pauses it for the answer's ``Retry-After``; then the rate
 recovers along a CUBIC curve, slowly near the rate where the throttling happened, so processes converge on
 their share of the vendor's limit without talking to each other. A stray 429 (a vendor hiccup, not the limit:
@@ -62,7 +63,7 @@ class AdaptiveRateLimiter:
         beta: float = 0.7,
         scale: float = 0.4,
         floor: float = 0.05,
-        congestion: float = 0.05,
+        congestion: float = 0.08,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -109,7 +110,10 @@ class AdaptiveRateLimiter:
                 self._recover(now)
                 return
             self.throttles += 1
-            if self._throttled < max(2.0, self.congestion * len(self._answers)):
+            # of the answers since the last cut within the last window, and of at least a quarter window's worth at
+            # the full rate: fewer answers would make scattered 429s a larger share, and each cut the next one
+            sample = max(float(len(self._answers)), self.ceiling * self.window / 4)
+            if self._throttled < max(2.0, self.congestion * sample):
                 return  # a stray 429: only its own request waits
             share = self.rate / self.ceiling
             if self._last_throttle is None or now - self._last_throttle > 1.0 / self.rate:
@@ -117,6 +121,8 @@ class AdaptiveRateLimiter:
                 self._last_max = share
                 self.rate = max(self.floor, share * self.beta) * self.ceiling
                 self._last_throttle = now
+                self._answers.clear()  # the next cut is judged on the answers at the new rate
+                self._throttled = 0
             if retry_after:
                 self._paused_until = max(self._paused_until, now + retry_after)
 
