@@ -298,7 +298,7 @@ def _cores() -> int:
     return os.cpu_count() or 0
 
 
-SHARED = "The machine's 2 cores were shared with 4 other sessions during the run."
+SHARED = "Say below the table what else ran on the machine during the run."
 BEGIN, END = "<!-- scale table: written by benchmarks/scale.py -->", "<!-- end of scale table -->"
 
 if __name__ == "__main__":
