@@ -9,7 +9,7 @@ quarter window's worth of requests at the full rate), a 429 cuts its fill rate
 (multiplicatively, by ``beta``, once per burst) and pauses it for the answer's ``Retry-After``; then the rate
 recovers along a CUBIC curve, slowly near the rate where the throttling happened, so processes converge on
 their share of the vendor's limit without talking to each other. A stray 429 (a vendor hiccup, not the limit:
-the window's other answers went through) only delays its own request, which the retry policy resends after its
+the other answers went through) only delays its own request, which the retry policy resends after its
 ``Retry-After``; cutting the rate for each would let scattered 429s drive it down to the floor. For one budget
 shared exactly by every worker, use the Redis limiter (:mod:`.redis_limiter`).
 """
@@ -49,8 +49,8 @@ class AdaptiveRateLimiter:
     :param beta: the share of the rate kept after a 429 (AWS SDKs: 0.7).
     :param scale: CUBIC's growth constant, in shares of the ceiling per window cubed (AWS SDKs: 0.4).
     :param floor: the lowest rate, as a share of the ceiling.
-    :param congestion: the share of the last window's answers that must be 429s before a 429 cuts the rate
-        (and at least two of them).
+    :param congestion: the share of 429s among the answers since the last cut within the last window (counted
+        as at least a quarter window's worth at the full rate) from which a 429 cuts the rate (and two at least).
     """
 
     def __init__(
