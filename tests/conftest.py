@@ -42,7 +42,7 @@ os.environ.update(
 
 from airflow_provider_ccanalytics.core.auth import forget_process_tokens  # noqa: E402
 from airflow_provider_ccanalytics.core.cxone_discovery import forget_discovery  # noqa: E402
-from airflow_provider_ccanalytics.core.windows import Window  # noqa: E402
+from airflow_provider_ccanalytics.core.windows import SnapshotDate, Window  # noqa: E402
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig  # noqa: E402
 
 DAY = DataSpec().start  # 2026-01-01
@@ -69,22 +69,21 @@ def partition_folder(
 
     :param start: the partition's start: a day (``2026-01-02``), an instant (``...T05:00:00Z``), a datetime, a Window.
     :param scope: ``org=<id>`` / ``tenant=<id>`` (default: the default sandbox's, by vendor; None: no org folder).
-    :param key: the partition key (``interval_start``; ``snapshot_date`` with a label as ``start``).
+    :param key: the partition key (``interval_start``; ``snapshot_date``: ``start`` is the snapshot's date).
     """
-    from airflow_provider_ccanalytics.outputs import partition_keys
+    from airflow_provider_ccanalytics.outputs import SNAPSHOT_KEY, partition_keys
 
-    window: Window | None = None
-    label: str | None = None
+    unit: Window | SnapshotDate
     if isinstance(start, Window):
-        window = start
-    elif isinstance(start, datetime) or key == "interval_start":
+        unit = start
+    elif key == SNAPSHOT_KEY:
+        unit = SnapshotDate.of(start)
+    else:
         text = start if isinstance(start, datetime) or "T" in start else f"{start}T00:00:00Z"
         moment = Window.of(text, "9999-01-01T00:00:00Z").start
-        window = Window(moment, moment + timedelta(seconds=1))
-    else:
-        label = start
+        unit = Window(moment, moment + timedelta(seconds=1))
     chosen = DEFAULT_SCOPES.get(vendor) if scope is _VENDOR_SCOPE else scope
-    keys = partition_keys(window, chosen, key=key, label=label)
+    keys = partition_keys(unit, chosen)
     return "/".join([vendor, dataset, *(f"{name}={value}" for name, value in keys)])
 
 

@@ -135,6 +135,17 @@ class GenesysSettings:
     page_workers: int = 8
 
 
+def details_windows(
+    window: Window, split: timedelta | None = None, max_interval: timedelta = GenesysSettings.max_interval
+) -> list[Window]:
+    """The sub-windows a details extraction runs as: at most ``max_interval`` each (or ``split``, when given).
+
+    Without ``split`` a window is one query while its ``totalHits`` fit under the result cap, so only its last
+    page is short; :meth:`GenesysClient.iter_details_in` splits it further only when they do not.
+    """
+    return window.split(min(split or max_interval, max_interval))
+
+
 class _SplitNeeded(Exception):
     pass
 
@@ -195,13 +206,8 @@ class GenesysClient(ApiClient):
     # -- conversation details, synchronous ---------------------------------------------------
 
     def details_windows(self, window: Window, split: timedelta | None = None) -> list[Window]:
-        """The sub-windows a details extraction runs as: at most ``max_interval`` each (or ``split``, when given).
-
-        Without ``split`` a window is one query while its ``totalHits`` fit under the result cap, so only its last
-        page is short; :meth:`iter_details_in` splits it further only when they do not.
-        """
-        step = min(split or self.settings.max_interval, self.settings.max_interval)
-        return window.split(step)
+        """The sub-windows a details extraction runs as (:func:`details_windows` with this connection's cap)."""
+        return details_windows(window, split, self.settings.max_interval)
 
     def iter_conversation_details(
         self, window: Window, query: dict[str, Any] | None = None, split: timedelta | None = None

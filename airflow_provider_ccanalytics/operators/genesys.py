@@ -11,7 +11,7 @@ from typing import Any
 from airflow_provider_ccanalytics.core.client import mapping_argument
 from airflow_provider_ccanalytics.core.completeness import PartitionStatus, conversation_is_open
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.genesys import GenesysSettings, conversation_start
+from airflow_provider_ccanalytics.core.genesys import conversation_start, details_windows
 from airflow_provider_ccanalytics.core.grain import PartitionPlan
 from airflow_provider_ccanalytics.core.jobs import GENESYS_CONVERSATION_JOBS, JobType
 from airflow_provider_ccanalytics.core.windows import Window, iso_z
@@ -111,8 +111,7 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
         return self.deliver(window, sources, {"endpoint": "details/query", **self.query})
 
     def estimated_requests(self, plan: PartitionPlan) -> int:
-        step = min(self.split or GenesysSettings.max_interval, GenesysSettings.max_interval)
-        return sum(len(unit.split(step)) for unit in plan.all)  # a request per sub-window at least
+        return sum(len(details_windows(unit, self.split)) for unit in plan.all)  # a request per sub-window at least
 
 
 class GenesysDetailsJobOperator(JobOperatorMixin, _GenesysOperator):

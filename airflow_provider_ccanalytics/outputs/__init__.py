@@ -85,28 +85,22 @@ def partition_fields(unit: Unit) -> dict[str, Any]:
     return {"window": {"start": iso_z(unit.start), "end": iso_z(unit.end)}}
 
 
-def partition_keys(
-    unit: Unit | None, scope: str | None = None, *, key: str | None = None, label: str | None = None
-) -> list[tuple[str, str]]:
+def partition_keys(unit: Unit, scope: str | None = None) -> list[tuple[str, str]]:
     """The ``name=value`` folders of one partition below its dataset, outermost first.
 
     ``[("org", "<org id>"), ("interval_start", "2026-01-01T00:00:00Z")]``: the one place that decides the layout;
     :func:`partition_path` makes folders of it, the Delta output partition columns.
 
-    :param unit: the partition's window (its start is the label) or snapshot date; None with ``key`` and ``label``.
+    :param unit: the partition's window (``interval_start=`` its start) or snapshot date (``snapshot_date=``).
     :param scope: ``org=<Genesys org id>`` or ``tenant=<CXone tenant id>`` (a hook's ``partition_scope()``);
         None: no org folder (only for callers outside a connection, e.g. tests of the writer).
-    :param key: the partition's key (default: ``snapshot_date`` for a SnapshotDate, else ``interval_start``).
-    :param label: the key's value (default: the unit's label).
     :raises ConfigurationError: a scope not of the form ``name=value``, or a value that is not a safe folder name.
     """
     keys: list[tuple[str, str]] = []
     if scope:
         name, _, value = scope.partition("=")
         keys.append((name, value))
-    chosen = key or (SNAPSHOT_KEY if isinstance(unit, SnapshotDate) else INTERVAL_KEY)
-    value = label if label is not None else (unit.label() if unit is not None else "")
-    keys.append((chosen, value))
+    keys.append((SNAPSHOT_KEY if isinstance(unit, SnapshotDate) else INTERVAL_KEY, unit.label()))
     for name, value in keys:
         if not name.isidentifier() or not _SAFE_VALUE.fullmatch(value):
             raise ConfigurationError("output", f"{name}={value!r} cannot name a partition folder")
@@ -119,22 +113,14 @@ def dataset_path(output: Any, vendor: str, dataset: str, conn_id: str | None = N
 
 
 def partition_path(
-    output: Any,
-    vendor: str,
-    dataset: str,
-    unit: Unit | None,
-    conn_id: str | None = None,
-    scope: str | None = None,
-    *,
-    key: str | None = None,
-    label: str | None = None,
+    output: Any, vendor: str, dataset: str, unit: Unit, conn_id: str | None = None, scope: str | None = None
 ) -> Any:
     """The partition folder of one window: ``{output}/{vendor}/{dataset}/org=<id>/interval_start=<start>``.
 
     Every partition path of the provider is made here (see :func:`partition_keys` for the parameters).
     """
     folder = dataset_path(output, vendor, dataset, conn_id)
-    for name, value in partition_keys(unit, scope, key=key, label=label):
+    for name, value in partition_keys(unit, scope):
         folder = folder / f"{name}={value}"
     return folder
 
