@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_ccanalytics.core.auth import Token
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
-from airflow_provider_ccanalytics.core.tokens import Token
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: longest wait for one read from a client of the callback server (a browser's idle pre-connection sends nothing)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 
-from airflow_provider_ccanalytics.core.tokens import Token
+from airflow_provider_ccanalytics.core.auth import Token
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 

@@ -24,7 +24,7 @@ from pathlib import Path
 WORKER = r"""
 import bisect, json, sys, time
 from functools import partial
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.outputs import storage_path, write_partition
 from airflow_provider_ccanalytics.testing import late
 from airflow_provider_ccanalytics.testing.data import DataSpec, Dataset

@@ -15,13 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from airflow_provider_ccanalytics.core.auth import TokenManager, forget_process_tokens
+from airflow_provider_ccanalytics.core.auth import (
+    MemoryTokenStore,
+    TokenEndpoint,
+    TokenManager,
+    client_credentials_form,
+    forget_process_tokens,
+)
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError
 from airflow_provider_ccanalytics.core.genesys import GenesysClient
-from airflow_provider_ccanalytics.core.grants import TokenEndpoint, client_credentials_form
-from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore
-from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.http import HttpTransport, RetryPolicy
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.testing import Sandbox, SandboxConfig
 
 

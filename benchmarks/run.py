@@ -74,13 +74,11 @@ WORKER = r"""
 import json, resource, sys, time
 from datetime import timedelta
 from functools import partial
-from airflow_provider_ccanalytics.core.auth import TokenManager
+from airflow_provider_ccanalytics.core.auth import MemoryTokenStore, TokenEndpoint, TokenManager
+from airflow_provider_ccanalytics.core.auth import client_credentials_form
 from airflow_provider_ccanalytics.core.genesys import GenesysClient
-from airflow_provider_ccanalytics.core.grants import TokenEndpoint, client_credentials_form
-from airflow_provider_ccanalytics.core.ratelimit import RateLimiter
-from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore
-from airflow_provider_ccanalytics.core.transport import HttpTransport
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.http import HttpTransport, RateLimiter
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.outputs import storage_path, write_partition
 
 urls, out, per_minute, window_seconds = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3]), float(sys.argv[4])

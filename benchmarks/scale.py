@@ -171,7 +171,7 @@ def table(rows: list[Row]) -> str:
 
 def scenarios(per_day: int, quick: bool) -> list[tuple[list[str], list[Row]]]:
     """(sandbox arguments, rows) per sandbox process."""
-    redis_built = importlib.util.find_spec("airflow_provider_ccanalytics.core.redis_limiter") is not None
+    redis_built = importlib.util.find_spec("airflow_provider_ccanalytics.core.http.redis_limiter") is not None
     paced = paced_args(SCALE)
     main_rows = [
         Row("(a) clean day, provider", [[0]]),

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from airflow_provider_ccanalytics.core.tokens import Token
+from airflow_provider_ccanalytics.core.auth import Token
 
 HERE = Path(__file__).resolve().parent
 

@@ -28,8 +28,8 @@ connection = dict(config["urls"]["genesys_connection"])
 connection["extra"] = {**connection["extra"], **config.get("extras", {})}
 os.environ["AIRFLOW_CONN_BENCH_GENESYS"] = json.dumps(connection)
 
-from airflow_provider_ccanalytics.core.retry import RetryPolicy  # noqa: E402
-from airflow_provider_ccanalytics.core.windows import Window, parse_instant  # noqa: E402
+from airflow_provider_ccanalytics.core.http import RetryPolicy  # noqa: E402
+from airflow_provider_ccanalytics.core.partitions import Window, parse_instant  # noqa: E402
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook  # noqa: E402
 from airflow_provider_ccanalytics.operators.base import AnalyticsOperator  # noqa: E402
 from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator  # noqa: E402

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings
+from airflow_provider_ccanalytics.core.auth import (
+    MemoryTokenStore,
+    TokenEndpoint,
+    TokenManager,
+    TokenManagerSettings,
+    TokenStore,
+    access_key_form,
+    client_credentials_form,
+)
 from airflow_provider_ccanalytics.core.cxone import CxoneClient, discover
 from airflow_provider_ccanalytics.core.genesys import GenesysClient
-from airflow_provider_ccanalytics.core.grants import TokenEndpoint, access_key_form, client_credentials_form
-from airflow_provider_ccanalytics.core.ratelimit import RateLimiter
-from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore, TokenStore
-from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
+from airflow_provider_ccanalytics.core.http import HttpTransport, RateLimiter, RetryPolicy
 from airflow_provider_ccanalytics.testing import Sandbox
 
 FAST_RETRY = RetryPolicy(max_attempts=5, backoff_initial=0.01, backoff_max=0.05)

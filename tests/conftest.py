@@ -41,8 +41,8 @@ os.environ.update(
 )
 
 from airflow_provider_ccanalytics.core.auth import forget_process_tokens  # noqa: E402
-from airflow_provider_ccanalytics.core.cxone_discovery import forget_discovery  # noqa: E402
-from airflow_provider_ccanalytics.core.windows import SnapshotDate, Window  # noqa: E402
+from airflow_provider_ccanalytics.core.cxone import forget_discovery  # noqa: E402
+from airflow_provider_ccanalytics.core.partitions import SnapshotDate, Window  # noqa: E402
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig  # noqa: E402
 
 DAY = DataSpec().start  # 2026-01-01

@@ -16,9 +16,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 
+from airflow_provider_ccanalytics.core.auth import AuthorizationRequest, Token
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, ReauthorizationRequired
-from airflow_provider_ccanalytics.core.grants import AuthorizationRequest
-from airflow_provider_ccanalytics.core.tokens import Token
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.testing import Sandbox
@@ -137,7 +136,7 @@ def _finish(worker: subprocess.Popen[str]) -> int:
 
 WORKER = """
 import sys
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.hooks.{module} import {hook}
 hook = {hook}(sys.argv[1] if len(sys.argv) > 1 else "{conn_id}")
 print(len(list(hook.client.{method}(Window.of("2026-01-01T00:00:00Z", "2026-01-01T02:00:00Z")))))

@@ -15,7 +15,7 @@ from airflow_provider_ccanalytics.core.errors import (
     InvalidClientError,
     ResultUrlExpiredError,
 )
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.operators.genesys import (

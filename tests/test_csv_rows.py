@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.csvrows import is_id_column, typed_row, typed_value
+from airflow_provider_ccanalytics.core.records import is_id_column, typed_row, typed_value
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from airflow_provider_ccanalytics.core.errors import BadRequestError, ConfigurationError, UnexpectedResponseError
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests import clients

@@ -8,7 +8,7 @@ import pytest
 
 from airflow_provider_ccanalytics.core.cxone import job_id_from_answer
 from airflow_provider_ccanalytics.core.errors import PermissionDeniedError
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests import clients
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.windows import SnapshotDate, Window
+from airflow_provider_ccanalytics.core.partitions import SnapshotDate, Window
 from airflow_provider_ccanalytics.outputs import write_partition
 from airflow_provider_ccanalytics.report import format_table, queue_report
 from airflow_provider_ccanalytics.testing import DataSpec, dimensions

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.endpoints import Endpoint, docs_table, register, unregister
+from airflow_provider_ccanalytics.core.catalog import docs_table, register, unregister
+from airflow_provider_ccanalytics.core.datasets import Endpoint
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.records import string
 from airflow_provider_ccanalytics.operators.endpoints import CxoneReportingOperator, GenesysEntitiesOperator
 from airflow_provider_ccanalytics.outputs import read_partition
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
@@ -161,7 +163,7 @@ def test_cxone_entities_and_summaries_are_the_ground_truth(
 def toy_endpoint() -> Iterator[Endpoint]:
     widgets = [{"id": f"w{i}", "name": f"Widget {i}", "colour": "blue"} for i in range(5)]
     endpoint = register(
-        Endpoint("genesys", "toy_widgets", "/api/v2/toy/widgets", "entities", schema="id:string name:string")
+        Endpoint("genesys", "toy_widgets", "/api/v2/toy/widgets", "entities", schema=(string("id"), string("name")))
     )
     register_sandbox_data(endpoint.name, lambda data, query: widgets)
     yield endpoint
@@ -232,4 +234,4 @@ def test_unknown_names_and_options_are_refused_with_the_declared_ones() -> None:
 def test_the_readme_endpoint_table_is_docs_table() -> None:
     readme = (ROOT / "README.md").read_text()
     table = readme.split("<!-- endpoint-table:start -->\n", 1)[1].split("\n<!-- endpoint-table:end -->", 1)[0]
-    assert table == docs_table(), "regenerate the README's endpoint table from core.endpoints.docs_table()"
+    assert table == docs_table(), "regenerate the README's endpoint table from core.catalog.docs_table()"

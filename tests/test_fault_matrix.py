@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.client import ApiClient
 from airflow_provider_ccanalytics.core.cxone import CxoneClient
 from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
@@ -27,7 +26,8 @@ from airflow_provider_ccanalytics.core.errors import (
     TruncatedResponseError,
 )
 from airflow_provider_ccanalytics.core.genesys import GenesysClient
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.http import ApiClient
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig
 from tests import clients
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from airflow_provider_ccanalytics.core.genesys import GenesysSettings
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests import clients
 

@@ -10,8 +10,8 @@ import pytest
 
 from airflow_provider_ccanalytics.core.errors import ResultCapExceededError
 from airflow_provider_ccanalytics.core.genesys import DETAILS_JOBS
-from airflow_provider_ccanalytics.core.paging import CursorPaginator, PageRequest
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.http import CursorPaginator, PageRequest
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests import clients
 from tests.conftest import task_states, utc

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.grain import (
+from airflow_provider_ccanalytics.core.partitions import (
     PartitionPlan,
+    Window,
     WindowNotAlignedError,
     lookback_units,
     parse_lookback,
 )
-from airflow_provider_ccanalytics.core.windows import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.clock import SimulatedClock
 from tests.conftest import CXONE_TENANT, partition_dir, partition_dirs, task_states, utc, xcom_result

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.outputs import PartitionChangedError, read_manifest, read_partition, write_partition
 from tests.conftest import partition_folder
 
@@ -108,7 +108,7 @@ def test_an_output_filesystem_that_is_not_installed_names_what_to_install(tmp_pa
     # s3:// without s3fs, in a fresh interpreter where importing s3fs fails
     code = (
         "import sys; sys.modules['s3fs'] = None\n"
-        "from airflow_provider_ccanalytics.core.windows import Window\n"
+        "from airflow_provider_ccanalytics.core.partitions import Window\n"
         "from airflow_provider_ccanalytics.outputs import write_partition\n"
         "w = Window.of('2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z')\n"
         "write_partition('s3://bucket/cc', vendor='genesys', dataset='d', window=w, sources=[], conn_id='nope')\n"

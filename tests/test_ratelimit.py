@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from airflow_provider_ccanalytics.core.ratelimit import AdaptiveRateLimiter, RateLimiter
+from airflow_provider_ccanalytics.core.http import AdaptiveRateLimiter, RateLimiter
 
 
 class FakeTime:

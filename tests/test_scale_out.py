@@ -105,7 +105,7 @@ REDIS_PASSWORD = "s3cret-redis"  # the connection's redis_password: without it t
 
 WORKER = """
 import json, sys
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 
 hook = GenesysCloudHook("genesys_shared")

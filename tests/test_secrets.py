@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from airflow_provider_ccanalytics.core.tokens import Token
+from airflow_provider_ccanalytics.core.auth import Token
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests.conftest import task_states, utc

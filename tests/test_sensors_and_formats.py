@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from tests import clients
 from tests.conftest import partition_dir, task_states, utc

@@ -9,6 +9,7 @@ from urllib.parse import quote_plus
 import pytest
 import requests
 
+from airflow_provider_ccanalytics.core.auth import TokenEndpoint, client_credentials_form
 from airflow_provider_ccanalytics.core.errors import (
     BadRequestError,
     CcAnalyticsError,
@@ -20,8 +21,7 @@ from airflow_provider_ccanalytics.core.errors import (
     TokenEndpointThrottledError,
     UnexpectedResponseError,
 )
-from airflow_provider_ccanalytics.core.grants import TokenEndpoint, client_credentials_form
-from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy
+from airflow_provider_ccanalytics.core.http import HttpTransport, RetryPolicy
 from airflow_provider_ccanalytics.testing import Sandbox
 from tests import clients
 from tests.conftest import DAY_WINDOW, HOUR_WINDOW

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.flatten import flattener_for, nest_conversations
-from airflow_provider_ccanalytics.core.schemas import schema_for
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.catalog import flattener_for, schema_for
+from airflow_provider_ccanalytics.core.genesys import nest_conversations
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.outputs import read_manifest, read_partition, write_partition
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.data import parse_ts

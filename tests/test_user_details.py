@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_ccanalytics.core.catalog import user_detail_rows
-from airflow_provider_ccanalytics.core.flatten import flattener_for, nest_user_details
+from airflow_provider_ccanalytics.core.catalog import flattener_for
+from airflow_provider_ccanalytics.core.genesys import nest_user_details, user_detail_rows
 from airflow_provider_ccanalytics.outputs import read_manifest, read_partition
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.data import parse_ts

@@ -1,197 +1,131 @@
-"""The declared endpoints (see :mod:`.endpoints`): Genesys platform lists and agent activity, CXone admin lists
-and reporting summaries. Adding an endpoint is one declaration here, plus its sandbox data.
+"""The registry: every declared endpoint, schema, tables layout and job type, by name.
 
-Genesys list shapes follow the platform API's entity listings (``entities``, ``pageSize``, ``pageNumber``,
-``total``, ``pageCount``, ``nextUri``) and the SDK models; agent activity follows ``UserDetailsQuery`` and
-``AnalyticsUserDetailsQueryResponse`` (``userDetails[]`` with ``primaryPresence[]`` and ``routingStatus[]``).
-CXone admin lists and summaries: the paths are NICE's v34 reporting/admin paths; their record keys and
-columns are a GUESS (no public response sample was found): the client reads whatever fields come.
+It is built here, explicitly, from the data each vendor package declares (``genesys/endpoints.py``,
+``genesys/schemas.py``, ``genesys/flatten.py``, ``genesys/jobs.py`` and CXone's likewise): the declarations
+import nothing of the registry, so there is no cycle between them. Operators, hooks, triggers and outputs look
+things up here (:func:`endpoint_named`, :func:`schema_for`, :func:`flattener_for`, :func:`job_type`); a user's
+own declaration (a custom report's schema, a test's toy endpoint) is added with :func:`register_schema` or
+:func:`register`. This is the top of ``core/``: it may import every package of it, and none imports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from airflow_provider_ccanalytics.core import cxone, genesys
+from airflow_provider_ccanalytics.core.datasets import PARTITION_KINDS, Endpoint, JobType
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.records import AS_IS, Column, DatasetSchema, Flattener
 
-from airflow_provider_ccanalytics.core.endpoints import Endpoint, register
+# -- endpoints ----------------------------------------------------------------------------------------------
 
-GENESYS_USER_DETAILS_QUERY = "/api/v2/analytics/users/details/query"
-CXONE_V34 = "/inContactAPI/services/v34.0"
-
-#: the columns of an agent-activity row: one per presence or routing-status interval
-USER_INTERVAL_COLUMNS = (
-    "userId",
-    "recordType",
-    "startTime",
-    "endTime",
-    "durationMilliseconds",
-    "systemPresence",
-    "organizationPresenceId",
-    "routingStatus",
-)
+REGISTRY: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in (*genesys.ENDPOINTS, *cxone.ENDPOINTS)}
 
 
-def user_detail_rows(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """One ``AnalyticsUserDetail`` as rows: one per ``primaryPresence`` (``recordType`` ``presence``) and per
-    ``routingStatus`` interval (``routing``), all with the same columns (:data:`USER_INTERVAL_COLUMNS`)."""
-    user = record.get("userId")
-    for kind, key in (("presence", "primaryPresence"), ("routing", "routingStatus")):
-        for interval in record.get(key) or []:
-            yield {
-                "userId": user,
-                "recordType": kind,
-                "startTime": interval.get("startTime"),
-                "endTime": interval.get("endTime"),
-                "durationMilliseconds": interval.get("durationMilliseconds"),
-                "systemPresence": interval.get("systemPresence"),
-                "organizationPresenceId": interval.get("organizationPresenceId"),
-                "routingStatus": interval.get("routingStatus"),
-            }
+def register(endpoint: Endpoint) -> Endpoint:
+    """Add a declaration made elsewhere (a test's toy endpoint) to the registry, and its schema.
+
+    :param endpoint: the declaration; it replaces one of the same name.
+    """
+    REGISTRY[endpoint.name] = endpoint
+    if endpoint.schema:
+        register_schema(endpoint.name, endpoint.schema_version, endpoint.schema)
+    return endpoint
 
 
-def interval_is_open(row: dict[str, Any]) -> bool:
-    """An agent-activity interval that has not ended (no ``endTime``)."""
-    return not row.get("endTime")
+def unregister(name: str) -> None:
+    """Remove a declaration (tests that declare a toy endpoint)."""
+    REGISTRY.pop(name, None)
 
 
-def _genesys_list(dataset: str, path: str, schema: str, doc: str, **more: Any) -> Endpoint:
-    return register(Endpoint("genesys", dataset, path, "entities", paging="platform", schema=schema, doc=doc, **more))
+def endpoint_named(vendor: str, dataset: str, partition: tuple[str, ...] = PARTITION_KINDS) -> Endpoint:
+    """The declared endpoint, or a ConfigurationError listing the names that exist.
+
+    :param partition: the partition kinds the caller handles (an entities operator takes only snapshots).
+    """
+    found = REGISTRY.get(f"{vendor}.{dataset}")
+    if found is None or found.partition not in partition:
+        known = sorted(e.dataset for e in REGISTRY.values() if e.vendor == vendor and e.partition in partition)
+        raise ConfigurationError("entity", f"{vendor} has no declared endpoint {dataset!r}; use one of {known}")
+    return found
 
 
-_REF = "selfUri:string"  # every platform entity links to itself
-GENESYS_USERS = _genesys_list(
-    "users",
-    "/api/v2/users",
-    "id:string name:string email:string username:string state:string division:json department:string "
-    f"title:string version:int64 {_REF} skills:json groups:json languages:json",
-    "users (state=any: deleted users too, so old conversations resolve); `division` always; expand e.g. skills",
-    params={"state": "any"},
-    options=("expand", "state"),
-)
-GENESYS_QUEUES = _genesys_list(
-    "queues",
-    "/api/v2/routing/queues",
-    "id:string name:string description:string division:json memberCount:int64 mediaSettings:json "
-    f"dateCreated:timestamp dateModified:timestamp {_REF}",
-    "routing queues",
-)
-GENESYS_WRAPUP_CODES = _genesys_list(
-    "wrapupcodes",
-    "/api/v2/routing/wrapupcodes",
-    f"id:string name:string division:json dateCreated:timestamp {_REF}",
-    "wrap-up codes",
-)
-GENESYS_DIVISIONS = _genesys_list(
-    "divisions",
-    "/api/v2/authorization/divisions",
-    f"id:string name:string description:string homeDivision:bool {_REF}",
-    "divisions",
-)
-GENESYS_SKILLS = _genesys_list(
-    "skills",
-    "/api/v2/routing/skills",
-    f"id:string name:string state:string dateModified:timestamp {_REF}",
-    "routing skills (ACD)",
-)
-GENESYS_LANGUAGES = _genesys_list(
-    "languages",
-    "/api/v2/routing/languages",
-    f"id:string name:string state:string dateModified:timestamp {_REF}",
-    "routing languages (language skills)",
-)
-GENESYS_FLOWS = _genesys_list(
-    "flows",
-    "/api/v2/flows",
-    f"id:string name:string description:string type:string division:json {_REF}",
-    "Architect flows",
-    options=("type",),
-)
-GENESYS_USER_DETAILS = register(
-    Endpoint(
-        "genesys",
-        "user_details",
-        GENESYS_USER_DETAILS_QUERY,
-        "userDetails",
-        method="POST",
-        paging="page_body",
-        partition="by_time",
-        time_field="startTime",
-        window_body="interval",
-        # one record per user per partition, nested like the API (GenesysUserDetailsOperator; tables layout:
-        # presence and routing_status rows); user_detail_rows is the flat view (ground truth, docs)
-        key=("userId",),
-        columns=("userId", "primaryPresence", "routingStatus"),
-        doc="agent activity: presence and routing-status intervals, each in the partition of its startTime",
-    )
-)
+def endpoints(vendor: str | None = None) -> list[Endpoint]:
+    """The declared endpoints (of one vendor), by name."""
+    return sorted((e for e in REGISTRY.values() if vendor in (None, e.vendor)), key=lambda e: e.name)
 
 
-def _cxone(dataset: str, path: str, records_key: str, schema: str, doc: str, **more: Any) -> Endpoint:
-    # guess: records_key, the fields and `_links`/`totalRecords` paging of the admin lists and summaries are not
-    # in any public sample; the paginator follows `_links.next` when present, else skip/top to a short page
-    return register(
-        Endpoint(
-            "cxone",
-            dataset,
-            f"{CXONE_V34}{path}",
-            records_key,
-            paging="skip_top",
-            schema=schema,
-            doc=doc,
-            guess="record key and columns",
-            **more,
+def docs_table(vendor: str | None = None) -> str:
+    """The README's endpoint table (Markdown), from the declarations."""
+    lines = [
+        "| vendor | dataset | method and path | paging | partitions | options | columns |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for e in endpoints(vendor):
+        partition = "`snapshot_date=`" if e.partition == "snapshot" else f"`interval_start=` ({e.partition})"
+        columns = ", ".join(f"`{c}`" for c in e.column_names) + (" (GUESS)" if e.guess else "")
+        options = ", ".join(f"`{o}`" for o in e.options) or "-"
+        lines.append(
+            f"| {e.vendor} | `{e.dataset}` | `{e.method} {e.path}` | {e.paging} | {partition} | {options} | {columns} |"
         )
-    )
+    return "\n".join(lines)
 
 
-# ids as strings, like completed contacts' agentId/skillId/teamId (so the tables join on equal types)
-CXONE_AGENTS = _cxone(
-    "agents",
-    "/agents",
-    "agents",
-    "agentId:string userName:string firstName:string lastName:string teamId:string teamName:string isActive:bool",
-    "agents",
-    key=("agentId",),
-)
-CXONE_SKILLS = _cxone(
-    "skills",
-    "/skills",
-    "skills",
-    "skillId:string skillName:string mediaTypeId:string isActive:bool",
-    "skills",
-    key=("skillId",),
-)
-CXONE_TEAMS = _cxone(
-    "teams", "/teams", "teams", "teamId:string teamName:string isActive:bool", "teams", key=("teamId",)
-)
-_SUMMARY = {"partition": "queried_window", "window_params": ("startDate", "endDate")}
-CXONE_SKILLS_SUMMARY = _cxone(
-    "skills_summary",
-    "/skills/summary",
-    "skillSummaries",
-    "skillId:string skillName:string contactsOffered:int64 contactsHandled:int64 contactsAbandoned:int64 "
-    "averageHandleTime:float64",
-    "per-skill totals of the window",
-    key=("skillId",),
-    **_SUMMARY,
-)
-CXONE_SKILLS_SLA_SUMMARY = _cxone(
-    "skills_sla_summary",
-    "/skills/sla-summary",
-    "serviceLevelSummaries",
-    "skillId:string skillName:string contactsWithinSLA:int64 contactsOutOfSLA:int64 totalContacts:int64 "
-    "serviceLevel:float64",
-    "per-skill service level of the window",
-    key=("skillId",),
-    **_SUMMARY,
-)
-CXONE_TEAMS_PERFORMANCE = _cxone(
-    "teams_performance_total",
-    "/teams/performance-total",
-    "teamPerformanceTotal",
-    "teamId:string teamName:string inboundHandled:int64 outboundHandled:int64 totalHandled:int64 "
-    "averageHandleTime:float64",
-    "per-team performance totals of the window",
-    key=("teamId",),
-    **_SUMMARY,
-)
+# -- schemas -------------------------------------------------------------------------------------------------
+
+_SCHEMAS: dict[str, DatasetSchema] = {
+    **{schema.name: schema for schema in (*genesys.SCHEMAS, *cxone.SCHEMAS)},
+    **{e.name: DatasetSchema(e.name, e.schema_version, e.schema) for e in REGISTRY.values() if e.schema},
+}
+
+
+def register_schema(name: str, version: int, columns: tuple[Column, ...]) -> DatasetSchema:
+    """Declare (or replace) the schema of a dataset, e.g. a custom CXone report ``report_<id>``.
+
+    :param name: the dataset name (``report_1234``) or ``<dataset>/<table>``.
+    :param version: the schema version (raise it when adding columns).
+    :param columns: the columns, built with :mod:`.records.schemas`' constructors (``string("id")``...).
+    """
+    declared_schema = DatasetSchema(name, version, tuple(columns))
+    _SCHEMAS[name] = declared_schema
+    return declared_schema
+
+
+def schema_for(dataset: str, table: str = "") -> DatasetSchema:
+    """The declared schema of a dataset (or of one of its flattened tables).
+
+    A dataset without a declaration gets an empty one (version 0): every field then lands in ``_extra``.
+    """
+    name = f"{dataset}/{table}" if table else dataset
+    return _SCHEMAS.get(name) or DatasetSchema(name, 0)
+
+
+def declared(name: str) -> bool:
+    """Whether ``name`` (``<dataset>`` or ``<dataset>/<table>``) has a declared schema."""
+    return name in _SCHEMAS
+
+
+# -- tables layouts ------------------------------------------------------------------------------------------
+
+_FLATTENERS: dict[str, Flattener] = {**genesys.FLATTENERS}
+
+
+def flattener_for(dataset: str) -> Flattener:
+    """The flattener of ``dataset``: declared, or one table named ``rows`` holding the records as they are."""
+    return _FLATTENERS.get(dataset) or AS_IS
+
+
+# -- job types -----------------------------------------------------------------------------------------------
+
+JOB_TYPES: dict[str, JobType] = {job.name: job for job in (*genesys.JOB_TYPES, *cxone.JOB_TYPES)}
+
+
+def job_type(name: str | JobType) -> JobType:
+    """The registered job type of ``name`` (a job type is returned as it is).
+
+    :param name: a registry name (``genesys.conversation_details``) or a job type.
+    """
+    if isinstance(name, JobType):
+        return name
+    found = JOB_TYPES.get(name)
+    if found is None:
+        raise ConfigurationError("job_type", f"no job type {name!r}; use one of {sorted(JOB_TYPES)}")
+    return found

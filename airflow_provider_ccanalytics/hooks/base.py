@@ -11,15 +11,27 @@ from typing import Any
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
-from airflow_provider_ccanalytics.core.auth import TokenManager, TokenManagerSettings
+from airflow_provider_ccanalytics.core.auth import (
+    AuthorizationRequest,
+    ConnectionRuntime,
+    MemoryTokenStore,
+    TokenEndpoint,
+    TokenManager,
+    TokenManagerSettings,
+    TokenStore,
+    connection_runtime,
+)
+from airflow_provider_ccanalytics.core.catalog import job_type
+from airflow_provider_ccanalytics.core.datasets import JobStatus, JobType
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
-from airflow_provider_ccanalytics.core.grants import AuthorizationRequest, TokenEndpoint
-from airflow_provider_ccanalytics.core.jobs import JobStatus, JobType, job_type
-from airflow_provider_ccanalytics.core.ratelimit import AdaptiveRateLimiter, Limiter
-from airflow_provider_ccanalytics.core.redaction import Redactor
-from airflow_provider_ccanalytics.core.runtime import ConnectionRuntime, connection_runtime
-from airflow_provider_ccanalytics.core.tokens import MemoryTokenStore, TokenStore
-from airflow_provider_ccanalytics.core.transport import HttpTransport, RetryPolicy, checked_base_url
+from airflow_provider_ccanalytics.core.http import (
+    AdaptiveRateLimiter,
+    HttpTransport,
+    Limiter,
+    Redactor,
+    RetryPolicy,
+    checked_base_url,
+)
 from airflow_provider_ccanalytics.token_store import VariableTokenStore
 
 log = logging.getLogger("airflow_provider_ccanalytics")
@@ -43,7 +55,7 @@ class CcAnalyticsHook(BaseHook):
     grant_types: tuple[str, ...] = ()
     #: client-side pacing default, per connection and process (0: none)
     default_requests_per_minute: float = 300.0
-    #: the registry name of the vendor's job type when none is given (core.jobs)
+    #: the registry name of the vendor's job type when none is given (core.catalog.job_type)
     default_job_type: str = ""
 
     def __init__(
@@ -163,7 +175,7 @@ class CcAnalyticsHook(BaseHook):
         if kind == "adaptive":
             return AdaptiveRateLimiter(per_minute, window=window)
         if kind == "redis":
-            from airflow_provider_ccanalytics.core.redis_limiter import RedisRateLimiter, redis_client
+            from airflow_provider_ccanalytics.core.http import RedisRateLimiter, redis_client
 
             url = self.require(self.extras.get("redis_url"), "redis_url", "the Redis URL of the shared limiter")
             password = self.extras.get("redis_password") or None
@@ -264,7 +276,7 @@ class CcAnalyticsHook(BaseHook):
     def job_status(self, job_id: str, kind: str | JobType = "") -> JobStatus:
         """The vendor job's status (used by triggers, sensors and synchronous waits).
 
-        :param kind: the job type or its registry name (:mod:`~airflow_provider_ccanalytics.core.jobs`;
+        :param kind: the job type or its registry name (:func:`~airflow_provider_ccanalytics.core.catalog.job_type`;
             default: the vendor's :attr:`default_job_type`).
         """
         return job_type(kind or self.default_job_type).status(self.get_client(), job_id)

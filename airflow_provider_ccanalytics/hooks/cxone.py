@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from airflow_provider_ccanalytics.core.auth import TokenEndpoint, access_key_form
 from airflow_provider_ccanalytics.core.cxone import (
+    CXONE_EXTRACTION_JOBS,
     DEFAULT_ISSUER,
     CxoneClient,
     CxoneSettings,
     OidcConfiguration,
     discover,
 )
-from airflow_provider_ccanalytics.core.grants import TokenEndpoint, access_key_form
-from airflow_provider_ccanalytics.core.jobs import CXONE_EXTRACTION_JOBS
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 
 

@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cached_property
 
+from airflow_provider_ccanalytics.core.auth import TokenEndpoint, client_credentials_form
 from airflow_provider_ccanalytics.core.genesys import (
+    GENESYS_CONVERSATION_JOBS,
     GenesysClient,
     GenesysSettings,
     genesys_base_urls,
 )
-from airflow_provider_ccanalytics.core.grants import (
-    TokenEndpoint,
-    client_credentials_form,
-)
-from airflow_provider_ccanalytics.core.jobs import GENESYS_CONVERSATION_JOBS
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 
 

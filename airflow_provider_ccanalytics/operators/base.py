@@ -11,11 +11,10 @@ from airflow.configuration import conf
 from airflow.sdk import BaseOperator
 from airflow.triggers.base import BaseTrigger
 
+from airflow_provider_ccanalytics.core.datasets import JobType
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
-from airflow_provider_ccanalytics.core.flatten import check_layout
-from airflow_provider_ccanalytics.core.grain import grain_step
-from airflow_provider_ccanalytics.core.jobs import JobType
-from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.partitions import Window, grain_step, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.records import check_layout
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
 from airflow_provider_ccanalytics.operators.runs import cron_window

@@ -8,12 +8,11 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_ccanalytics.core.completeness import PartitionStatus
-from airflow_provider_ccanalytics.core.csvrows import conform_rows
+from airflow_provider_ccanalytics.core.catalog import schema_for
+from airflow_provider_ccanalytics.core.cxone import CXONE_EXTRACTION_JOBS, CXONE_REPORT_JOBS
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.jobs import CXONE_EXTRACTION_JOBS, CXONE_REPORT_JOBS
-from airflow_provider_ccanalytics.core.schemas import schema_for
-from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.partitions import PartitionStatus, Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.records import conform_rows
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.operators.base import (
@@ -170,7 +169,7 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
 
     Waits (never fails) while the tenant's one running job finishes and while creation is
     throttled (CXone answers both with 403 or 409/429). An expired result URL is renewed by polling
-    again. Rows are typed (:func:`~airflow_provider_ccanalytics.core.csvrows.typed_row`). ``on_kill``
+    again. Rows are typed (:func:`~airflow_provider_ccanalytics.core.records.csvrows.typed_row`). ``on_kill``
     and a failed job cancel the remote job.
 
     :param entity_name: the extracted entity (templated, required), e.g. ``recording-interaction-metadata``

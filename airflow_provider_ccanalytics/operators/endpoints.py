@@ -14,11 +14,11 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_ccanalytics.core.client import mapping_argument
-from airflow_provider_ccanalytics.core.completeness import PartitionStatus
-from airflow_provider_ccanalytics.core.endpoints import PARTITION_KINDS, Endpoint, endpoint_named, iter_endpoint
+from airflow_provider_ccanalytics.core.catalog import endpoint_named
+from airflow_provider_ccanalytics.core.datasets import PARTITION_KINDS, Endpoint, iter_endpoint
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.windows import SnapshotDate, Window
+from airflow_provider_ccanalytics.core.http import mapping_argument
+from airflow_provider_ccanalytics.core.partitions import PartitionStatus, SnapshotDate, Window
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook

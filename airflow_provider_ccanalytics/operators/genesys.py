@@ -8,13 +8,17 @@ from datetime import datetime, timedelta
 from functools import cached_property, partial
 from typing import Any
 
-from airflow_provider_ccanalytics.core.client import mapping_argument
-from airflow_provider_ccanalytics.core.completeness import PartitionStatus, conversation_is_open
+from airflow_provider_ccanalytics.core.datasets import JobType
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.genesys import conversation_start, details_windows
-from airflow_provider_ccanalytics.core.grain import PartitionPlan
-from airflow_provider_ccanalytics.core.jobs import GENESYS_CONVERSATION_JOBS, JobType
-from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.core.genesys import GENESYS_CONVERSATION_JOBS, conversation_start, details_windows
+from airflow_provider_ccanalytics.core.http import mapping_argument
+from airflow_provider_ccanalytics.core.partitions import (
+    PartitionPlan,
+    PartitionStatus,
+    Window,
+    conversation_is_open,
+    iso_z,
+)
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.operators.base import (

@@ -2,7 +2,7 @@
 
 Output: ``{output}/genesys/user_details/interval_start=.../``, one record per user per partition, nested like the
 API (``userId``, ``primaryPresence[]``, ``routingStatus[]``) and holding the intervals whose ``startTime`` is in
-the partition (see :mod:`airflow_provider_ccanalytics.core.genesys_users`); ``layout="tables"`` writes the tables
+the partition (see :mod:`airflow_provider_ccanalytics.core.genesys.users`); ``layout="tables"`` writes the tables
 ``users``, ``presence`` and ``routing_status``. Partitions, lookback, deferral and the completeness contract are
 the conversation operators'; the watermark is the users details jobs' ``availability``.
 """
@@ -13,18 +13,16 @@ from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
 
-from airflow_provider_ccanalytics.core.client import mapping_argument
-from airflow_provider_ccanalytics.core.completeness import PartitionStatus
-from airflow_provider_ccanalytics.core.genesys_users import (
+from airflow_provider_ccanalytics.core.genesys import (
+    GENESYS_USER_JOBS,
     first_start,
     iter_user_details,
     merge_user_details,
     split_by_partition,
     user_has_open_interval,
 )
-from airflow_provider_ccanalytics.core.grain import PartitionPlan
-from airflow_provider_ccanalytics.core.jobs import GENESYS_USER_JOBS
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.http import mapping_argument
+from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window
 from airflow_provider_ccanalytics.operators.base import AnalyticsOperator
 from airflow_provider_ccanalytics.operators.genesys import GENESYS_LOOKBACK, GenesysDetailsJobOperator, _GenesysOperator
 from airflow_provider_ccanalytics.operators.partitions import current_context

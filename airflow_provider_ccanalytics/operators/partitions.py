@@ -8,10 +8,8 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_ccanalytics.core.completeness import PartitionStatus
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.grain import PartitionPlan, parse_lookback
-from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window, iso_z, parse_lookback
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
 from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
 from airflow_provider_ccanalytics.outputs.formats import check_output_options

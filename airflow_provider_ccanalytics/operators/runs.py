@@ -9,7 +9,7 @@ from typing import Any
 
 import pendulum
 
-from airflow_provider_ccanalytics.core.windows import Window, parse_instant
+from airflow_provider_ccanalytics.core.partitions import Window, parse_instant
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from airflow_provider_ccanalytics.core import jsoncodec
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.outputs import read_partition
 
 log = logging.getLogger("airflow_provider_ccanalytics")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, OutputTooLargeError
-from airflow_provider_ccanalytics.core.windows import SnapshotDate, Window, iso_z
+from airflow_provider_ccanalytics.core.partitions import SnapshotDate, Window, iso_z
 from airflow_provider_ccanalytics.outputs.commit import MANIFEST, SUCCESS, commit_partition
 from airflow_provider_ccanalytics.outputs.formats import FORMATS, Progress
 from airflow_provider_ccanalytics.outputs.location import check_writable, filesystem_of

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.windows import Window
+from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.outputs import partition_keys
 from airflow_provider_ccanalytics.outputs.tables import RECORDS, table_schema, typed_batches
 from airflow_provider_ccanalytics.outputs.typed import ExtraCounts, arrow_schema, pyarrow

@@ -1,7 +1,7 @@
 """What one part of a partition is made of: its tables (one for ``layout="records"``), their format and schema.
 
 A part's source yields records; :class:`PartLayout.write` writes them to one handle per table: as they are
-(``records``) or flattened (``tables``: :mod:`airflow_provider_ccanalytics.core.flatten`), as gzip JSON lines or
+(``records``) or flattened (``tables``: :mod:`airflow_provider_ccanalytics.core.records.flatten`), as gzip JSON lines or
 as typed Parquet (:mod:`.typed`: the declared schema, ``_extra``). Every part of every partition of a dataset
 has the same Arrow schema per table.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_ccanalytics.core import jsoncodec
-from airflow_provider_ccanalytics.core.flatten import check_layout, flattener_for
-from airflow_provider_ccanalytics.core.schemas import DatasetSchema, schema_for
+from airflow_provider_ccanalytics.core.catalog import flattener_for, schema_for
+from airflow_provider_ccanalytics.core.records import DatasetSchema, check_layout
 from airflow_provider_ccanalytics.outputs.formats import FORMATS, write_jsonl_gz
 from airflow_provider_ccanalytics.outputs.typed import (
     BatchEncoder,

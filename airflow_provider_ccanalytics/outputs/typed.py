@@ -15,7 +15,7 @@ from typing import Any
 
 from airflow_provider_ccanalytics.core import jsoncodec
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.schemas import EXTRA, DatasetSchema
+from airflow_provider_ccanalytics.core.records import EXTRA, DatasetSchema
 
 #: rows held as Python values before they become one (compact) Arrow batch: what bounds a writer's memory
 #: (a flattened part has 6 tables and 4 parts are written at once: 24 buffers)
@@ -39,7 +39,7 @@ def pyarrow() -> Any:
 
 
 def arrow_type(name: str) -> Any:
-    """The Arrow type of a neutral type name (:data:`~airflow_provider_ccanalytics.core.schemas.TYPES`)."""
+    """The Arrow type of a neutral type name (:data:`~airflow_provider_ccanalytics.core.records.schemas.TYPES`)."""
     pa = pyarrow()
     return {
         "string": pa.string(),
@@ -281,7 +281,7 @@ def records_of(table: Any) -> Iterator[dict[str, Any]]:
 
 def _json_names(arrow: Any) -> set[str]:
     """The ``json`` columns of a typed file (from its schema metadata's declared schema)."""
-    from airflow_provider_ccanalytics.core.schemas import schema_for
+    from airflow_provider_ccanalytics.core.catalog import schema_for
 
     tag = (arrow.metadata or {}).get(SCHEMA_VERSION_KEY, b"").decode()
     name = tag.rsplit("@", 1)[0]

@@ -9,7 +9,7 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator
 
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError
-from airflow_provider_ccanalytics.core.windows import iso_z
+from airflow_provider_ccanalytics.core.partitions import iso_z
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.operators.base import default_deferrable, resolve_window, seconds
 from airflow_provider_ccanalytics.triggers.jobs import DataAvailabilityTrigger

@@ -103,7 +103,7 @@ class UserActivity:
 
     def rows_started(self, start: float, end: float) -> list[dict[str, Any]]:
         """Ground truth of agent activity: one row per interval that started in [start, end)."""
-        from airflow_provider_ccanalytics.core.catalog import user_detail_rows
+        from airflow_provider_ccanalytics.core.genesys import user_detail_rows
         from airflow_provider_ccanalytics.testing.data import parse_ts
 
         rows = []

@@ -16,9 +16,10 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_ccanalytics.core.catalog import job_type
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError
-from airflow_provider_ccanalytics.core.jobs import GENESYS_CONVERSATION_JOBS, job_type
-from airflow_provider_ccanalytics.core.windows import parse_instant
+from airflow_provider_ccanalytics.core.genesys import GENESYS_CONVERSATION_JOBS
+from airflow_provider_ccanalytics.core.partitions import parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 
 
@@ -48,7 +49,7 @@ class AnalyticsJobTrigger(BaseTrigger):
     :param poll_interval: seconds between polls.
     :param timeout: seconds after which waiting fails (None: no limit).
     :param started_at: when the task deferred (epoch seconds; default now).
-    :param job_type: the registry name of the job type (:mod:`~airflow_provider_ccanalytics.core.jobs`;
+    :param job_type: the registry name of the job type (:func:`~airflow_provider_ccanalytics.core.catalog.job_type`;
         "": the hook's default).
     :param min_deferral: seconds after ``started_at`` before any event fires.
     """

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from airflow_provider_ccanalytics.core.endpoints import Endpoint, endpoints
+from airflow_provider_ccanalytics.core.catalog import endpoints
+from airflow_provider_ccanalytics.core.datasets import Endpoint
 from airflow_provider_ccanalytics.testing import dimensions
 from airflow_provider_ccanalytics.testing.data import Dataset, iso, parse_ts
 from airflow_provider_ccanalytics.testing.sandbox.base import SandboxBase

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.partitions.windows import Window, iso_z, parse_instant
 
 
 @dataclass

@@ -28,9 +28,9 @@ from airflow_provider_ccanalytics.core.errors import (
     RateLimitedError,
     TruncatedResponseError,
 )
-from airflow_provider_ccanalytics.core.ratelimit import Limiter
-from airflow_provider_ccanalytics.core.redaction import Redactor
-from airflow_provider_ccanalytics.core.responses import (
+from airflow_provider_ccanalytics.core.http.ratelimit import Limiter
+from airflow_provider_ccanalytics.core.http.redaction import Redactor
+from airflow_provider_ccanalytics.core.http.responses import (
     RETRYABLE_SERVER_STATUSES,
     api_error_from_response,
     checked_base_url,
@@ -40,7 +40,7 @@ from airflow_provider_ccanalytics.core.responses import (
     json_body,
     parse_retry_after,
 )
-from airflow_provider_ccanalytics.core.retry import (
+from airflow_provider_ccanalytics.core.http.retry import (
     BODY_ERRORS,
     Budget,
     RetryPolicy,

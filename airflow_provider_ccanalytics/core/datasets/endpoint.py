@@ -1,10 +1,10 @@
 """One way to add an endpoint: each is declared once, as an :class:`Endpoint`; reading it follows from that.
 
 A declaration says the vendor, the dataset name (the output folder), path and method, the paging style, the
-key of the records list, how records map to partitions and which settings and operator options apply. The
-generic operators (``GenesysEntitiesOperator``, ``CxoneEntitiesOperator``, ``CxoneReportingOperator``...), the
-README's endpoint table (:func:`docs_table`) and the sandbox's routes are derived from the declarations in
-:mod:`.catalog`. Adding an endpoint is a declaration there, plus its sandbox data.
+key of the records list, how records map to partitions, its typed columns and which settings and operator
+options apply. The generic operators (``GenesysEntitiesOperator``, ``CxoneEntitiesOperator``,
+``CxoneReportingOperator``...) and the README's endpoint table (:func:`...catalog.docs_table`) are derived from
+the declarations in each vendor package's ``endpoints`` module, which the registry (:mod:`...catalog`) reads.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.paging import (
+from airflow_provider_ccanalytics.core.http import (
     CursorPaginator,
     PageNumberPaginator,
     PageRequest,
@@ -23,11 +23,11 @@ from airflow_provider_ccanalytics.core.paging import (
     SinglePage,
     SkipTopPaginator,
 )
-from airflow_provider_ccanalytics.core.schemas import register_schema
-from airflow_provider_ccanalytics.core.windows import Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.partitions import Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.records import Columns
 
 if TYPE_CHECKING:
-    from airflow_provider_ccanalytics.core.client import ApiClient
+    from airflow_provider_ccanalytics.core.http import ApiClient
 
 #: paging styles: ``platform`` (Genesys lists: pageSize/pageNumber params, pageCount, nextUri), ``page_body``
 #: (Genesys analytics queries: ``paging`` in the JSON body, ``totalHits``), ``cursor`` (Genesys job results),
@@ -63,8 +63,8 @@ class Endpoint:
     :param rows: turns one API record into output rows (default: the record itself).
     :param key: the fields that identify a row (tests and docs: each row is written once).
     :param columns: the output columns (docs; default: the names of ``schema``).
-    :param schema: the typed columns, ``"name:type name:type"`` (:mod:`.schemas`), registered under :attr:`name`
-        so typed Parquet types them; fields outside it land in ``_extra``.
+    :param schema: the typed columns (:mod:`...records.schemas`), registered under :attr:`name` so typed
+        Parquet types them; fields outside it land in ``_extra``.
     :param schema_version: raise it when adding columns to ``schema``.
     :param doc: one line for the README's table.
     :param guess: what about the shape is a GUESS (no public source), or "".
@@ -87,7 +87,7 @@ class Endpoint:
     rows: Rows | None = None
     key: tuple[str, ...] = ("id",)
     columns: tuple[str, ...] = ()
-    schema: str = ""
+    schema: Columns = ()
     schema_version: int = 1
     doc: str = ""
     guess: str = ""
@@ -108,7 +108,7 @@ class Endpoint:
     @property
     def column_names(self) -> tuple[str, ...]:
         """The output columns: ``columns``, else the names of ``schema``."""
-        return self.columns or tuple(item.split(":", 1)[0] for item in self.schema.split())
+        return self.columns or tuple(column.name for column in self.schema)
 
     @property
     def windowed(self) -> bool:
@@ -187,56 +187,3 @@ def iter_endpoint(
             for row in endpoint.to_rows(record):
                 if window is None or endpoint.in_window(row, window):
                     yield row
-
-
-REGISTRY: dict[str, Endpoint] = {}
-
-
-def register(endpoint: Endpoint) -> Endpoint:
-    """Add a declaration to the registry (operators, docs and the sandbox read it from there), and its schema."""
-    REGISTRY[endpoint.name] = endpoint
-    if endpoint.schema:
-        register_schema(endpoint.name, endpoint.schema_version, endpoint.schema)
-    return endpoint
-
-
-def unregister(name: str) -> None:
-    """Remove a declaration (tests that declare a toy endpoint)."""
-    REGISTRY.pop(name, None)
-
-
-def endpoint_named(vendor: str, dataset: str, partition: tuple[str, ...] = PARTITION_KINDS) -> Endpoint:
-    """The declared endpoint, or a ConfigurationError listing the names that exist.
-
-    :param partition: the partition kinds the caller handles (an entities operator takes only snapshots).
-    """
-    from airflow_provider_ccanalytics.core import catalog  # noqa: F401 (registers the declarations)
-
-    found = REGISTRY.get(f"{vendor}.{dataset}")
-    if found is None or found.partition not in partition:
-        known = sorted(e.dataset for e in REGISTRY.values() if e.vendor == vendor and e.partition in partition)
-        raise ConfigurationError("entity", f"{vendor} has no declared endpoint {dataset!r}; use one of {known}")
-    return found
-
-
-def endpoints(vendor: str | None = None) -> list[Endpoint]:
-    """The declared endpoints (of one vendor), by name."""
-    from airflow_provider_ccanalytics.core import catalog  # noqa: F401 (registers the declarations)
-
-    return sorted((e for e in REGISTRY.values() if vendor in (None, e.vendor)), key=lambda e: e.name)
-
-
-def docs_table(vendor: str | None = None) -> str:
-    """The README's endpoint table (Markdown), from the declarations."""
-    lines = [
-        "| vendor | dataset | method and path | paging | partitions | options | columns |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for e in endpoints(vendor):
-        partition = "`snapshot_date=`" if e.partition == "snapshot" else f"`interval_start=` ({e.partition})"
-        columns = ", ".join(f"`{c}`" for c in e.column_names) + (" (GUESS)" if e.guess else "")
-        options = ", ".join(f"`{o}`" for o in e.options) or "-"
-        lines.append(
-            f"| {e.vendor} | `{e.dataset}` | `{e.method} {e.path}` | {e.paging} | {partition} | {options} | {columns} |"
-        )
-    return "\n".join(lines)

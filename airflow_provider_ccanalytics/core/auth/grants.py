@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from airflow_provider_ccanalytics.core.auth.tokens import Token
 from airflow_provider_ccanalytics.core.clock import Clock, system_clock
 from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
@@ -22,8 +23,7 @@ from airflow_provider_ccanalytics.core.errors import (
     TokenEndpointThrottledError,
     TokenError,
 )
-from airflow_provider_ccanalytics.core.tokens import Token
-from airflow_provider_ccanalytics.core.transport import (
+from airflow_provider_ccanalytics.core.http import (
     RETRYABLE_SERVER_STATUSES,
     HttpTransport,
     json_body,

@@ -12,7 +12,7 @@ by one documented rule, so a column of counts is written as numbers and a flag a
   ``float`` (it prints back to the same text at its number of decimals, so nothing is lost);
 - everything else (dates, ``007``, ``1e5``, ``NaN``, text) stays text.
 
-A dataset with a declared schema (:mod:`airflow_provider_ccanalytics.core.schemas`) then gets its declared
+A dataset with a declared schema (:mod:`airflow_provider_ccanalytics.core.records.schemas`) then gets its declared
 columns converted by :func:`conform_rows`: ``bool`` from ``true``/``false``/``1``/``0``, ``int64``/``float64``
 from numbers or numeric text, ``timestamp`` as ISO-8601 UTC text ``2026-01-01T00:00:00.000Z`` (a value without
 offset read as UTC), ``string`` as text (ids such as ``600000001`` too). A value that does not convert is
@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow_provider_ccanalytics.core.schemas import DatasetSchema
-from airflow_provider_ccanalytics.core.windows import iso_z
+from airflow_provider_ccanalytics.core.partitions import iso_z
+from airflow_provider_ccanalytics.core.records.schemas import DatasetSchema
 
 _INTEGER = re.compile(r"-?(?:0|[1-9]\d*)")
 _DECIMAL = re.compile(r"-?(?:0|[1-9]\d*)\.(\d+)")

@@ -7,16 +7,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from airflow_provider_ccanalytics.core.auth.grants import TokenEndpoint, refresh_token_form
+from airflow_provider_ccanalytics.core.auth.runtime import TokenSlot, connection_runtime, forget_runtimes
+from airflow_provider_ccanalytics.core.auth.tokens import Token, TokenStore
 from airflow_provider_ccanalytics.core.clock import Clock, system_clock
 from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     InvalidGrantError,
     ReauthorizationRequired,
 )
-from airflow_provider_ccanalytics.core.grants import TokenEndpoint, refresh_token_form
-from airflow_provider_ccanalytics.core.runtime import TokenSlot, connection_runtime, forget_runtimes
-from airflow_provider_ccanalytics.core.tokens import Token, TokenStore
-from airflow_provider_ccanalytics.core.transport import HttpTransport
+from airflow_provider_ccanalytics.core.http import HttpTransport
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 

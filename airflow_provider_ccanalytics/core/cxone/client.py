@@ -1,6 +1,6 @@
 """NICE CXone endpoints: completed contacts, Data Extraction jobs, report jobs.
 
-Discovery lives in :mod:`.cxone_discovery`, response shapes and error classes in :mod:`.cxone_shapes`;
+Discovery lives in :mod:`.discovery`, response shapes and error classes in :mod:`.shapes`;
 their public names are re-exported here.
 """
 
@@ -21,16 +21,15 @@ from urllib.parse import urlsplit
 import requests
 
 from airflow_provider_ccanalytics.core import jsoncodec
-from airflow_provider_ccanalytics.core.client import ApiClient
-from airflow_provider_ccanalytics.core.csvrows import typed_rows
-from airflow_provider_ccanalytics.core.cxone_discovery import (
+from airflow_provider_ccanalytics.core.auth import ConnectionRuntime
+from airflow_provider_ccanalytics.core.cxone.discovery import (
     DEFAULT_ISSUER,
     OidcConfiguration,
     discover,
     tenant_api_endpoint,
     tenant_id_from_jwt,
 )
-from airflow_provider_ccanalytics.core.cxone_shapes import (
+from airflow_provider_ccanalytics.core.cxone.shapes import (
     COMPLETED_CONTACTS,
     CONTACT_START_FIELDS,
     EXTRACTION_FAILURE_STATES,
@@ -57,15 +56,17 @@ from airflow_provider_ccanalytics.core.errors import (
     ResultUrlExpiredError,
     UnexpectedResponseError,
 )
-from airflow_provider_ccanalytics.core.paging import PageRequest, SkipTopPaginator
-from airflow_provider_ccanalytics.core.runtime import ConnectionRuntime
-from airflow_provider_ccanalytics.core.transport import (
+from airflow_provider_ccanalytics.core.http import (
     BODY_ERRORS,
+    ApiClient,
     Authenticator,
     HttpTransport,
+    PageRequest,
+    SkipTopPaginator,
     json_body,
 )
-from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.core.partitions import Window, iso_z
+from airflow_provider_ccanalytics.core.records import typed_rows
 
 __all__ = [
     "COMPLETED_CONTACTS",
@@ -251,7 +252,7 @@ class CxoneClient(ApiClient):
 
     def iter_extraction_rows(self, job_id: str) -> Iterator[dict[str, Any]]:
         """Download the job's CSV at once (no bearer token) and stream its rows, typed
-        (:func:`~airflow_provider_ccanalytics.core.csvrows.typed_row`).
+        (:func:`~airflow_provider_ccanalytics.core.records.csvrows.typed_row`).
 
         The file is read whole (into a spooled temporary file: constant memory) before the first row is
         yielded, so a download cut off mid-body is simply fetched again; a refused (expired) URL is renewed.

@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ccanalytics.core.errors import UnexpectedResponseError
-from airflow_provider_ccanalytics.core.paging import PageRequest
-from airflow_provider_ccanalytics.core.windows import Window, parse_instant
+from airflow_provider_ccanalytics.core.http import PageRequest
+from airflow_provider_ccanalytics.core.partitions import Window, parse_instant
 
 if TYPE_CHECKING:
-    from airflow_provider_ccanalytics.core.genesys import GenesysClient
+    from airflow_provider_ccanalytics.core.genesys.client import GenesysClient
 
 USERS_DETAILS_QUERY = "/api/v2/analytics/users/details/query"
 #: the interval lists of an ``AnalyticsUserDetail``
@@ -94,7 +94,7 @@ def iter_user_details(
 
     :param query: extra body fields (``userFilters``, ``presenceFilters``, ``routingStatusFilters``).
     """
-    from airflow_provider_ccanalytics.core.catalog import GENESYS_USER_DETAILS
+    from airflow_provider_ccanalytics.core.genesys.endpoints import GENESYS_USER_DETAILS
 
     found: list[dict[str, Any]] = []
     for part in client.details_windows(window):

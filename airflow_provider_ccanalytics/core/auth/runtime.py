@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from airflow_provider_ccanalytics.core.auth.tokens import Token
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError
-from airflow_provider_ccanalytics.core.ratelimit import Limiter
-from airflow_provider_ccanalytics.core.tokens import Token
+from airflow_provider_ccanalytics.core.http import Limiter
 
 T = TypeVar("T")
 

@@ -18,8 +18,8 @@ from airflow_provider_ccanalytics.core.errors import (
     RateLimitedError,
     UnexpectedResponseError,
 )
-from airflow_provider_ccanalytics.core.transport import api_error_from_response, correlation_id
-from airflow_provider_ccanalytics.core.windows import parse_instant
+from airflow_provider_ccanalytics.core.http import api_error_from_response, correlation_id
+from airflow_provider_ccanalytics.core.partitions import parse_instant
 
 COMPLETED_CONTACTS = "/inContactAPI/services/v34.0/contacts/completed"
 EXTRACTION_JOBS = "/data-extraction/v1/jobs"

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import requests
 
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError, UnexpectedResponseError
-from airflow_provider_ccanalytics.core.paging import PageRequest, Paginator
-from airflow_provider_ccanalytics.core.transport import (
+from airflow_provider_ccanalytics.core.http.paging import PageRequest, Paginator
+from airflow_provider_ccanalytics.core.http.transport import (
     Authenticator,
     ErrorMapper,
     HttpTransport,

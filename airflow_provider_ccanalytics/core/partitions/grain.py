@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.windows import Window, iso_z
+from airflow_provider_ccanalytics.core.partitions.windows import Window, iso_z
 
 GRAINS: dict[str, timedelta] = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from airflow_provider_ccanalytics.core.client import ApiClient
+from airflow_provider_ccanalytics.core.auth import ConnectionRuntime
 from airflow_provider_ccanalytics.core.errors import (
     BadRequestError,
     CcAnalyticsError,
@@ -23,15 +23,17 @@ from airflow_provider_ccanalytics.core.errors import (
     ResultCapExceededError,
     UnexpectedResponseError,
 )
-from airflow_provider_ccanalytics.core.paging import CursorPaginator, PageRequest, ordered_map
-from airflow_provider_ccanalytics.core.runtime import ConnectionRuntime
-from airflow_provider_ccanalytics.core.transport import (
+from airflow_provider_ccanalytics.core.http import (
+    ApiClient,
     Authenticator,
+    CursorPaginator,
     HttpTransport,
+    PageRequest,
     api_error_from_response,
     json_body,
+    ordered_map,
 )
-from airflow_provider_ccanalytics.core.windows import Window, parse_instant
+from airflow_provider_ccanalytics.core.partitions import Window, parse_instant
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 

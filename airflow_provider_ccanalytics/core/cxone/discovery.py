@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from airflow_provider_ccanalytics.core.auth import ConnectionRuntime, forget_runtimes
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.runtime import ConnectionRuntime, forget_runtimes
-from airflow_provider_ccanalytics.core.transport import HttpTransport, json_body
+from airflow_provider_ccanalytics.core.http import HttpTransport, json_body
 
 DEFAULT_ISSUER = "https://cxone.niceincontact.com"
 T = TypeVar("T")

@@ -1,0 +1,40 @@
+"""NICE CXone: the client, discovery, answer shapes, declared endpoints, schemas and job families.
+
+``client.py`` has :class:`CxoneClient` (completed contacts, Data Extraction, report jobs); ``discovery.py``
+the OpenID discovery of the token endpoint and the tenant's API base; ``shapes.py`` what CXone's answers look
+like (job ids, states, error mapping); ``endpoints.py`` the declared admin lists and reporting summaries (a new
+CXone endpoint goes there); ``schemas.py`` the typed columns of completed contacts and extractions; ``jobs.py``
+the extraction and report job families.
+
+May import: the foundation, ``core.http``, ``core.auth``, ``core.partitions``, ``core.records`` and
+``core.datasets``; never ``core.genesys``."""
+
+from __future__ import annotations
+
+from airflow_provider_ccanalytics.core.cxone.client import CxoneClient, CxoneSettings
+from airflow_provider_ccanalytics.core.cxone.discovery import (
+    DEFAULT_ISSUER,
+    OidcConfiguration,
+    discover,
+    forget_discovery,
+)
+from airflow_provider_ccanalytics.core.cxone.endpoints import ENDPOINTS
+from airflow_provider_ccanalytics.core.cxone.jobs import CXONE_EXTRACTION_JOBS, CXONE_REPORT_JOBS, JOB_TYPES
+from airflow_provider_ccanalytics.core.cxone.schemas import SCHEMAS
+from airflow_provider_ccanalytics.core.cxone.shapes import KNOWN_EXTRACTION_ENTITIES, job_id_from_answer
+
+__all__ = [
+    "CXONE_EXTRACTION_JOBS",
+    "CXONE_REPORT_JOBS",
+    "DEFAULT_ISSUER",
+    "ENDPOINTS",
+    "JOB_TYPES",
+    "KNOWN_EXTRACTION_ENTITIES",
+    "SCHEMAS",
+    "CxoneClient",
+    "CxoneSettings",
+    "OidcConfiguration",
+    "discover",
+    "forget_discovery",
+    "job_id_from_answer",
+]

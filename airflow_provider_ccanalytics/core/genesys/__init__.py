@@ -1,0 +1,59 @@
+"""Genesys Cloud: the client, its declared endpoints, schemas, tables layout, job families and agent activity.
+
+``client.py`` has :class:`GenesysClient` (regions, error mapping, conversation details query and jobs,
+aggregates, the org lookup); ``endpoints.py`` the declared platform lists and users details (a new Genesys
+endpoint goes there); ``schemas.py`` the typed columns of conversation details, aggregates and users
+details; ``flatten.py`` their ``tables`` layout; ``jobs.py`` the details job families; ``users.py`` agent
+activity's partitioning rules.
+
+May import: the foundation, ``core.http``, ``core.auth``, ``core.partitions``, ``core.records`` and
+``core.datasets``; never ``core.cxone``."""
+
+from __future__ import annotations
+
+from airflow_provider_ccanalytics.core.genesys.client import (
+    DEFAULT_REGION,
+    DETAILS_JOBS,
+    GENESYS_REGIONS,
+    GenesysClient,
+    GenesysSettings,
+    conversation_start,
+    details_windows,
+    genesys_base_urls,
+)
+from airflow_provider_ccanalytics.core.genesys.endpoints import ENDPOINTS, user_detail_rows
+from airflow_provider_ccanalytics.core.genesys.flatten import FLATTENERS, nest_conversations, nest_user_details
+from airflow_provider_ccanalytics.core.genesys.jobs import GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS, JOB_TYPES
+from airflow_provider_ccanalytics.core.genesys.schemas import SCHEMAS
+from airflow_provider_ccanalytics.core.genesys.users import (
+    first_start,
+    iter_user_details,
+    merge_user_details,
+    split_by_partition,
+    user_has_open_interval,
+)
+
+__all__ = [
+    "DEFAULT_REGION",
+    "DETAILS_JOBS",
+    "ENDPOINTS",
+    "FLATTENERS",
+    "GENESYS_CONVERSATION_JOBS",
+    "GENESYS_REGIONS",
+    "GENESYS_USER_JOBS",
+    "JOB_TYPES",
+    "SCHEMAS",
+    "GenesysClient",
+    "GenesysSettings",
+    "conversation_start",
+    "details_windows",
+    "first_start",
+    "genesys_base_urls",
+    "iter_user_details",
+    "merge_user_details",
+    "nest_conversations",
+    "nest_user_details",
+    "split_by_partition",
+    "user_detail_rows",
+    "user_has_open_interval",
+]

@@ -1,0 +1,33 @@
+"""Time and partitions: windows, grains and lookback, and what a partition's status says.
+
+``windows.py`` has :class:`Window` (a half-open UTC interval) and :class:`SnapshotDate`; ``grain.py`` the
+partition grain, alignment checks and lookback plans; ``completeness.py`` the :class:`PartitionStatus` a
+manifest carries.
+
+May import: the foundation only."""
+
+from __future__ import annotations
+
+from airflow_provider_ccanalytics.core.partitions.completeness import PartitionStatus, conversation_is_open
+from airflow_provider_ccanalytics.core.partitions.grain import (
+    PartitionPlan,
+    WindowNotAlignedError,
+    grain_step,
+    lookback_units,
+    parse_lookback,
+)
+from airflow_provider_ccanalytics.core.partitions.windows import SnapshotDate, Window, iso_z, parse_instant
+
+__all__ = [
+    "PartitionPlan",
+    "PartitionStatus",
+    "SnapshotDate",
+    "Window",
+    "WindowNotAlignedError",
+    "conversation_is_open",
+    "grain_step",
+    "iso_z",
+    "lookback_units",
+    "parse_instant",
+    "parse_lookback",
+]

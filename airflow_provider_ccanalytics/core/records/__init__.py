@@ -1,0 +1,56 @@
+"""What a record becomes: typed column declarations, the ``tables`` layout's machinery, CSV typing.
+
+``schemas.py`` has :class:`Column` and :class:`DatasetSchema` with one constructor per column type
+(``string("id")``, ``timestamp("startTime")``...); ``flatten.py`` the :class:`Flattener` that turns a nested
+record into related tables; ``csvrows.py`` the typing of CSV text (CXone extraction and report files).
+A new output column goes in the vendor package's ``schemas.py`` or ``endpoints.py``, built with these.
+
+May import: the foundation and ``core.partitions``."""
+
+from __future__ import annotations
+
+from airflow_provider_ccanalytics.core.records.csvrows import (
+    conform_rows,
+    is_id_column,
+    typed_row,
+    typed_rows,
+    typed_value,
+)
+from airflow_provider_ccanalytics.core.records.flatten import AS_IS, Flattener, Row, check_layout, without
+from airflow_provider_ccanalytics.core.records.schemas import (
+    EXTRA,
+    Column,
+    Columns,
+    DatasetSchema,
+    boolean,
+    float64,
+    int64,
+    json_text,
+    string,
+    string_list,
+    timestamp,
+)
+
+__all__ = [
+    "AS_IS",
+    "EXTRA",
+    "Column",
+    "Columns",
+    "DatasetSchema",
+    "Flattener",
+    "Row",
+    "boolean",
+    "check_layout",
+    "conform_rows",
+    "float64",
+    "int64",
+    "is_id_column",
+    "json_text",
+    "string",
+    "string_list",
+    "timestamp",
+    "typed_row",
+    "typed_rows",
+    "typed_value",
+    "without",
+]

@@ -1,0 +1,109 @@
+"""Typed column declarations: what a dataset's rows look like once written as typed output.
+
+A schema is a tuple of :class:`Column` values built with one constructor per type (:func:`string`,
+:func:`int64`, :func:`float64`, :func:`boolean`, :func:`timestamp`, :func:`json_text`, :func:`string_list`),
+so a misspelt type is a name error and an editor can follow every column. Types are neutral names (no pyarrow
+here; :mod:`airflow_provider_ccanalytics.outputs.typed` maps them to Arrow): ``string``, ``int64``,
+``float64``, ``bool``, ``timestamp`` (an instant, UTC, microseconds), ``json`` (any value, kept as JSON text)
+and ``list<string>``. Every typed output also has an ``_extra`` column: the JSON object of the fields a record
+had outside the declared columns, and of values that did not fit their column's type, so a new vendor field
+never fails a run (the manifest counts them). Each vendor package declares its datasets' schemas; the
+registry (:mod:`airflow_provider_ccanalytics.core.catalog`) finds them by name.
+
+**Schema evolution** (what keeps every partition readable as one table):
+
+- a declared schema may only *grow*: new columns are added, nullable, at the end, and the dataset's
+  ``version`` goes up by one; a reader of the union gets nulls for the new column in older partitions;
+- a column's type never changes and a column is never removed or renamed; a change of meaning needs a
+  new dataset name (e.g. ``conversation_details_v2``);
+- a field first seen in ``_extra`` is promoted by declaring it (older partitions keep it in ``_extra``).
+
+Names are dataset names as operators write them (``conversation_details``); a flattened table is
+``<dataset>/<table>`` (``conversation_details/segments``); a declared endpoint's is ``vendor.dataset``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from airflow_provider_ccanalytics.core.errors import ConfigurationError
+
+ColumnType = Literal["string", "int64", "float64", "bool", "timestamp", "json", "list<string>"]
+TYPES: tuple[str, ...] = get_args(ColumnType)
+#: the column that holds what the declared columns do not
+EXTRA = "_extra"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column.
+
+    :param name: the field name as the vendor spells it (``conversationStart``).
+    :param type: one of :data:`TYPES`.
+    :param doc: what it holds (shown in the README).
+    """
+
+    name: str
+    type: ColumnType
+    doc: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ConfigurationError("schema", f"column {self.name!r}: type {self.type!r} is not one of {TYPES}")
+
+
+Columns = tuple[Column, ...]
+
+
+def string(name: str, doc: str = "") -> Column:
+    """A text column. :param name: the field name. :param doc: what it holds."""
+    return Column(name, "string", doc)
+
+
+def int64(name: str, doc: str = "") -> Column:
+    """A whole-number column (counts, milliseconds). :param name: the field name. :param doc: what it holds."""
+    return Column(name, "int64", doc)
+
+
+def float64(name: str, doc: str = "") -> Column:
+    """A decimal column (averages, ratios). :param name: the field name. :param doc: what it holds."""
+    return Column(name, "float64", doc)
+
+
+def boolean(name: str, doc: str = "") -> Column:
+    """A true/false column. :param name: the field name. :param doc: what it holds."""
+    return Column(name, "bool", doc)
+
+
+def timestamp(name: str, doc: str = "") -> Column:
+    """An instant, UTC, microseconds. :param name: the field name. :param doc: what it holds."""
+    return Column(name, "timestamp", doc)
+
+
+def json_text(name: str, doc: str = "") -> Column:
+    """Any value (an object, a list of objects), kept as JSON text. :param name: the field name."""
+    return Column(name, "json", doc)
+
+
+def string_list(name: str, doc: str = "") -> Column:
+    """A list of strings (ids). :param name: the field name. :param doc: what it holds."""
+    return Column(name, "list<string>", doc)
+
+
+@dataclass(frozen=True)
+class DatasetSchema:
+    """The declared columns of a dataset (or one table of a flattened layout), in order.
+
+    :param name: ``<dataset>``, ``<dataset>/<table>`` or ``vendor.dataset``.
+    :param version: goes up by one each time columns are added (see the module docstring).
+    :param columns: the declared columns.
+    """
+
+    name: str
+    version: int
+    columns: Columns = field(default_factory=tuple)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
