@@ -6,8 +6,8 @@ like (job ids, states, error mapping); ``endpoints.py`` the declared admin lists
 CXone endpoint goes there); ``schemas.py`` the typed columns of completed contacts and extractions; ``jobs.py``
 the extraction and report job families.
 
-May import: the foundation, ``core.http``, ``core.auth``, ``core.partitions``, ``core.records`` and
-``core.datasets``; never ``core.genesys``."""
+May import: the same rooms as ``core.genesys`` (every package of ``core/`` but the vendors and the
+catalog), never ``core.genesys`` itself."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_ccanalytics.core.datasets import Endpoint
-from airflow_provider_ccanalytics.core.records import Columns, boolean, float64, int64, string
+from airflow_provider_ccanalytics.core.records import Columns, boolean, columns, float64, int64, string
 
 CXONE_V34 = "/inContactAPI/services/v34.0"
 
@@ -36,15 +36,7 @@ CXONE_AGENTS = _cxone(
     "agents",
     "/agents",
     "agents",
-    (
-        string("agentId"),
-        string("userName"),
-        string("firstName"),
-        string("lastName"),
-        string("teamId"),
-        string("teamName"),
-        boolean("isActive"),
-    ),
+    columns(string("agentId", "userName", "firstName", "lastName", "teamId", "teamName"), boolean("isActive")),
     "agents",
     key=("agentId",),
 )
@@ -52,66 +44,62 @@ CXONE_SKILLS = _cxone(
     "skills",
     "/skills",
     "skills",
-    (string("skillId"), string("skillName"), string("mediaTypeId"), boolean("isActive")),
+    columns(string("skillId", "skillName", "mediaTypeId"), boolean("isActive")),
     "skills",
     key=("skillId",),
 )
 CXONE_TEAMS = _cxone(
-    "teams",
-    "/teams",
-    "teams",
-    (string("teamId"), string("teamName"), boolean("isActive")),
-    "teams",
-    key=("teamId",),
+    "teams", "/teams", "teams", columns(string("teamId", "teamName"), boolean("isActive")), "teams", key=("teamId",)
 )
-_SUMMARY: dict[str, Any] = {"partition": "queried_window", "window_params": ("startDate", "endDate")}
-CXONE_SKILLS_SUMMARY = _cxone(
-    "skills_summary",
-    "/skills/summary",
-    "skillSummaries",
-    (
-        string("skillId"),
-        string("skillName"),
-        int64("contactsOffered"),
-        int64("contactsHandled"),
-        int64("contactsAbandoned"),
-        float64("averageHandleTime"),
-    ),
-    "per-skill totals of the window",
-    key=("skillId",),
-    **_SUMMARY,
+
+
+def _summary(dataset: str, path: str, records_key: str, key: str, schema: Columns, doc: str) -> Endpoint:
+    # reporting summaries: what the endpoint answers for the window given as startDate/endDate
+    return _cxone(
+        dataset,
+        path,
+        records_key,
+        schema,
+        doc,
+        key=(key,),
+        partition="queried_window",
+        window_params=("startDate", "endDate"),
+    )
+
+
+_SKILL_TOTALS = columns(
+    string("skillId", "skillName"),
+    int64("contactsOffered", "contactsHandled", "contactsAbandoned"),
+    float64("averageHandleTime"),
 )
-CXONE_SKILLS_SLA_SUMMARY = _cxone(
+_SKILL_SERVICE_LEVEL = columns(
+    string("skillId", "skillName"),
+    int64("contactsWithinSLA", "contactsOutOfSLA", "totalContacts"),
+    float64("serviceLevel"),
+)
+_TEAM_TOTALS = columns(
+    string("teamId", "teamName"),
+    int64("inboundHandled", "outboundHandled", "totalHandled"),
+    float64("averageHandleTime"),
+)
+CXONE_SKILLS_SUMMARY = _summary(
+    "skills_summary", "/skills/summary", "skillSummaries", "skillId", _SKILL_TOTALS, "per-skill totals of the window"
+)
+CXONE_SKILLS_SLA_SUMMARY = _summary(
     "skills_sla_summary",
     "/skills/sla-summary",
     "serviceLevelSummaries",
-    (
-        string("skillId"),
-        string("skillName"),
-        int64("contactsWithinSLA"),
-        int64("contactsOutOfSLA"),
-        int64("totalContacts"),
-        float64("serviceLevel"),
-    ),
+    "skillId",
+    _SKILL_SERVICE_LEVEL,
     "per-skill service level of the window",
-    key=("skillId",),
-    **_SUMMARY,
 )
-CXONE_TEAMS_PERFORMANCE = _cxone(
+CXONE_TEAMS_PERFORMANCE = _summary(
     "teams_performance_total",
     "/teams/performance-total",
     "teamPerformanceTotal",
-    (
-        string("teamId"),
-        string("teamName"),
-        int64("inboundHandled"),
-        int64("outboundHandled"),
-        int64("totalHandled"),
-        float64("averageHandleTime"),
-    ),
+    "teamId",
+    _TEAM_TOTALS,
     "per-team performance totals of the window",
-    key=("teamId",),
-    **_SUMMARY,
 )
 
 #: every declared CXone endpoint (the registry, :mod:`airflow_provider_ccanalytics.core.catalog`, reads this)

@@ -17,18 +17,35 @@ from airflow_provider_ccanalytics.core.datasets import JobStatus, JobType
 from airflow_provider_ccanalytics.core.partitions import Window
 
 
-class CxoneExtractionJobs(JobType):
-    """Data Extraction jobs (``/data-extraction/v1/jobs``): states compared case-insensitively."""
+class _CxoneJobs(JobType):
+    """What CXone's job families share: a status answer whose state field is compared case-insensitively."""
 
-    name, vendor = "cxone.data_extraction", "cxone"
+    vendor = "cxone"
+    state_field = ""
+    success: frozenset[str] = frozenset()
+    failure: frozenset[str] = frozenset()
+
+    def answer(self, client: Any, job_id: str) -> dict[str, Any]:
+        """The job's status answer."""
+        raise NotImplementedError
+
+    def status(self, client: Any, job_id: str) -> JobStatus:
+        result = self.answer(client, job_id)
+        state = normal_state(result.get(self.state_field))
+        return JobStatus.of(state, self.success, self.failure, job_error_message(result))
+
+
+class CxoneExtractionJobs(_CxoneJobs):
+    """Data Extraction jobs (``/data-extraction/v1/jobs``): ``status`` ``SUCCEEDED`` or a failure."""
+
+    name, state_field = "cxone.data_extraction", "status"
+    success, failure = EXTRACTION_SUCCESS_STATES, EXTRACTION_FAILURE_STATES
 
     def submit(self, client: Any, window: Window, **spec: Any) -> str:
         return client.create_extraction_job(spec["entity_name"], str(spec["version"]), window)
 
-    def status(self, client: Any, job_id: str) -> JobStatus:
-        result = client.extraction_job(job_id)
-        state = normal_state(result.get("status"))
-        return JobStatus.of(state, EXTRACTION_SUCCESS_STATES, EXTRACTION_FAILURE_STATES, job_error_message(result))
+    def answer(self, client: Any, job_id: str) -> dict[str, Any]:
+        return client.extraction_job(job_id)
 
     def results(self, client: Any, job_id: str, window: Window, **spec: Any) -> Iterator[dict[str, Any]]:
         return client.iter_extraction_rows(job_id)
@@ -37,18 +54,17 @@ class CxoneExtractionJobs(JobType):
         client.cancel_extraction_job(job_id)
 
 
-class CxoneReportJobs(JobType):
-    """Custom report jobs (``report-jobs/{reportId}``)."""
+class CxoneReportJobs(_CxoneJobs):
+    """Custom report jobs (``report-jobs/{reportId}``): ``state`` ``FINISHED`` or a failure."""
 
-    name, vendor = "cxone.report", "cxone"
+    name, state_field = "cxone.report", "state"
+    success, failure = REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES
 
     def submit(self, client: Any, window: Window, **spec: Any) -> str:
         return client.start_report_job(str(spec["report_id"]), window, spec.get("file_type", "CSV"))
 
-    def status(self, client: Any, job_id: str) -> JobStatus:
-        result = client.report_job(job_id)
-        state = normal_state(result.get("state"))
-        return JobStatus.of(state, REPORT_SUCCESS_STATES, REPORT_FAILURE_STATES, job_error_message(result))
+    def answer(self, client: Any, job_id: str) -> dict[str, Any]:
+        return client.report_job(job_id)
 
     def results(self, client: Any, job_id: str, window: Window, **spec: Any) -> Iterator[dict[str, Any]]:
         return client.iter_report_rows(job_id)

@@ -6,26 +6,24 @@ declared (older ``contactStart``/``contactEnd``, current ``contactStartDate``...
 
 from __future__ import annotations
 
-from airflow_provider_ccanalytics.core.records import Columns, DatasetSchema, boolean, float64, string, timestamp
+from airflow_provider_ccanalytics.core.records import DatasetSchema, boolean, columns, float64, string, timestamp
 
-CONTACT: Columns = (
-    string("contactId"),
-    string("masterContactId"),
-    timestamp("contactStart"),
-    timestamp("contactStartDate"),
-    timestamp("contactEnd"),
-    string("agentId"),
-    string("skillId"),
-    string("campaignId"),
-    string("teamId"),
-    string("mediaTypeId"),
-    string("mediaTypeName"),
-    string("fromAddress"),
-    string("toAddress"),
-    string("pointOfContactId"),
+CONTACT = columns(
+    string("contactId", "masterContactId"),
+    timestamp("contactStart", "contactStartDate", "contactEnd"),
+    string(
+        "agentId",
+        "skillId",
+        "campaignId",
+        "teamId",
+        "mediaTypeId",
+        "mediaTypeName",
+        "fromAddress",
+        "toAddress",
+        "pointOfContactId",
+    ),
     float64("totalDurationSeconds"),
-    boolean("abandoned"),
-    boolean("isOutbound"),
+    boolean("abandoned", "isOutbound"),
     timestamp("lastUpdateTime"),
     string("businessUnitId"),
 )

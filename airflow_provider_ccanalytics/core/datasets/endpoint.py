@@ -14,25 +14,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.http import (
-    CursorPaginator,
-    PageNumberPaginator,
-    PageRequest,
-    Paginator,
-    PlatformPaginator,
-    SinglePage,
-    SkipTopPaginator,
-)
+from airflow_provider_ccanalytics.core.http import PAGING_STYLES, PageRequest, Paginator, paginator_for
 from airflow_provider_ccanalytics.core.partitions import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.core.records import Columns
 
 if TYPE_CHECKING:
     from airflow_provider_ccanalytics.core.http import ApiClient
 
-#: paging styles: ``platform`` (Genesys lists: pageSize/pageNumber params, pageCount, nextUri), ``page_body``
-#: (Genesys analytics queries: ``paging`` in the JSON body, ``totalHits``), ``cursor`` (Genesys job results),
-#: ``skip_top`` (CXone: skip/top params, ``_links.next``), ``none`` (one answer)
-PAGING_STYLES = ("platform", "page_body", "cursor", "skip_top", "none")
 #: how records map to partitions: ``snapshot`` (the whole list, one dated ``snapshot_date=`` partition per run),
 #: ``by_time`` (each row into the window partition holding its ``time_field``; rows outside the window are
 #: dropped, so a row seen by two overlapping queries is kept once), ``queried_window`` (each window partition
@@ -116,16 +104,7 @@ class Endpoint:
 
     def paginator(self, page_size: int | None = None) -> Paginator:
         """A fresh paginator of this endpoint's style."""
-        size = page_size or self.page_size
-        if self.paging == "platform":
-            return PlatformPaginator(size)
-        if self.paging == "page_body":
-            return PageNumberPaginator(size)
-        if self.paging == "cursor":
-            return CursorPaginator(size)
-        if self.paging == "skip_top":
-            return SkipTopPaginator(size)
-        return SinglePage()
+        return paginator_for(self.paging, page_size or self.page_size)
 
     def request(
         self,

@@ -6,8 +6,8 @@ endpoint goes there); ``schemas.py`` the typed columns of conversation details, 
 details; ``flatten.py`` their ``tables`` layout; ``jobs.py`` the details job families; ``users.py`` agent
 activity's partitioning rules.
 
-May import: the foundation, ``core.http``, ``core.auth``, ``core.partitions``, ``core.records`` and
-``core.datasets``; never ``core.cxone``."""
+May import: everything below it (the foundation, ``http``, ``auth``, ``partitions``, ``records``,
+``datasets``), and nothing of the other vendor: what both vendors need belongs in one of those."""
 
 from __future__ import annotations
 

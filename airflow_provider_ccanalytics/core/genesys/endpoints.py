@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from airflow_provider_ccanalytics.core.datasets import Endpoint
-from airflow_provider_ccanalytics.core.records import Columns, boolean, int64, json_text, string, timestamp
+from airflow_provider_ccanalytics.core.records import Columns, boolean, columns, int64, json_text, string, timestamp
 
 GENESYS_USER_DETAILS_QUERY = "/api/v2/analytics/users/details/query"
 
@@ -57,24 +57,19 @@ def _genesys_list(dataset: str, path: str, schema: Columns, doc: str, **more: An
     return Endpoint("genesys", dataset, path, "entities", paging="platform", schema=schema, doc=doc, **more)
 
 
+_ID = string("id", "name")
 _REF = string("selfUri")  # every platform entity links to itself
 GENESYS_USERS = _genesys_list(
     "users",
     "/api/v2/users",
-    (
-        string("id"),
-        string("name"),
-        string("email"),
-        string("username"),
-        string("state"),
+    columns(
+        _ID,
+        string("email", "username", "state"),
         json_text("division"),
-        string("department"),
-        string("title"),
+        string("department", "title"),
         int64("version"),
         _REF,
-        json_text("skills"),
-        json_text("groups"),
-        json_text("languages"),
+        json_text("skills", "groups", "languages"),
     ),
     "users (state=any: deleted users too, so old conversations resolve); `division` always; expand e.g. skills",
     params={"state": "any"},
@@ -83,15 +78,13 @@ GENESYS_USERS = _genesys_list(
 GENESYS_QUEUES = _genesys_list(
     "queues",
     "/api/v2/routing/queues",
-    (
-        string("id"),
-        string("name"),
+    columns(
+        _ID,
         string("description"),
         json_text("division"),
         int64("memberCount"),
         json_text("mediaSettings"),
-        timestamp("dateCreated"),
-        timestamp("dateModified"),
+        timestamp("dateCreated", "dateModified"),
         _REF,
     ),
     "routing queues",
@@ -99,31 +92,24 @@ GENESYS_QUEUES = _genesys_list(
 GENESYS_WRAPUP_CODES = _genesys_list(
     "wrapupcodes",
     "/api/v2/routing/wrapupcodes",
-    (string("id"), string("name"), json_text("division"), timestamp("dateCreated"), _REF),
+    columns(_ID, json_text("division"), timestamp("dateCreated"), _REF),
     "wrap-up codes",
 )
 GENESYS_DIVISIONS = _genesys_list(
     "divisions",
     "/api/v2/authorization/divisions",
-    (string("id"), string("name"), string("description"), boolean("homeDivision"), _REF),
+    columns(_ID, string("description"), boolean("homeDivision"), _REF),
     "divisions",
 )
-GENESYS_SKILLS = _genesys_list(
-    "skills",
-    "/api/v2/routing/skills",
-    (string("id"), string("name"), string("state"), timestamp("dateModified"), _REF),
-    "routing skills (ACD)",
-)
+_ROUTING_ENTITY = columns(_ID, string("state"), timestamp("dateModified"), _REF)
+GENESYS_SKILLS = _genesys_list("skills", "/api/v2/routing/skills", _ROUTING_ENTITY, "routing skills (ACD)")
 GENESYS_LANGUAGES = _genesys_list(
-    "languages",
-    "/api/v2/routing/languages",
-    (string("id"), string("name"), string("state"), timestamp("dateModified"), _REF),
-    "routing languages (language skills)",
+    "languages", "/api/v2/routing/languages", _ROUTING_ENTITY, "routing languages (language skills)"
 )
 GENESYS_FLOWS = _genesys_list(
     "flows",
     "/api/v2/flows",
-    (string("id"), string("name"), string("description"), string("type"), json_text("division"), _REF),
+    columns(_ID, string("description", "type"), json_text("division"), _REF),
     "Architect flows",
     options=("type",),
 )

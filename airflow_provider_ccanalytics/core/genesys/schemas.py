@@ -10,9 +10,9 @@ activity. The evolution rule is :mod:`...records.schemas`'.
 from __future__ import annotations
 
 from airflow_provider_ccanalytics.core.records import (
-    Columns,
     DatasetSchema,
     boolean,
+    columns,
     float64,
     int64,
     json_text,
@@ -23,146 +23,126 @@ from airflow_provider_ccanalytics.core.records import (
 
 # -- analytics conversation details -------------------------------------------------------------------------
 
-CONVERSATION: Columns = (
+CONVERSATION = columns(
     string("conversationId"),
-    timestamp("conversationStart"),
-    timestamp("conversationEnd"),
-    string("originatingDirection"),
-    string("conversationInitiator"),
+    timestamp("conversationStart", "conversationEnd"),
+    string("originatingDirection", "conversationInitiator"),
     boolean("customerParticipation"),
     string("externalTag"),
-    string_list("divisionIds"),
-    string_list("knowledgeBaseIds"),
-    float64("mediaStatsMinConversationMos"),
-    float64("mediaStatsMinConversationRFactor"),
-    boolean("originatingSocialMediaPublic"),
-    boolean("selfServed"),
-    timestamp("conferenceStart"),
-    timestamp("inactivityTimeout"),
+    string_list("divisionIds", "knowledgeBaseIds"),
+    float64("mediaStatsMinConversationMos", "mediaStatsMinConversationRFactor"),
+    boolean("originatingSocialMediaPublic", "selfServed"),
+    timestamp("conferenceStart", "inactivityTimeout"),
 )
-
-PARTICIPANT: Columns = (
-    string("participantId"),
-    string("participantName"),
-    string("purpose"),
-    string("userId"),
-    string("teamId"),
-    string("externalContactId"),
-    string("externalOrganizationId"),
-    string("flaggedReason"),
-    string("screenRecordingState"),
+PARTICIPANT = columns(
+    string(
+        "participantId",
+        "participantName",
+        "purpose",
+        "userId",
+        "teamId",
+        "externalContactId",
+        "externalOrganizationId",
+        "flaggedReason",
+        "screenRecordingState",
+    )
 )
-
-SESSION: Columns = (
-    string("sessionId"),
-    string("mediaType"),
-    string("direction"),
-    string("ani"),
-    string("dnis"),
-    string("addressFrom"),
-    string("addressTo"),
-    string("addressOther"),
-    string("addressSelf"),
-    string("edgeId"),
-    string("peerId"),
-    string("protocolCallId"),
-    string("provider"),
-    string("remote"),
-    string("remoteNameDisplayable"),
-    string("sessionDnis"),
-    string("selectedAgentId"),
+SESSION = columns(
+    string(
+        "sessionId",
+        "mediaType",
+        "direction",
+        "ani",
+        "dnis",
+        "addressFrom",
+        "addressTo",
+        "addressOther",
+        "addressSelf",
+        "edgeId",
+        "peerId",
+        "protocolCallId",
+        "provider",
+        "remote",
+        "remoteNameDisplayable",
+        "sessionDnis",
+        "selectedAgentId",
+    ),
     string_list("requestedRoutings"),
     string("usedRouting"),
     int64("routingRing"),
-    boolean("recording"),
-    boolean("skipEnabled"),
-    int64("timeoutSeconds"),
-    int64("mediaCount"),
-    string("flowInType"),
-    string("flowOutType"),
-    string("outboundCampaignId"),
-    string("outboundContactId"),
-    string("outboundContactListId"),
+    boolean("recording", "skipEnabled"),
+    int64("timeoutSeconds", "mediaCount"),
+    string("flowInType", "flowOutType", "outboundCampaignId", "outboundContactId", "outboundContactListId"),
 )
-
-SEGMENT: Columns = (
-    timestamp("segmentStart"),
-    timestamp("segmentEnd"),
-    string("segmentType"),
-    string("disconnectType"),
-    string("queueId"),
-    string("wrapUpCode"),
-    string("wrapUpNote"),
+SEGMENT = columns(
+    timestamp("segmentStart", "segmentEnd"),
+    string("segmentType", "disconnectType", "queueId", "wrapUpCode", "wrapUpNote"),
     string_list("wrapUpTags"),
     string("errorCode"),
     string_list("requestedRoutingSkillIds"),
     string("requestedLanguageId"),
     boolean("conference"),
-    string("groupId"),
-    string("subject"),
-    string("sourceConversationId"),
-    string("destinationConversationId"),
-    boolean("audioMuted"),
-    boolean("videoMuted"),
+    string("groupId", "subject", "sourceConversationId", "destinationConversationId"),
+    boolean("audioMuted", "videoMuted"),
 )
-
-_CONVERSATION_KEY: Columns = (string("conversationId"),)
-_PARTICIPANT_KEY: Columns = (*_CONVERSATION_KEY, string("participantId"))
-_SESSION_KEY: Columns = (*_PARTICIPANT_KEY, string("sessionId"))
-_INTERVAL: Columns = (timestamp("startTime"), timestamp("endTime"))
+_CONVERSATION_KEY = string("conversationId")
+_PARTICIPANT_KEY = columns(_CONVERSATION_KEY, string("participantId"))
+_SESSION_KEY = columns(_PARTICIPANT_KEY, string("sessionId"))
+_INTERVAL = timestamp("startTime", "endTime")
 
 SCHEMAS: tuple[DatasetSchema, ...] = (
     # records layout: the top-level fields typed, the nested participants as JSON text
-    DatasetSchema("conversation_details", 1, (*CONVERSATION, json_text("participants"))),
+    DatasetSchema("conversation_details", 1, columns(CONVERSATION, json_text("participants"))),
     # tables layout (Fivetran names the same tables conversation, conversation_participant, ...)
     DatasetSchema("conversation_details/conversations", 1, CONVERSATION),
-    DatasetSchema("conversation_details/participants", 1, (*_CONVERSATION_KEY, *PARTICIPANT)),
+    DatasetSchema("conversation_details/participants", 1, columns(_CONVERSATION_KEY, PARTICIPANT)),
     # participant attributes: one row per key
-    DatasetSchema("conversation_details/attributes", 1, (*_PARTICIPANT_KEY, string("name"), string("value"))),
-    DatasetSchema("conversation_details/sessions", 1, (*_PARTICIPANT_KEY, *SESSION)),
-    DatasetSchema("conversation_details/segments", 1, (*_SESSION_KEY, int64("segmentIndex"), *SEGMENT)),
+    DatasetSchema("conversation_details/attributes", 1, columns(_PARTICIPANT_KEY, string("name", "value"))),
+    DatasetSchema("conversation_details/sessions", 1, columns(_PARTICIPANT_KEY, SESSION)),
+    DatasetSchema("conversation_details/segments", 1, columns(_SESSION_KEY, int64("segmentIndex"), SEGMENT)),
     DatasetSchema(
         "conversation_details/metrics",
         1,
-        (*_SESSION_KEY, int64("metricIndex"), string("name"), int64("value"), timestamp("emitDate")),
+        columns(_SESSION_KEY, int64("metricIndex"), string("name"), int64("value"), timestamp("emitDate")),
     ),
     # conversation aggregates as flat rows (GenesysClient.iter_aggregate_rows): the groupBy dimensions most
     # used; other dimensions land in _extra until declared here
     DatasetSchema(
         "conversation_aggregates",
         1,
-        (
-            string("queueId"),
-            string("userId"),
-            string("mediaType"),
-            string("direction"),
-            string("wrapUpCode"),
-            string("divisionId"),
-            string("originatingDirection"),
-            string("purpose"),
-            string("interval"),
-            string("metric"),
-            string("stat"),
+        columns(
+            string(
+                "queueId",
+                "userId",
+                "mediaType",
+                "direction",
+                "wrapUpCode",
+                "divisionId",
+                "originatingDirection",
+                "purpose",
+                "interval",
+                "metric",
+                "stat",
+            ),
             float64("value"),
         ),
     ),
     # agent activity, users details
-    DatasetSchema("user_details", 1, (string("userId"), json_text("primaryPresence"), json_text("routingStatus"))),
-    DatasetSchema("user_details/users", 1, (string("userId"),)),
+    DatasetSchema("user_details", 1, columns(string("userId"), json_text("primaryPresence", "routingStatus"))),
+    DatasetSchema("user_details/users", 1, string("userId")),
     DatasetSchema(
         "user_details/presence",
         1,
-        (
+        columns(
             string("userId"),
-            *_INTERVAL,
-            string("systemPresence"),
-            string("organizationPresenceId"),
+            _INTERVAL,
+            string("systemPresence", "organizationPresenceId"),
             int64("durationMilliseconds"),
         ),
     ),
     DatasetSchema(
         "user_details/routing_status",
         1,
-        (string("userId"), *_INTERVAL, string("routingStatus"), int64("durationMilliseconds")),
+        columns(string("userId"), _INTERVAL, string("routingStatus"), int64("durationMilliseconds")),
     ),
 )

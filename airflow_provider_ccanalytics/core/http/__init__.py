@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from airflow_provider_ccanalytics.core.http.client import ApiClient, mapping_argument
 from airflow_provider_ccanalytics.core.http.paging import (
+    PAGINATORS,
+    PAGING_STYLES,
     CursorPaginator,
-    PageNumberPaginator,
     PageRequest,
     Paginator,
-    PlatformPaginator,
-    SinglePage,
     SkipTopPaginator,
     ordered_map,
+    paginator_for,
 )
 from airflow_provider_ccanalytics.core.http.ratelimit import AdaptiveRateLimiter, Limiter, RateLimiter
 from airflow_provider_ccanalytics.core.http.redaction import Redactor
@@ -37,6 +37,8 @@ from airflow_provider_ccanalytics.core.http.transport import Authenticator, Http
 
 __all__ = [
     "BODY_ERRORS",
+    "PAGINATORS",
+    "PAGING_STYLES",
     "RETRYABLE_SERVER_STATUSES",
     "AdaptiveRateLimiter",
     "ApiClient",
@@ -44,15 +46,12 @@ __all__ = [
     "CursorPaginator",
     "HttpTransport",
     "Limiter",
-    "PageNumberPaginator",
     "PageRequest",
     "Paginator",
-    "PlatformPaginator",
     "RateLimiter",
     "Redactor",
     "RedisRateLimiter",
     "RetryPolicy",
-    "SinglePage",
     "SkipTopPaginator",
     "api_error_from_response",
     "checked_base_url",
@@ -60,6 +59,7 @@ __all__ = [
     "json_body",
     "mapping_argument",
     "ordered_map",
+    "paginator_for",
     "parse_retry_after",
     "redis_client",
 ]

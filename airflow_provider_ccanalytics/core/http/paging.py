@@ -180,3 +180,25 @@ class SinglePage:
 
     def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool:
         return False
+
+
+#: paging styles by name: ``platform`` (Genesys lists: pageSize/pageNumber params, pageCount, nextUri), ``page_body``
+#: (Genesys analytics queries: ``paging`` in the JSON body, ``totalHits``), ``cursor`` (Genesys job results),
+#: ``skip_top`` (CXone: skip/top params, ``_links.next``), ``none`` (one answer)
+PAGINATORS: dict[str, Callable[[int], Paginator]] = {
+    "platform": PlatformPaginator,
+    "page_body": PageNumberPaginator,
+    "cursor": CursorPaginator,
+    "skip_top": SkipTopPaginator,
+    "none": lambda page_size: SinglePage(),
+}
+PAGING_STYLES = tuple(PAGINATORS)
+
+
+def paginator_for(style: str, page_size: int) -> Paginator:
+    """A fresh paginator of a paging style.
+
+    :param style: one of :data:`PAGING_STYLES`.
+    :param page_size: the page size asked for.
+    """
+    return PAGINATORS[style](page_size)

@@ -1,14 +1,14 @@
 """Typed column declarations: what a dataset's rows look like once written as typed output.
 
-A schema is a tuple of :class:`Column` values built with one constructor per type (:func:`string`,
-:func:`int64`, :func:`float64`, :func:`boolean`, :func:`timestamp`, :func:`json_text`, :func:`string_list`),
-so a misspelt type is a name error and an editor can follow every column. Types are neutral names (no pyarrow
-here; :mod:`airflow_provider_ccanalytics.outputs.typed` maps them to Arrow): ``string``, ``int64``,
-``float64``, ``bool``, ``timestamp`` (an instant, UTC, microseconds), ``json`` (any value, kept as JSON text)
-and ``list<string>``. Every typed output also has an ``_extra`` column: the JSON object of the fields a record
-had outside the declared columns, and of values that did not fit their column's type, so a new vendor field
-never fails a run (the manifest counts them). Each vendor package declares its datasets' schemas; the
-registry (:mod:`airflow_provider_ccanalytics.core.catalog`) finds them by name.
+A schema is a tuple of :class:`Column` values built with one constructor per type (``string``, ``int64``,
+``float64``, ``boolean``, ``timestamp``, ``json_text``, ``string_list``: ``columns(string("id", "name"),
+int64("version"))``), so a misspelt type is a name error and an editor can follow every column. Types are neutral
+names (no pyarrow here; :mod:`airflow_provider_ccanalytics.outputs.typed` maps them to Arrow): ``string``,
+``int64``, ``float64``, ``bool``, ``timestamp`` (an instant, UTC, microseconds), ``json`` (any value, kept as JSON
+text) and ``list<string>``. Every typed output also has an ``_extra`` column: the JSON object of the fields a record
+had outside the declared columns, and of values that did not fit their column's type, so a new vendor field never
+fails a run (the manifest counts them). Each vendor package declares its datasets' schemas; the registry
+(:mod:`airflow_provider_ccanalytics.core.catalog`) finds them by name.
 
 **Schema evolution** (what keeps every partition readable as one table):
 
@@ -56,39 +56,35 @@ class Column:
 Columns = tuple[Column, ...]
 
 
-def string(name: str, doc: str = "") -> Column:
-    """A text column. :param name: the field name. :param doc: what it holds."""
-    return Column(name, "string", doc)
+@dataclass(frozen=True)
+class ColumnKind:
+    """One column type as a constructor: ``string("id", "name")`` declares two text columns, in that order.
+
+    :param type: the neutral type name (one of :data:`TYPES`).
+    """
+
+    type: ColumnType
+
+    def __call__(self, *names: str) -> Columns:
+        """Columns of this type, one per name, in the order given."""
+        return tuple(Column(name, self.type) for name in names)
 
 
-def int64(name: str, doc: str = "") -> Column:
-    """A whole-number column (counts, milliseconds). :param name: the field name. :param doc: what it holds."""
-    return Column(name, "int64", doc)
+string = ColumnKind("string")  #: text
+int64 = ColumnKind("int64")  #: whole numbers (counts, milliseconds)
+float64 = ColumnKind("float64")  #: decimals (averages, ratios)
+boolean = ColumnKind("bool")  #: true/false
+timestamp = ColumnKind("timestamp")  #: an instant, UTC, microseconds
+json_text = ColumnKind("json")  #: any value (an object, a list of objects), kept as JSON text
+string_list = ColumnKind("list<string>")  #: a list of strings (ids)
 
 
-def float64(name: str, doc: str = "") -> Column:
-    """A decimal column (averages, ratios). :param name: the field name. :param doc: what it holds."""
-    return Column(name, "float64", doc)
+def columns(*groups: Columns) -> Columns:
+    """One schema's columns from groups built with the kinds above, in order.
 
-
-def boolean(name: str, doc: str = "") -> Column:
-    """A true/false column. :param name: the field name. :param doc: what it holds."""
-    return Column(name, "bool", doc)
-
-
-def timestamp(name: str, doc: str = "") -> Column:
-    """An instant, UTC, microseconds. :param name: the field name. :param doc: what it holds."""
-    return Column(name, "timestamp", doc)
-
-
-def json_text(name: str, doc: str = "") -> Column:
-    """Any value (an object, a list of objects), kept as JSON text. :param name: the field name."""
-    return Column(name, "json", doc)
-
-
-def string_list(name: str, doc: str = "") -> Column:
-    """A list of strings (ids). :param name: the field name. :param doc: what it holds."""
-    return Column(name, "list<string>", doc)
+    :param groups: e.g. ``string("id", "name"), json_text("division"), int64("version")``.
+    """
+    return tuple(column for group in groups for column in group)
 
 
 @dataclass(frozen=True)
