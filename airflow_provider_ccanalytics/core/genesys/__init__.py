@@ -1,7 +1,8 @@
 """Genesys Cloud: the client, its declared endpoints, schemas, tables layout, job families and agent activity.
 
-``client.py`` has :class:`GenesysClient` (regions, error mapping, conversation details query and jobs,
-aggregates, the org lookup); ``endpoints.py`` the declared platform lists and users details (a new Genesys
+``client.py`` has :class:`GenesysClient` (conversation details query and jobs, aggregates, the org lookup);
+``regions.py`` the region domains and base URLs; ``shapes.py`` what its answers look like (paths, job states,
+job ids, the 400s that mean 'split'); ``endpoints.py`` the declared platform lists and users details (a new Genesys
 endpoint goes there); ``schemas.py`` the typed columns of conversation details, aggregates and users
 details; ``flatten.py`` their ``tables`` layout; ``jobs.py`` the details job families; ``users.py`` agent
 activity's partitioning rules.
@@ -11,20 +12,13 @@ May import: everything below it (the foundation, ``http``, ``auth``, ``partition
 
 from __future__ import annotations
 
-from airflow_provider_ccanalytics.core.genesys.client import (
-    DEFAULT_REGION,
-    DETAILS_JOBS,
-    GENESYS_REGIONS,
-    GenesysClient,
-    GenesysSettings,
-    conversation_start,
-    details_windows,
-    genesys_base_urls,
-)
+from airflow_provider_ccanalytics.core.genesys.client import GenesysClient, GenesysSettings, details_windows
 from airflow_provider_ccanalytics.core.genesys.endpoints import ENDPOINTS, user_detail_rows
 from airflow_provider_ccanalytics.core.genesys.flatten import FLATTENERS, nest_conversations, nest_user_details
 from airflow_provider_ccanalytics.core.genesys.jobs import GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS, JOB_TYPES
+from airflow_provider_ccanalytics.core.genesys.regions import DEFAULT_REGION, GENESYS_REGIONS, genesys_base_urls
 from airflow_provider_ccanalytics.core.genesys.schemas import SCHEMAS
+from airflow_provider_ccanalytics.core.genesys.shapes import DETAILS_JOBS, conversation_start
 from airflow_provider_ccanalytics.core.genesys.users import (
     first_start,
     iter_user_details,

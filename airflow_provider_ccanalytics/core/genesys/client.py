@@ -1,4 +1,7 @@
-"""Genesys Cloud endpoints: regions, conversation details (query and jobs), aggregates."""
+"""The Genesys Cloud client: conversation details (query and jobs), aggregates, the org lookup.
+
+Regions are in :mod:`.regions`, answer shapes (paths, job states, error mapping) in :mod:`.shapes`.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +14,25 @@ from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any
 
-import requests
-
 from airflow_provider_ccanalytics.core.auth import ConnectionRuntime
 from airflow_provider_ccanalytics.core.errors import (
-    BadRequestError,
-    CcAnalyticsError,
     ConfigurationError,
     IntervalTooLongError,
     JobFailedError,
     ResultCapExceededError,
     UnexpectedResponseError,
+)
+from airflow_provider_ccanalytics.core.genesys.shapes import (
+    AGGREGATES_QUERY,
+    DETAILS_JOBS,
+    DETAILS_QUERY,
+    JOB_FAILURE_STATES,
+    JOB_SUCCESS_STATES,
+    ORGANIZATION,
+    conversation_start,
+    genesys_error_mapper,
+    job_id_from_answer,
+    jobs_path,
 )
 from airflow_provider_ccanalytics.core.http import (
     ApiClient,
@@ -29,94 +40,11 @@ from airflow_provider_ccanalytics.core.http import (
     CursorPaginator,
     HttpTransport,
     PageRequest,
-    api_error_from_response,
-    json_body,
     ordered_map,
 )
 from airflow_provider_ccanalytics.core.partitions import Window, parse_instant
 
 log = logging.getLogger("airflow_provider_ccanalytics")
-
-#: Region domains (API host ``api.{region}``, login host ``login.{region}``).
-GENESYS_REGIONS: dict[str, str] = {
-    "mypurecloud.com": "Americas (US East)",
-    "use2.us-gov-pure.cloud": "Americas (US East 2, FedRAMP)",
-    "usw2.pure.cloud": "Americas (US West)",
-    "cac1.pure.cloud": "Americas (Canada)",
-    "sae1.pure.cloud": "Americas (Sao Paulo)",
-    "mxc1.pure.cloud": "Americas (Mexico)",
-    "mypurecloud.ie": "EMEA (Dublin)",
-    "euw2.pure.cloud": "EMEA (London)",
-    "mypurecloud.de": "EMEA (Frankfurt)",
-    "euc2.pure.cloud": "EMEA (Zurich)",
-    "mec1.pure.cloud": "EMEA (UAE)",
-    "edee1.eusc-pure.cloud": "EMEA (EU sovereign cloud)",
-    "aps1.pure.cloud": "Asia Pacific (Mumbai)",
-    "apne2.pure.cloud": "Asia Pacific (Seoul)",
-    "mypurecloud.com.au": "Asia Pacific (Sydney)",
-    "mypurecloud.jp": "Asia Pacific (Tokyo)",
-    "apne3.pure.cloud": "Asia Pacific (Osaka)",
-    "apse1.pure.cloud": "Asia Pacific (Singapore)",
-}
-DEFAULT_REGION = "mypurecloud.com"
-
-DETAILS_QUERY = "/api/v2/analytics/conversations/details/query"
-DETAILS_JOBS = "/api/v2/analytics/conversations/details/jobs"
-#: the details-job families: each has its jobs at ``/api/v2/analytics/{family}/details/jobs`` and its own watermark
-JOB_FAMILIES = ("conversations", "users")
-
-
-def jobs_path(family: str = "conversations") -> str:
-    """The details jobs path of a family (``conversations`` or ``users``)."""
-    if family not in JOB_FAMILIES:
-        raise ConfigurationError("family", f"{family!r} is not one of {JOB_FAMILIES}")
-    return f"/api/v2/analytics/{family}/details/jobs"
-
-
-AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
-ORGANIZATION = "/api/v2/organizations/me"
-
-JOB_SUCCESS_STATES = frozenset({"FULFILLED"})
-JOB_FAILURE_STATES = frozenset({"FAILED", "CANCELLED", "EXPIRED"})
-
-
-def genesys_base_urls(region: str | None, login_url: str | None = None, api_url: str | None = None) -> tuple[str, str]:
-    """The (login, api) base URLs for a region, or the explicit overrides.
-
-    :param region: a region domain such as ``mypurecloud.ie``.
-    :param login_url: full login base URL (private link, sandbox); overrides the region.
-    :param api_url: full API base URL; overrides the region.
-    """
-    region = (region or DEFAULT_REGION).strip().lower()
-    for prefix in ("https://", "http://", "api.", "login."):
-        region = region.removeprefix(prefix)
-    region = region.rstrip("/")
-    if (not login_url or not api_url) and region not in GENESYS_REGIONS:
-        known = ", ".join(sorted(GENESYS_REGIONS))
-        raise ConfigurationError(
-            "host",
-            f"unknown Genesys Cloud region '{region}'. Use one of: {known}; or set login_url and api_url",
-        )
-    return (login_url or f"https://login.{region}").rstrip("/"), (api_url or f"https://api.{region}").rstrip("/")
-
-
-def genesys_error_mapper(response: requests.Response, method: str) -> CcAnalyticsError:
-    """Genesys errors, telling apart the two 400s that mean 'split the interval'."""
-    error = api_error_from_response(response, method)
-    if isinstance(error, BadRequestError):
-        text = error.message.lower()
-        args = (error.status, error.message)
-        kwargs: dict[str, Any] = {
-            "code": error.code,
-            "correlation_id": error.correlation_id,
-            "method": error.method,
-            "path": error.path,
-        }
-        if "pagination may not exceed" in text:
-            return ResultCapExceededError(*args, **kwargs)
-        if "interval" in text and any(word in text for word in ("exceed", "too long", "maximum", "greater than")):
-            return IntervalTooLongError(*args, **kwargs)
-    return error
 
 
 @dataclass
@@ -150,20 +78,6 @@ def details_windows(
 
 class _SplitNeeded(Exception):
     pass
-
-
-def job_id_from_answer(response: requests.Response) -> str:
-    """The ``jobId`` of a job-creation answer (``{"jobId": ...}``)."""
-    body = json_body(response)
-    if not body.get("jobId"):
-        raise UnexpectedResponseError(
-            response.status_code, "the job was accepted but no jobId came back", method="POST", path=DETAILS_JOBS
-        )
-    return str(body["jobId"])
-
-
-def conversation_start(record: dict[str, Any]) -> datetime:
-    return parse_instant(record["conversationStart"], "conversationStart")
 
 
 class GenesysClient(ApiClient):

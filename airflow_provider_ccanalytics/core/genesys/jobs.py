@@ -13,7 +13,7 @@ from typing import Any
 
 from airflow_provider_ccanalytics.core.datasets import JobStatus, JobType
 from airflow_provider_ccanalytics.core.errors import UnexpectedResponseError
-from airflow_provider_ccanalytics.core.genesys.client import (
+from airflow_provider_ccanalytics.core.genesys.shapes import (
     JOB_FAILURE_STATES,
     JOB_SUCCESS_STATES,
     job_id_from_answer,
