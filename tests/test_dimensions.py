@@ -1,7 +1,8 @@
 """Dimension snapshots and CXone reporting summaries in real Airflow (dag.test()) against the sandbox.
 
 Each snapshot is every entity of the list once, paged across several pages; the ids in a day's conversations
-resolve in that day's snapshots; a toy endpoint declared here gets an operator and a sandbox route for free.
+resolve in that day's snapshots; a toy endpoint declared here gets an operator for free (the sandbox serves it
+once the test adds the route on the sandbox's side, which never reads the client's declarations).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from airflow_provider_ccanalytics.core.records import string
 from airflow_provider_ccanalytics.operators.endpoints import CxoneReportingOperator, GenesysEntitiesOperator
 from airflow_provider_ccanalytics.outputs import read_partition
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
-from airflow_provider_ccanalytics.testing.sandbox.declared import register_sandbox_data, unregister_sandbox_data
+from airflow_provider_ccanalytics.testing.sandbox import ListRoute, register_sandbox_route, unregister_sandbox_route
 from tests.conftest import ROOT, manifest_records, partition_dir, task_states, utc, xcom_result
 
 pytestmark = pytest.mark.airflow
@@ -165,10 +166,13 @@ def toy_endpoint() -> Iterator[Endpoint]:
     endpoint = register(
         Endpoint("genesys", "toy_widgets", "/api/v2/toy/widgets", "entities", schema=(string("id"), string("name")))
     )
-    register_sandbox_data(endpoint.name, lambda data, query: widgets)
+    route = register_sandbox_route(
+        ListRoute("genesys", "/api/v2/toy/widgets", "toy_widgets", paging="platform", records_key="entities"),
+        lambda data, query: widgets,
+    )
     yield endpoint
     unregister(endpoint.name)
-    unregister_sandbox_data(endpoint.name)
+    unregister_sandbox_route(route)
 
 
 def test_a_toy_endpoint_declaration_gives_a_working_operator(

@@ -5,30 +5,85 @@ intervals of one to four hours, so every agent who handled a conversation was on
 is ``INTERACTING`` while the agent handled conversations (overlapping ones merged, wrap-up included) and
 ``IDLE`` in between. Records are final (agent activity does not change late in the sandbox).
 CXone: per-skill and per-team totals of the contacts that started in a window (GUESS at field names).
+
+Sources: the official Genesys SDK models (platform-client-sdk-python ``build/docs``): ``AnalyticsUserDetail``
+(``userId``, ``primaryPresence[]``, ``routingStatus[]``), ``AnalyticsUserPresenceRecord`` (``startTime``,
+``endTime``, ``systemPresence``, ``organizationPresenceId``, ``durationMilliseconds``) and
+``AnalyticsRoutingStatusRecord`` (``startTime``, ``endTime``, ``routingStatus``, ``durationMilliseconds``).
+CXone summaries: NICE's v34 reporting paths ``skills/summary``, ``skills/sla-summary``,
+``teams/performance-total``; their columns here are a GUESS kept as they were (not the published spec's).
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from airflow_provider_ccanalytics.testing import dimensions
-
-if TYPE_CHECKING:
-    from airflow_provider_ccanalytics.testing.data import Dataset
+from airflow_provider_ccanalytics.testing.common import CONVERSATION_MAX_SECONDS, iso, parse_ts
 
 #: the organization presence id of the sandbox's "On Queue" presence (a sandbox value)
 ON_QUEUE_PRESENCE_ID = "e08eaf1b-ee47-4fa9-a231-1200e284798f"
 Interval = tuple[float, float]
+#: the fields of a presence or routing-status record that a flat agent-activity row carries (None when absent)
+_RECORD_FIELDS = (
+    "startTime",
+    "endTime",
+    "durationMilliseconds",
+    "systemPresence",
+    "organizationPresenceId",
+    "routingStatus",
+)
+
+
+class _Seeded(Protocol):
+    @property
+    def seed(self) -> int: ...
+
+
+class ConversationSource(Protocol):
+    """What :class:`UserActivity` reads of the sandbox's data (:class:`~.data.Dataset` has it)."""
+
+    start: float
+    end: float
+    conv_starts: list[float]
+    conv_seconds: list[float]
+
+    @property
+    def spec(self) -> _Seeded: ...
+
+    def _facts(self, index: int) -> dict[str, Any]: ...
+
+
+class ContactSource(Protocol):
+    """What :func:`cxone_summary` reads of the sandbox's data (:class:`~.data.Dataset` has it)."""
+
+    def contact(self, index: int, as_of: float | None = None) -> dict[str, Any]: ...
+
+    def contacts_started(self, start: float, end: float) -> Iterable[int]: ...
+
+
+def interval_rows(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """One ``AnalyticsUserDetail`` as flat ground-truth rows: one per ``primaryPresence`` record
+    (``recordType`` ``presence``), then one per ``routingStatus`` record (``routing``).
+
+    :param detail: ``{"userId", "primaryPresence": [...], "routingStatus": [...]}`` (either list may be absent).
+    :returns: rows with ``userId``, ``recordType`` and every field of :data:`_RECORD_FIELDS`.
+    """
+    user = detail.get("userId")
+    rows = []
+    for kind, key in (("presence", "primaryPresence"), ("routing", "routingStatus")):
+        for record in detail.get(key) or []:
+            rows.append({"userId": user, "recordType": kind, **{name: record.get(name) for name in _RECORD_FIELDS}})
+    return rows
 
 
 class UserActivity:
     """The intervals of every user, built once per dataset (lazily: only tests that ask pay for it)."""
 
-    def __init__(self, data: Dataset) -> None:
-        from airflow_provider_ccanalytics.testing.data import CONVERSATION_MAX_SECONDS
-
+    def __init__(self, data: ConversationSource) -> None:
         self.start, self.end = data.start, data.end + CONVERSATION_MAX_SECONDS + 60
         busy: dict[str, list[Interval]] = defaultdict(list)
         for index in range(len(data.conv_starts)):
@@ -69,8 +124,6 @@ class UserActivity:
     def user_detail(self, user: str, start: float, end: float) -> dict[str, Any] | None:
         """The ``AnalyticsUserDetail`` of ``user`` for a query of [start, end): its intervals overlapping it
         (whole, not clipped), or None when there are none."""
-        from airflow_provider_ccanalytics.testing.data import iso
-
         presence = [
             {
                 "startTime": iso(a),
@@ -103,16 +156,13 @@ class UserActivity:
 
     def rows_started(self, start: float, end: float) -> list[dict[str, Any]]:
         """Ground truth of agent activity: one row per interval that started in [start, end)."""
-        from airflow_provider_ccanalytics.core.genesys import user_detail_rows
-        from airflow_provider_ccanalytics.testing.data import parse_ts
-
         rows = []
         for detail in self.user_details(start, end):
-            rows += [row for row in user_detail_rows(detail) if start <= parse_ts(row["startTime"]) < end]
+            rows += [row for row in interval_rows(detail) if start <= parse_ts(row["startTime"]) < end]
         return rows
 
 
-def cxone_summary(data: Dataset, dataset: str, start: float, end: float) -> list[dict[str, Any]]:
+def cxone_summary(data: ContactSource, dataset: str, start: float, end: float) -> list[dict[str, Any]]:
     """Ground truth of a CXone reporting summary for the contacts that started in [start, end).
 
     :param dataset: ``skills_summary``, ``skills_sla_summary`` or ``teams_performance_total``.

@@ -1,4 +1,7 @@
-"""``ccanalytics-sandbox``: run the API sandbox and print what fills a connection form (ids, URLs, test secrets)."""
+"""``ccanalytics-sandbox``: run the API sandbox and print what fills a connection form (ids, URLs, test secrets).
+
+Sources: no vendor shape of its own (the sandbox modules name theirs).
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 ``sandbox.clock = SimulatedClock("2026-01-02T03:00:00Z")`` makes the sandbox answer as if it were
 that instant (tokens, job durations and rate windows still pass in real seconds times ``scale``);
 ``clock.set(...)`` and ``clock.advance(...)`` move it between DAG runs.
+
+Sources: no vendor shape of its own (a test device: the vendors' clocks are real time).
 """
 
 from __future__ import annotations

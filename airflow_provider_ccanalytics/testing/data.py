@@ -1,7 +1,14 @@
 """Deterministic contact-centre data for the sandbox, with the ground truth tests compare to.
 
 Everything follows from (seed, size, time range): the same arguments give the same
-conversation ids, contacts and metrics in every process.
+conversation ids, contacts and metrics in every process. ``iso``, ``parse_ts`` and
+``CONVERSATION_MAX_SECONDS`` live in :mod:`.common` (shared with :mod:`.activity`) and are still importable here.
+
+Sources: the records have the vendors' shapes: Genesys conversation details and aggregates as the official
+Genesys SDK models them (``AnalyticsConversationQueryResponse``: conversations with participants, sessions,
+segments, metrics; ``ConversationAggregateQueryResponse``: ``results[].data[].metrics[].stats``); CXone
+completed contacts with the field names of NICE's v34 API (older ``contactStart``/``mediaTypeName``, or the
+published spec's ``contactStartDate``/``mediaTypeId``: :meth:`Dataset.contact_as`). Values are sandbox values.
 """
 
 from __future__ import annotations
@@ -14,12 +21,12 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import cached_property, lru_cache
 from typing import Any
 
 from airflow_provider_ccanalytics.testing import dimensions, late
 from airflow_provider_ccanalytics.testing.activity import UserActivity, cxone_summary
+from airflow_provider_ccanalytics.testing.common import CONVERSATION_MAX_SECONDS, iso, parse_ts
 
 QUEUES = dimensions.QUEUE_IDS
 USERS = dimensions.USER_IDS
@@ -32,7 +39,6 @@ TIME_METRICS = ("tAnswered", "tTalk", "tAcw", "tHandle", "tAbandon")
 CXONE_MEDIA = ["Call", "Call", "Chat", "Email", "SMS"]
 #: media type ids of the sandbox's CXone contacts (sandbox values)
 CXONE_MEDIA_TYPE_IDS = {"Email": 1, "Chat": 3, "Call": 4, "SMS": 7}
-CONVERSATION_MAX_SECONDS = 2 * 3600
 LATE_ACW_SECONDS = 120.0  # after-call work a changing contact gains
 CONTACT_FIELDS = (
     "contactId",
@@ -49,33 +55,9 @@ CONTACT_FIELDS = (
 )
 
 
-@lru_cache(maxsize=4096)
-def _iso_day(day: int) -> str:
-    return datetime.fromtimestamp(day * 86400, tz=timezone.utc).strftime("%Y-%m-%dT")
-
-
-def iso(ts: float) -> str:
-    """Epoch seconds as ``2026-01-01T00:00:00.000Z`` (fast: the sandbox formats millions)."""
-    millis = round(ts * 1000)
-    day, rest = divmod(millis, 86_400_000)
-    seconds, ms = divmod(rest, 1000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{_iso_day(day)}{hours:02d}:{minutes:02d}:{seconds:02d}.{ms:03d}Z"
-
-
 def random_uuid(rng: random.Random) -> str:
     """A version-4 UUID string drawn from ``rng`` (deterministic)."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def parse_ts(value: str) -> float:
-    """ISO-8601 (with Z or an offset) to epoch seconds; ValueError when unreadable."""
-    text = value.strip().replace("Z", "+00:00")
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
 
 
 def _ms(ts: float) -> float:

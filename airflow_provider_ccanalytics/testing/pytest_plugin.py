@@ -2,6 +2,8 @@
 
 ``ccanalytics_sandbox`` gives a running :class:`Sandbox`; ``ccanalytics_connections`` also
 points ``genesys_cloud_default`` and ``nice_cxone_default`` at it through ``AIRFLOW_CONN_*``.
+
+Sources: no vendor shape of its own (the sandbox modules name theirs).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """The API sandbox (compatibility module): the implementation lives in :mod:`.sandbox`, one module per concern.
 
 Every name imported from here before the split still is.
+
+Sources: no vendor shape of its own (the sandbox modules name theirs).
 """
 
 from airflow_provider_ccanalytics.testing.sandbox import (

@@ -10,12 +10,22 @@ real paths below them, so only base URLs differ from production:
 
 Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies),
 ``base`` (state, bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``, ``genesys_users``,
-``genesys_org``, ``cxone_reporting``, ``cxone_jobs``, ``declared`` (every declared GET endpoint: platform lists,
-CXone admin lists and summaries), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
+``genesys_org``, ``cxone_reporting``, ``cxone_jobs``, ``list_routes`` (the sandbox's table of GET lists: Genesys
+platform lists, CXone admin lists and summaries; :func:`register_sandbox_route` adds one), ``listings`` (serves
+them), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
+
+The sandbox is written from the vendors' public sources (each module names its own), never from this
+package's client: nothing here imports the client's modules (``core``, hooks, operators, outputs...), so a
+wrong client declaration meets a sandbox that disagrees instead of one built from it.
 """
 
 from airflow_provider_ccanalytics.testing.sandbox.app import Sandbox
 from airflow_provider_ccanalytics.testing.sandbox.config import Fault, SandboxConfig
+from airflow_provider_ccanalytics.testing.sandbox.list_routes import (
+    ListRoute,
+    register_sandbox_route,
+    unregister_sandbox_route,
+)
 from airflow_provider_ccanalytics.testing.sandbox.problems import (
     ApiProblem,
     RawJson,
@@ -27,10 +37,13 @@ from airflow_provider_ccanalytics.testing.sandbox.problems import (
 __all__ = [
     "ApiProblem",
     "Fault",
+    "ListRoute",
     "RawJson",
     "Sandbox",
     "SandboxConfig",
     "genesys_problem",
     "json_body",
     "oauth_problem",
+    "register_sandbox_route",
+    "unregister_sandbox_route",
 ]

@@ -1,4 +1,8 @@
-"""The :class:`Sandbox`: one HTTP server on 127.0.0.1 serving both vendors (see the package docstring)."""
+"""The :class:`Sandbox`: one HTTP server on 127.0.0.1 serving both vendors (see the package docstring).
+
+Sources: no vendor shape of its own: it holds the state that the route modules serve, and each of them names the
+vendor source it is written from.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""The sandbox's shared state and URLs, and the bearer-token and rate-limit checks of both vendors' APIs."""
+"""The sandbox's shared state and URLs, and the bearer-token and rate-limit checks of both vendors' APIs.
+
+Sources: Genesys' developer docs: 300 requests per minute per token, a 429 with ``Retry-After`` and code
+``too.many.requests.retry.after`` in the platform error body. NICE CXone: limits per tenant and API, 429 with
+``Retry-After`` when present; no public CXone 401 or 429 body is known, so those bodies are a GUESS.
+"""
 
 from __future__ import annotations
 

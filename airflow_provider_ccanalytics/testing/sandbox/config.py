@@ -1,4 +1,11 @@
-"""What a test may change in the sandbox: behaviour (:class:`SandboxConfig`) and scripted failures (:class:`Fault`)."""
+"""What a test may change in the sandbox: behaviour (:class:`SandboxConfig`) and scripted failures (:class:`Fault`).
+
+Sources: the defaults are the vendors' documented values where known (Genesys: tokens for 24 h, 300 requests a
+minute, pageSize up to 100, "Pagination may not exceed 100000 results"; CXone: tokens for 3600 s, one
+extraction create per 30 s, result URLs valid about 30 s, contacts settle about 30 minutes after they end).
+What public sources leave open (the 7-day query interval, the 400,000 job-results cap, CXone's shapes) is a
+setting with the variant each source shows, so tests can serve every one.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +66,7 @@ class SandboxConfig:
     cxone_create_answer: str = "string"  # create answer: a JSON string (docs), or "jobId" / "id" objects
     cxone_error_message_in: str = "result"  # a failed job's errorMessage: under "result" or at the "top"
     cxone_busy_status: int = 403  # "already running" and create throttling: 403 (seen) or 409 / 429
-    cxone_strict_entities: bool = False  # refuse extraction entities not in KNOWN_EXTRACTION_ENTITIES
+    cxone_strict_entities: bool = False  # refuse entities not in cxone_jobs.EXTRACTION_ENTITIES
     genesys_job_result_cap: int = 400_000  # details job results past this answer 400 "Pagination may not..."
     # everything
     latency: float = 0.0

@@ -1,4 +1,9 @@
-"""What CXone's reporting and extraction routes share: job states, status casing, contacts as CSV."""
+"""What CXone's reporting and extraction routes share: job states, status casing, contacts as CSV.
+
+Sources: NICE's help writes job states Title-case (``Succeeded``), the client generated from its published
+spec upper-case (``SUCCEEDED``): both are served (``cxone_status_case``). The CSV columns are the completed
+contact's fields (:meth:`Dataset.contact_as`); a real extraction entity's columns differ (SANDBOX).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""CXone Data Extraction jobs and the pre-signed result files they point at."""
+"""CXone Data Extraction jobs and the pre-signed result files they point at.
+
+Sources: NICE's Data Extraction API as its published spec and the clients generated from it show it
+(``POST /data-extraction/v1/jobs`` with ``entityName``, ``version``, ``startDate``, ``endDate``; the job id
+answered as a JSON string; ``jobStatus{id, status, result{url, errorMessage}}``; one create per 30 s, one
+running job per tenant; a result URL valid about 30 s). GUESS: the throttling and "already running" bodies
+(none public), and the cancel by ``PUT {"status": "CANCELLED"}`` (uncertain: the published spec has none).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,24 @@ import secrets
 import uuid
 from typing import Any
 
-from airflow_provider_ccanalytics.core.cxone import KNOWN_EXTRACTION_ENTITIES
 from airflow_provider_ccanalytics.testing.data import parse_ts
 from airflow_provider_ccanalytics.testing.sandbox.cxone_common import CxoneCommon
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem
+
+#: Data Extraction entities found documented in public sources (name: the version public code uses, or "").
+#: Sources: NICE's public Data Extraction documentation names `qm-workflows` (v4), QM questions, answers and
+#: evaluator notes and WFM payroll; for `recording-interaction-metadata`, v7 is what public code uses.
+#: GUESS: the names `qm-questions`, `qm-answers`, `qm-evaluator-notes` and `wfm-payroll` (the sources name the
+#: data, not always the entityName). There is no `completed-contacts` entity. Refused only with
+#: `cxone_strict_entities`.
+EXTRACTION_ENTITIES: dict[str, str] = {
+    "recording-interaction-metadata": "7",
+    "qm-workflows": "4",
+    "qm-questions": "",
+    "qm-answers": "",
+    "qm-evaluator-notes": "",
+    "wfm-payroll": "",
+}
 
 
 class CxoneJobsMixin(CxoneCommon):
@@ -28,7 +49,7 @@ class CxoneJobsMixin(CxoneCommon):
             start, end = parse_ts(body["startDate"]), parse_ts(body["endDate"])
         except ValueError:
             raise ApiProblem(400, {"error": "InvalidRequest", "message": "invalid startDate/endDate"}) from None
-        if self.config.cxone_strict_entities and body["entityName"] not in KNOWN_EXTRACTION_ENTITIES:
+        if self.config.cxone_strict_entities and body["entityName"] not in EXTRACTION_ENTITIES:
             raise ApiProblem(400, {"error": "InvalidRequest", "message": f"Unknown entity '{body['entityName']}'"})
         now = self.clock()
         busy = self.config.cxone_busy_status

@@ -1,4 +1,11 @@
-"""CXone Reporting API: completed contacts (skip/top paging) and custom report jobs."""
+"""CXone Reporting API: completed contacts (skip/top paging) and custom report jobs.
+
+Sources: NICE's v34 reporting API: ``GET /contacts/completed`` with ``startDate``, ``endDate``, ``updatedSince``,
+``skip``, ``top``, ``orderBy`` answering ``totalRecords``, ``lastPollTime``, ``_links`` and
+``completedContacts[]``, 204 when empty; ``POST /report-jobs/{reportId}`` and ``GET /report-jobs/{jobId}``
+(``jobResult.state``, ``resultFileURL``): no public source shows the report jobs' shapes, a GUESS kept as
+settings.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""Genesys Cloud analytics queries: conversation details and aggregates (synchronous)."""
+"""Genesys Cloud analytics queries: conversation details and aggregates (synchronous).
+
+Sources: Genesys' developer docs and the official Genesys SDK models: ``ConversationQuery`` (``interval``,
+``order``, ``paging {pageSize, pageNumber}``) answering ``AnalyticsConversationQueryResponse``
+(``conversations`` absent on an empty page, ``totalHits``); 400 "Pagination may not exceed 100000 results";
+``ConversationAggregationQuery`` (``interval``, ``granularity``, ``groupBy``, ``metrics``) answering
+``ConversationAggregateQueryResponse``. The 7-day interval cap is uncertain (a setting).
+"""
 
 from __future__ import annotations
 

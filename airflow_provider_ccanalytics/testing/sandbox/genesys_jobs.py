@@ -1,5 +1,12 @@
 """Genesys Cloud analytics details jobs, one kind per family (``conversations``, ``users``): create, state, status,
-cursor-paged results."""
+cursor-paged results.
+
+Sources: Genesys' developer docs and the official Genesys SDK models: ``POST .../details/jobs`` answers
+``{"jobId"}`` (202); the status has ``state`` (QUEUED, PENDING, FULFILLED, FAILED, CANCELLED, EXPIRED),
+``errorMessage``, ``expirationDate``; results page by ``cursor`` (none on the last page); ``DELETE`` cancels;
+``.../jobs/availability`` answers ``dataAvailabilityDate``. The 400,000 results cap is practitioners' report,
+not documented (a setting).
+"""
 
 from __future__ import annotations
 

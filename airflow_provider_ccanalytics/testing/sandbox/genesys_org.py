@@ -1,4 +1,7 @@
-"""Genesys Cloud ``GET /api/v2/organizations/me``: the org a token belongs to (partitions are keyed by its id)."""
+"""Genesys Cloud ``GET /api/v2/organizations/me``: the org a token belongs to (partitions are keyed by its id).
+
+Sources: the official Genesys SDK's ``Organization`` model (``OrganizationApi.get_organizations_me``).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Genesys Cloud agent activity: ``POST /api/v2/analytics/users/details/query`` and users details job results.
 
-Shapes follow the SDK models: ``UserDetailsQuery`` (``interval``, ``paging {pageSize, pageNumber}``, ``order``,
-filters), ``AnalyticsUserDetailsQueryResponse`` (``userDetails[]``, ``totalHits``) and
+Sources: the official Genesys SDK models: ``UserDetailsQuery`` (``interval``, ``paging {pageSize, pageNumber}``,
+``order``, filters), ``AnalyticsUserDetailsQueryResponse`` (``userDetails[]``, ``totalHits``) and
 ``AnalyticsUserDetailsAsyncQueryResponse`` (``userDetails[]``, ``cursor``, ``dataAvailabilityDate``); each
 ``AnalyticsUserDetail`` has ``userId``, ``primaryPresence[]`` and ``routingStatus[]``.
 """

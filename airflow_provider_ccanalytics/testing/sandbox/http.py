@@ -1,4 +1,8 @@
-"""The HTTP/1.1 request handler: reads a request, applies a scripted fault, answers what the sandbox says."""
+"""The HTTP/1.1 request handler: reads a request, applies a scripted fault, answers what the sandbox says.
+
+Sources: no vendor shape of its own (HTTP/1.1 as both vendors speak it); the faults it applies (429, 5xx, dropped
+or cut answers) are the failures the vendors' docs and issue threads report.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,11 @@
-"""OAuth for both vendors: client authentication, token grants, authorization codes, the login/issuer routes."""
+"""OAuth for both vendors: client authentication, token grants, authorization codes, the login/issuer routes.
+
+Sources: Genesys: ``POST /oauth/token`` on the login host with HTTP Basic client authentication
+(client credentials, authorization code, PKCE for public clients, refresh), ``/oauth/authorize``, throttling of
+the token endpoint as 400 ``invalid_request``. NICE CXone: OpenID discovery (``.well-known/openid-configuration``),
+``/auth/token`` with ``grant_type=password`` and an access key (or a code with PKCE, or a refresh token: it rotates),
+``.well-known/cxone-configuration`` for the API base. Both from the vendors' developer docs and official SDKs.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Vendor-shaped error answers and the request-body helpers every route uses."""
+"""Vendor-shaped error answers and the request-body helpers every route uses.
+
+Sources: Genesys' API error body (``message``, ``code``, ``status``, ``contextId``, ``details``, ``errors``) and
+OAuth errors (``error`` with ``error_description``/``description``) from its developer docs; CXone bodies
+(``error``, ``message``) are a GUESS (no public sample).
+"""
 
 from __future__ import annotations
 

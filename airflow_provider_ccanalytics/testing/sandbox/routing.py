@@ -1,4 +1,9 @@
-"""Request dispatch: path prefixes to vendor routes, each vendor's API paths to the mixin that serves them."""
+"""Request dispatch: path prefixes to vendor routes, each vendor's API paths to the mixin that serves them.
+
+Sources: the vendors' paths (Genesys' platform API ``/api/v2/...``, NICE's ``/inContactAPI/services/v34.0/...``
+and ``/data-extraction/v1/...``) below the sandbox's prefixes; every Genesys answer carries an
+``ININ-Correlation-Id`` as the platform API's do.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,9 @@ from airflow_provider_ccanalytics.testing.data import iso
 from airflow_provider_ccanalytics.testing.sandbox.config import Fault
 from airflow_provider_ccanalytics.testing.sandbox.cxone_jobs import CxoneJobsMixin
 from airflow_provider_ccanalytics.testing.sandbox.cxone_reporting import CxoneReportingMixin
-from airflow_provider_ccanalytics.testing.sandbox.declared import DeclaredRoutesMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJobsMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_org import ORGANIZATION, GenesysOrgMixin
+from airflow_provider_ccanalytics.testing.sandbox.listings import ListRoutesMixin
 from airflow_provider_ccanalytics.testing.sandbox.oauth import OAuthMixin
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem, RawJson, genesys_problem, json_body
 
@@ -25,7 +30,7 @@ GENESYS_JOB_FAMILIES = (
 )
 
 
-class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin, CxoneJobsMixin, DeclaredRoutesMixin):
+class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin, CxoneJobsMixin, ListRoutesMixin):
     """Dispatch one request to its route; every answer is counted."""
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
@@ -127,9 +132,9 @@ class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin,
         for kind, jobs, label in GENESYS_JOB_FAMILIES:
             if path.startswith(jobs):
                 return self._genesys_jobs_route(kind, label, method, path[len(jobs) :], query, body)
-        declared = self._declared_route("genesys", method, path, query)  # platform lists, from core.catalog
-        if declared is not None:
-            return declared
+        listed = self._list_route("genesys", method, path, query)  # platform lists (list_routes.LIST_ROUTES)
+        if listed is not None:
+            return listed
         raise genesys_problem(404, f"Resource not found: {method} {path}", "not.found")
 
     def _genesys_jobs_route(
@@ -190,7 +195,7 @@ class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin,
                 with self._lock:
                     job["cancelled"] = True
                 return "cxone extraction cancel", 202, {}, b""
-        declared = self._declared_route("cxone", method, path, query)  # admin lists and summaries, core.catalog
-        if declared is not None:
-            return declared
+        listed = self._list_route("cxone", method, path, query)  # admin lists, summaries (list_routes.LIST_ROUTES)
+        if listed is not None:
+            return listed
         raise ApiProblem(404, {"error": "NotFound", "message": f"no such endpoint {method} {path}"})
