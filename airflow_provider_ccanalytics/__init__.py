@@ -10,6 +10,7 @@ __version__ = "0.2.0"
 def get_provider_info() -> dict[str, Any]:
     """Provider metadata read by Airflow through the ``apache_airflow_provider`` entry point."""
     from airflow_provider_ccanalytics.connections import SPECS
+    from airflow_provider_ccanalytics.settings import config_block
 
     return {
         "package-name": "airflow-provider-ccanalytics",
@@ -18,6 +19,7 @@ def get_provider_info() -> dict[str, Any]:
         "with both OAuth grant families and a local API sandbox.",
         "versions": [__version__],
         "connection-types": [spec.provider_entry() for spec in SPECS],
+        "config": config_block(),
         "hooks": [
             {
                 "integration-name": "Genesys Cloud",

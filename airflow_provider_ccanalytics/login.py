@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_ccanalytics.compat import AirflowNotFoundException, secrets_backend_names
 from airflow_provider_ccanalytics.core.auth import Token
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 
@@ -30,12 +31,7 @@ READ_TIMEOUT = 10.0
 
 def _where_connections_are_looked_up(conn_id: str) -> str:
     """The places Airflow searched for ``conn_id``, in order, in words."""
-    try:
-        from airflow.sdk.execution_time.supervisor import ensure_secrets_backend_loaded
-
-        backends = [type(backend).__name__ for backend in ensure_secrets_backend_loaded()]
-    except Exception:  # an Airflow without this internal helper: say what it normally searches
-        backends = ["EnvironmentVariablesBackend", "MetastoreBackend"]
+    backends = secrets_backend_names()
     words = {
         "EnvironmentVariablesBackend": f"the environment variable AIRFLOW_CONN_{conn_id.upper()}",
         "MetastoreBackend": "the metadata database",
@@ -49,7 +45,6 @@ def hook_for(conn_id: str) -> Any:
     :raises ConfigurationError: when the connection does not exist or is of another type.
     """
     from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
 
     from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
     from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook

@@ -9,17 +9,10 @@ from __future__ import annotations
 import json
 import logging
 
+from airflow_provider_ccanalytics.compat import in_task_runtime
 from airflow_provider_ccanalytics.core.auth import Token
 
 log = logging.getLogger("airflow_provider_ccanalytics")
-
-
-def _in_task_runtime() -> bool:
-    try:
-        from airflow.sdk.execution_time import task_runner
-    except ImportError:  # pragma: no cover
-        return False
-    return getattr(task_runner, "SUPERVISOR_COMMS", None) is not None
 
 
 class VariableTokenStore:
@@ -48,7 +41,7 @@ class VariableTokenStore:
         self._set(self.name(key), json.dumps(token.to_record()))
 
     def _get(self, name: str) -> str | None:
-        if _in_task_runtime():
+        if in_task_runtime():
             from airflow.sdk import Variable
 
             value = Variable.get(name, default=None)
@@ -60,7 +53,7 @@ class VariableTokenStore:
 
     def _set(self, name: str, value: str) -> None:
         description = "OAuth tokens of airflow-provider-ccanalytics (managed; do not edit)"
-        if _in_task_runtime():
+        if in_task_runtime():
             from airflow.sdk import Variable
 
             Variable.set(name, value, description=description)

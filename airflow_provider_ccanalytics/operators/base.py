@@ -19,7 +19,8 @@ from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
 from airflow_provider_ccanalytics.operators.runs import cron_window
 from airflow_provider_ccanalytics.outputs.formats import check_output_options
-from airflow_provider_ccanalytics.triggers.jobs import DEFAULT_MIN_DEFERRAL, AnalyticsJobTrigger
+from airflow_provider_ccanalytics.settings import option_float
+from airflow_provider_ccanalytics.triggers.jobs import AnalyticsJobTrigger
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -255,7 +256,7 @@ def min_deferral_seconds() -> float:
 
     A deferred job task resumes no sooner than this after deferring; see AnalyticsJobTrigger.
     """
-    return conf.getfloat("ccanalytics", "min_deferral_seconds", fallback=DEFAULT_MIN_DEFERRAL)
+    return option_float("min_deferral_seconds")
 
 
 def default_deferrable() -> bool:

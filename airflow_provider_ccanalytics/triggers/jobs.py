@@ -21,6 +21,7 @@ from airflow_provider_ccanalytics.core.errors import CcAnalyticsError
 from airflow_provider_ccanalytics.core.genesys import GENESYS_CONVERSATION_JOBS
 from airflow_provider_ccanalytics.core.partitions import parse_instant
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
+from airflow_provider_ccanalytics.settings import default_of
 
 
 def load_hook(hook_class: str, conn_id: str) -> CcAnalyticsHook:
@@ -30,8 +31,8 @@ def load_hook(hook_class: str, conn_id: str) -> CcAnalyticsHook:
     return hook_type(conn_id)
 
 
-#: seconds a job trigger holds its first event after the deferral (see AnalyticsJobTrigger)
-DEFAULT_MIN_DEFERRAL = 30.0
+#: seconds a job trigger holds its first event after the deferral (see AnalyticsJobTrigger; ``[ccanalytics]``)
+DEFAULT_MIN_DEFERRAL = float(default_of("min_deferral_seconds"))
 
 
 class AnalyticsJobTrigger(BaseTrigger):
