@@ -8,7 +8,8 @@ Every queueId, userId, wrapUpCode, divisionId and skill/language id of that day'
 that day's snapshots (users are listed with ``state=any``, so deleted agents resolve too). A rerun replaces
 only its own snapshot date; earlier snapshots stay, so history is kept.
 
-This DAG writes under its own output path (``CCANALYTICS_MODEL_OUTPUT``), apart from the other examples.
+This DAG writes under ``contact_centre_model/`` of the output root the other examples read (``CCANALYTICS_OUTPUT``),
+apart from them; ``CCANALYTICS_MODEL_OUTPUT`` names a whole other place instead.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from airflow_provider_ccanalytics.operators.endpoints import GenesysEntitiesOper
 from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator
 from airflow_provider_ccanalytics.operators.genesys_users import GenesysUserDetailsOperator
 
-OUTPUT = os.environ.get("CCANALYTICS_MODEL_OUTPUT", "file:///tmp/ccanalytics/contact_centre_model")
+OUTPUT = os.environ.get("CCANALYTICS_MODEL_OUTPUT") or (
+    os.environ.get("CCANALYTICS_OUTPUT", "file:///tmp/ccanalytics").rstrip("/") + "/contact_centre_model"
+)
 CONN = "genesys_cloud_default"
 DIMENSIONS = ("users", "queues", "wrapupcodes", "divisions", "skills", "languages")
 

@@ -1,4 +1,9 @@
-"""Nightly NICE CXone Data Extraction job (bulk) to object storage, deferrable."""
+"""Nightly NICE CXone Data Extraction job (bulk) to object storage, deferrable.
+
+The schedule is on day boundaries (the data interval is one whole day, so it replaces exactly one day
+partition); the operator itself waits its ``late_data_margin`` (30 minutes) after midnight before creating
+the job, so the day is settled in CXone first.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ OUTPUT = os.environ.get("CCANALYTICS_OUTPUT", "file:///tmp/ccanalytics")
 
 with DAG(
     dag_id="cxone_nightly_data_extraction",
-    schedule=CronDataIntervalTimetable("0 1 * * *", timezone="UTC"),
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,

@@ -125,6 +125,21 @@ def test_data_extraction_operator_defers_and_writes_the_ground_truth(
     assert xcom_result(run, "extract")["record_count"] == 20_000
 
 
+def test_a_window_that_is_not_a_whole_day_fails_before_any_job_is_created(
+    sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any], out_dir: Path
+) -> None:
+    """A 01:00 schedule on day partitions: refused by the window check, with no extraction job left behind."""
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    source = DAG_TEMPLATE.format(
+        operator=f"CxoneDataExtractionOperator(task_id='extract', {ENTITY}, output='{out_dir.as_uri()}', "
+        "late_data_margin=0)"
+    ).replace('CronDataIntervalTimetable("0 0 * * *"', 'CronDataIntervalTimetable("0 1 * * *"')
+    run = run_dag(source, utc(2026, 1, 2, 1))
+    assert task_states(run) == {"extract": "failed"}
+    assert sandbox.count("POST cxone extraction create") == 0
+    assert not list(out_dir.rglob("_manifest.json"))
+
+
 def test_an_expired_result_url_is_renewed(sandbox: Sandbox, connect: Any, run_dag: Callable[..., Any]) -> None:
     sandbox.config.extraction_seconds = 0.2
     sandbox.add_fault("/cxone/files/", status=403, times=1, body={"message": "Request has expired"})

@@ -32,3 +32,13 @@ def test_each_example_writes_its_own_partitions() -> None:
                 writers[key] = module.dag.dag_id
     assert len(writers) == 13  # contact_centre_model: 6 snapshots, conversation details and user details
     assert "genesys_many_orgs" in writers.values()
+
+
+def test_the_model_example_writes_under_the_output_root_the_others_read(monkeypatch: Any, tmp_path: Path) -> None:
+    monkeypatch.delenv("CCANALYTICS_MODEL_OUTPUT", raising=False)
+    monkeypatch.setenv("CCANALYTICS_OUTPUT", tmp_path.as_uri())
+    spec = importlib.util.spec_from_file_location("example_model_output", EXAMPLES / "contact_centre_model.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert {task.destination for task in module.dag.tasks} == {f"{tmp_path.as_uri()}/contact_centre_model"}

@@ -38,9 +38,7 @@ def test_the_wheel_carries_the_licence_the_typing_marker_and_the_python_versions
     (wheel,) = dist.glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        metadata = Parser().parsestr(
-            archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
-        )
+        metadata = Parser().parsestr(archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode())
     assert "airflow_provider_ccanalytics/py.typed" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names[-10:]
     assert metadata["License-Expression"] == "Apache-2.0"

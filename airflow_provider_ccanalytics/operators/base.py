@@ -13,7 +13,7 @@ from airflow.triggers.base import BaseTrigger
 
 from airflow_provider_ccanalytics.core.datasets import JobType
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
-from airflow_provider_ccanalytics.core.partitions import Window, grain_step, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.partitions import Window, grain_step, iso_z, parse_instant, require_aligned
 from airflow_provider_ccanalytics.core.records import check_layout
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
@@ -146,8 +146,11 @@ class JobOperatorMixin:
     deferrable: bool
     poll_interval: float
     job_timeout: float | None
+    destination: Any
+    grain: str
 
     if TYPE_CHECKING:  # provided by the vendor operator this is mixed into (a stub here would shadow it)
+        hook: Any
 
         def get_hook(self) -> CcAnalyticsHook: ...
 
@@ -165,6 +168,21 @@ class JobOperatorMixin:
     def collect(self, window: Window) -> Any:
         """Page the finished job's results into the output (the vendor operator's part)."""
         raise NotImplementedError
+
+    def start_job(self, window: Window, *, job_window: Window | None = None, **spec: Any) -> Any:
+        """Submit this family's job for ``job_window`` (default: ``window``), then wait and collect (:meth:`run_job`).
+
+        The window is checked first (aligned to the grain when writing partitions), so a run that could not
+        write its partitions fails before any remote job exists, not after the job ran.
+
+        :param window: the run's window (its partitions).
+        :param job_window: what the job covers, when more than the window (the lookback partitions too).
+        :param spec: the family's submit arguments (:meth:`JobType.submit`).
+        """
+        if self.destination not in (None, ""):
+            require_aligned(window, self.grain)
+        job_id = self.job_type.submit(self.hook.client, job_window or window, **spec)
+        return self.run_job(job_id, window)
 
     def run_job(self, job_id: str, window: Window) -> Any:
         """Wait for a submitted job (deferring when deferrable), then collect; a failure cancels the job.

@@ -203,8 +203,7 @@ class CxoneDataExtractionOperator(JobOperatorMixin, _CxoneOperator):
         self.job_timeout = None if job_timeout is None else seconds(job_timeout)
 
     def extract(self, context: Any, window: Window) -> Any:
-        job_id = self.job_type.submit(self.hook.client, window, entity_name=self.entity_name, version=self.version)
-        return self.run_job(job_id, window)
+        return self.start_job(window, entity_name=self.entity_name, version=self.version)
 
     def collect(self, window: Window) -> Any:
         job_id = self.job_id
@@ -252,8 +251,7 @@ class CxoneReportJobOperator(JobOperatorMixin, _CxoneOperator):
         self.job_timeout = None if job_timeout is None else seconds(job_timeout)
 
     def extract(self, context: Any, window: Window) -> Any:
-        spec = {"report_id": str(self.report_id), "file_type": self.file_type}
-        return self.run_job(self.job_type.submit(self.hook.client, window, **spec), window)
+        return self.start_job(window, report_id=str(self.report_id), file_type=self.file_type)
 
     def collect(self, window: Window) -> Any:
         self.dataset = f"report_{self.report_id}"  # each report its own partitions (the id as rendered)

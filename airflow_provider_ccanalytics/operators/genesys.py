@@ -205,7 +205,7 @@ class GenesysDetailsJobOperator(JobOperatorMixin, _GenesysOperator):
         span = window
         if self.destination not in (None, ""):  # one job covers the lookback partitions too
             span = PartitionPlan.of(window, self.grain, self.lookback_for(context)).span
-        return self.run_job(self.job_type.submit(self.hook.client, span, query=self.query), window)
+        return self.start_job(window, job_window=span, query=self.query)
 
     def _availability(self) -> datetime:
         available = self.job_type.availability(self.hook.client)
