@@ -189,3 +189,24 @@ def test_a_failure_before_the_folder_swap_leaves_the_previous_partition_and_no_s
         write(tmp_path, [3, 3, 3], tag="changed")
     assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
     assert sorted(path.name for path in folder.parent.iterdir()) == [folder.name]  # no hidden staging folder
+
+
+@pytest.mark.parametrize(
+    ("output_format", "blocked", "extra"), [("parquet", "pyarrow", "parquet"), ("delta", "deltalake", "delta")]
+)
+def test_a_missing_extra_fails_when_the_operator_is_built_not_when_it_runs(
+    output_format: str, blocked: str, extra: str
+) -> None:
+    """In a fresh interpreter where the format's module cannot be imported: the DAG fails at parse time."""
+    code = (
+        f"import sys; sys.modules[{blocked!r}] = None\n"
+        "from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator\n"
+        f"GenesysConversationDetailsOperator(task_id='x', output='file:///tmp/x', output_format={output_format!r})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert f"{output_format} needs {blocked}, which is not installed" in done.stderr
+    assert f"pip install 'airflow-provider-ccanalytics[{extra}]'" in done.stderr
+    # XCom output needs no file format module: the same operator builds without output
+    ok = code.replace("output='file:///tmp/x', ", "").replace(f"output_format={output_format!r}", "")
+    assert subprocess.run([sys.executable, "-c", ok], capture_output=True, text=True, timeout=300).returncode == 0

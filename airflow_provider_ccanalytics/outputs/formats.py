@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import io
 import logging
 import threading
@@ -17,6 +18,11 @@ from airflow_provider_ccanalytics.core.errors import ConfigurationError
 log = logging.getLogger("airflow_provider_ccanalytics")
 
 FORMATS = ("jsonl.gz", "parquet", "delta")
+#: the modules a file format needs beyond the core install, each with the extra that installs it
+FORMAT_MODULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "parquet": (("pyarrow", "parquet"),),
+    "delta": (("pyarrow", "delta"), ("deltalake", "delta")),
+}
 #: writes records to a binary handle, reports progress, returns the record count
 FormatWriter = Callable[[Any, Iterable[dict[str, Any]], Callable[[int], None]], int]
 
@@ -80,6 +86,8 @@ def check_output_options(output_format: str, layout: str, to_xcom: bool) -> None
         other than the defaults with XCom output. The message names what to change.
     """
     format_writer(output_format)
+    if not to_xcom:
+        require_format_modules(output_format)
     if to_xcom and output_format != FORMATS[0]:
         raise ConfigurationError(
             "output_format",
@@ -120,3 +128,28 @@ class Progress:
             self.last_log = now
             rate = self.count / max(now - self.started, 1e-9)
             log.info("%s: %d records written (%.0f records/s)", self.label, self.count, rate)
+
+
+def require_format_modules(output_format: str) -> None:
+    """Refuse a file format whose optional modules are not installed, naming the extra (checked when the operator
+    is built, so a DAG fails at parse time, not after the token and sizing requests of its first run).
+
+    :param output_format: ``jsonl.gz``, ``parquet`` or ``delta``.
+    :raises ConfigurationError: naming the module and the extra that installs it.
+    """
+    for module, extra in FORMAT_MODULES.get(output_format, ()):
+        if not importable(module):
+            raise ConfigurationError(
+                "output_format",
+                f"{output_format} needs {module}, which is not installed: "
+                f"pip install 'airflow-provider-ccanalytics[{extra}]' (or use output_format='jsonl.gz')",
+            )
+
+
+def importable(module: str) -> bool:
+    """Whether ``module`` can be imported here, without importing it (DAG parsing stays cheap)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent missing, or a module blocked in sys.modules
+        return False
+

@@ -62,9 +62,10 @@ def iter_records(fs: Any, folder: str, *, verify: bool = False, table: str | Non
 
 def _records(data: bytes, output_format: str, typed: bool) -> Iterator[dict[str, Any]]:
     if output_format == "parquet":
-        import pyarrow.parquet as pq
+        from airflow_provider_ccanalytics.outputs.typed import pyarrow, records_of
 
-        from airflow_provider_ccanalytics.outputs.typed import records_of
+        pyarrow()  # a ConfigurationError naming the extra when pyarrow is missing
+        import pyarrow.parquet as pq
 
         if typed:
             yield from records_of(pq.read_table(io.BytesIO(data)))
