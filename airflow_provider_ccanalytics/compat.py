@@ -8,11 +8,15 @@ here, in one place, with a test (``tests/test_compat.py``) instead of at a user'
 - :func:`in_task_runtime`: whether this process is a task or triggerer talking to its supervisor (then
   Variables go through the Task SDK, else through the metadata database). No public API says so; the Task SDK's
   own ``SUPERVISOR_COMMS`` (private) is the sign every version sets.
+- :func:`task_state_store`: the task's state store (``context["task_state_store"]``), new in Airflow 3.3
+  (Task SDK 1.3); None on 3.1 and 3.2 and outside a task.
 - :func:`secrets_backend_names`: the secrets backends a connection is looked up in, for an error message; from
   the Task SDK's private ``ensure_secrets_backend_loaded``, with Airflow's documented default order when absent.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 try:  # Airflow 3.2+
     from airflow.sdk.exceptions import AirflowNotFoundException
@@ -22,7 +26,13 @@ except ImportError:  # Airflow 3.1
 #: the lookup order Airflow documents when no other secrets backend is configured
 DEFAULT_SECRETS_BACKENDS = ("EnvironmentVariablesBackend", "MetastoreBackend")
 
-__all__ = ["DEFAULT_SECRETS_BACKENDS", "AirflowNotFoundException", "in_task_runtime", "secrets_backend_names"]
+__all__ = [
+    "DEFAULT_SECRETS_BACKENDS",
+    "AirflowNotFoundException",
+    "in_task_runtime",
+    "secrets_backend_names",
+    "task_state_store",
+]
 
 
 def in_task_runtime() -> bool:
@@ -42,3 +52,13 @@ def secrets_backend_names() -> list[str]:
         return [type(backend).__name__ for backend in ensure_secrets_backend_loaded()]
     except Exception:  # an Airflow without this internal helper: what it searches by default
         return list(DEFAULT_SECRETS_BACKENDS)
+
+
+def task_state_store() -> Any:
+    """The running task's state store (get/set/delete of JSON values across its tries), or None without one."""
+    try:
+        from airflow.sdk import get_current_context
+
+        return get_current_context().get("task_state_store")
+    except Exception:  # outside a task (no context), or an Airflow without the Task SDK's context
+        return None

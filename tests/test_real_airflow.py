@@ -57,6 +57,18 @@ with DAG("real_airflow", schedule=CronDataIntervalTimetable("0 0 * * *", timezon
                                 late_data_margin=0, **ENTITY)
 """
 
+# jobs waited for in place (not deferred), run once by hand for a fixed day: the test kills their workers
+RESUMABLE_DAG = """
+DAY = dict(start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z", output="{out}")
+RETRY = {{"retries": 1, "retry_delay": timedelta(seconds=1)}}
+with DAG("resumable_jobs", schedule=None, start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False,
+         default_args=RETRY) as dag:
+    GenesysConversationDetailsJobOperator(task_id="genesys_job", deferrable=False, poll_interval=1,
+                                          genesys_cloud_conn_id="genesys_resumable", **DAY)
+    CxoneDataExtractionOperator(task_id="cxone_job", deferrable=False, poll_interval=1, late_data_margin=0,
+                                nice_cxone_conn_id="cxone_resumable", **ENTITY, **DAY)
+"""
+
 INSTANT_DAG = """
 with DAG("instant_jobs", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"), default_args=DEFAULTS,
          start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False, max_active_runs=2) as dag:
@@ -84,6 +96,7 @@ class Cluster:
     out: Path
     deferring: Sandbox
     instant: Sandbox
+    resumable: Sandbox
     logs: Path
     port: int
 
@@ -166,6 +179,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             data=four_days, job_seconds=0, extraction_seconds=0, extraction_create_interval=0, availability_lag=60
         )
     ).start()
+    # jobs that run long enough for a worker to be killed while it waits for them
+    resumable = Sandbox(
+        SandboxConfig(
+            data=DataSpec(conversations=2000, contacts=1000),
+            job_seconds=40,
+            extraction_seconds=40,
+            extraction_create_interval=0,
+            availability_lag=60,
+        )
+    ).start()
     home, out, logs, port = root / "home", root / "out", root / "logs", free_port()
     (home / "dags").mkdir(parents=True)
     logs.mkdir()
@@ -176,6 +199,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         textwrap.dedent(
             DAG_HEAD.format() + INSTANT_DAG.format(out=(root / "instant").as_uri(), report=instant.REPORT_ID)
         )
+    )
+    (home / "dags" / "resumable_jobs.py").write_text(
+        textwrap.dedent(DAG_HEAD.format() + RESUMABLE_DAG.format(out=(root / "resumable").as_uri()))
     )
     env = {
         **os.environ,
@@ -209,6 +235,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "AIRFLOW_CONN_NICE_CXONE_DEFAULT": json.dumps(deferring.cxone_connection(poll_interval_seconds=1)),
         "AIRFLOW_CONN_GENESYS_INSTANT": json.dumps(instant.genesys_connection()),
         "AIRFLOW_CONN_CXONE_INSTANT": json.dumps(instant.cxone_connection(poll_interval_seconds=1)),
+        "AIRFLOW_CONN_GENESYS_RESUMABLE": json.dumps(resumable.genesys_connection()),
+        "AIRFLOW_CONN_CXONE_RESUMABLE": json.dumps(resumable.cxone_connection(poll_interval_seconds=1)),
     }
     # the production hold before a deferred job task resumes (conftest turns it off for dag.test())
     env.pop("AIRFLOW__CCANALYTICS__MIN_DEFERRAL_SECONDS", None)
@@ -232,11 +260,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         start("triggerer", "triggerer")
         start("scheduler", "scheduler")
         _wait_healthy(port, ("metadatabase", "scheduler", "triggerer", "dag_processor"), processes)
-        yield Cluster(env, home, out, deferring, instant, logs, port)
+        yield Cluster(env, home, out, deferring, instant, resumable, logs, port)
     finally:
         _stop(processes)
         deferring.stop()
         instant.stop()
+        resumable.stop()
 
 
 @pytest.fixture(scope="module")
@@ -319,3 +348,56 @@ def test_jobs_that_end_at_once_are_collected_without_deferring_under_a_real_sche
         for dataset in ("data_extraction", f"report_{sandbox.REPORT_ID}"):
             parts = sorted(partition_dir(root, "cxone", dataset, day).glob("part-*.jsonl.gz"))
             assert [i for part in parts for i in read_ids(part, "contactId")] == contacts, (dataset, day)
+
+
+def task_processes(ti_ids: set[str]) -> list[int]:
+    """PIDs of the task processes running these task instances (the Task SDK titles them ``airflow worker -- <id>``)."""
+    wanted = {ti_id.replace("-", "") for ti_id in ti_ids}
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            title = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if title.startswith("airflow worker -- ") and title.split()[-1].replace("-", "") in wanted:
+                pids.append(int(cmdline.parent.name))
+    return pids
+
+
+def test_a_killed_worker_s_retry_reattaches_to_its_remote_job(cluster: Cluster) -> None:
+    """Both job families, waited for in place: SIGKILL each task's process while its job runs; the retry
+    finds the job in the task's state (Airflow 3.3) and reattaches, so each sandbox sees one job, not two."""
+    sandbox = cluster.resumable
+    deadline = time.monotonic() + READY_DEADLINE
+    while (done := cluster.airflow("dags", "trigger", "resumable_jobs")).returncode:
+        assert time.monotonic() < deadline, f"not triggered: {done.stderr[-2000:]}\n{cluster.tail()}"
+        time.sleep(1)
+    deadline = time.monotonic() + RUN_DEADLINE
+    creates = ("POST genesys jobs create", "POST cxone extraction create")
+    while not all(sandbox.count(name) for name in creates):
+        assert time.monotonic() < deadline, f"no jobs created: {sandbox.counters}\n{cluster.tail()}"
+        time.sleep(0.2)
+    running: set[str] = set()
+    while len(pids := task_processes(running)) < 2:
+        assert time.monotonic() < deadline, f"task processes not found: {running}\n{cluster.tail()}"
+        running = {
+            str(row[0])
+            for row in cluster.query(
+                "SELECT id FROM task_instance WHERE dag_id = 'resumable_jobs' AND state = 'running'"
+            )
+        }
+        time.sleep(0.2)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    while (runs := cluster.query("SELECT state FROM dag_run WHERE dag_id = 'resumable_jobs'")) != [("success",)]:
+        assert runs != [("failed",)], cluster.tail()
+        assert time.monotonic() < deadline, f"run still going: {runs}\n{cluster.tail()}"
+        time.sleep(1)
+    tries = cluster.query("SELECT task_id, try_number, state FROM task_instance WHERE dag_id = 'resumable_jobs'")
+    assert sorted(tries) == [("cxone_job", 2, "success"), ("genesys_job", 2, "success")], tries
+    assert [sandbox.count(name) for name in creates] == [1, 1], sandbox.counters
+    root = cluster.out.parent / "resumable"
+    conversations = read_ids(
+        partition_dir(root, "genesys", "conversation_details") / "part-00000.jsonl.gz", "conversationId"
+    )
+    assert conversations == sandbox.data.conversation_ids_started(sandbox.data.start, sandbox.data.end)
+    manifest = json.loads((partition_dir(root, "cxone", "data_extraction") / "_manifest.json").read_text())
+    assert manifest["record_count"] == 1000

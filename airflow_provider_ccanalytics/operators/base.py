@@ -17,6 +17,7 @@ from airflow_provider_ccanalytics.core.partitions import Window, grain_step, iso
 from airflow_provider_ccanalytics.core.records import check_layout
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
+from airflow_provider_ccanalytics.operators.resume import forget_job, recall_job, remember_job
 from airflow_provider_ccanalytics.operators.runs import cron_window
 from airflow_provider_ccanalytics.outputs.formats import check_output_options
 from airflow_provider_ccanalytics.settings import option_float
@@ -169,11 +170,18 @@ class JobOperatorMixin:
         """Page the finished job's results into the output (the vendor operator's part)."""
         raise NotImplementedError
 
+    def collect_and_forget(self, window: Window) -> Any:
+        """Collect the finished job's results, then forget the job (a later rerun submits a new one)."""
+        result = self.collect(window)
+        forget_job()
+        return result
+
     def start_job(self, window: Window, *, job_window: Window | None = None, **spec: Any) -> Any:
         """Submit this family's job for ``job_window`` (default: ``window``), then wait and collect (:meth:`run_job`).
 
         The window is checked first (aligned to the grain when writing partitions), so a run that could not
-        write its partitions fails before any remote job exists, not after the job ran.
+        write its partitions fails before any remote job exists, not after the job ran. A retry whose earlier try
+        left a running or finished job reattaches to it instead of submitting another (:mod:`.resume`).
 
         :param window: the run's window (its partitions).
         :param job_window: what the job covers, when more than the window (the lookback partitions too).
@@ -181,7 +189,11 @@ class JobOperatorMixin:
         """
         if self.destination not in (None, ""):
             require_aligned(window, self.grain)
-        job_id = self.job_type.submit(self.hook.client, job_window or window, **spec)
+        covered = job_window or window
+        job_id = recall_job(self.get_hook(), self.job_type, covered)  # a retry reattaches (see .resume)
+        if job_id is None:
+            job_id = self.job_type.submit(self.hook.client, covered, **spec)
+            remember_job(job_id, self.job_type, covered)
         return self.run_job(job_id, window)
 
     def run_job(self, job_id: str, window: Window) -> Any:
@@ -201,11 +213,11 @@ class JobOperatorMixin:
             if not status.succeeded:
                 self.cancel_quietly()
                 raise JobFailedError(job_id, status.state, status.message)
-            return self._cancel_on_failure(lambda: self.collect(window))
+            return self._cancel_on_failure(lambda: self.collect_and_forget(window))
 
         def wait_then_collect() -> Any:
             self.wait_in_place(job_id)
-            return self.collect(window)
+            return self.collect_and_forget(window)
 
         return self._cancel_on_failure(wait_then_collect)
 
@@ -220,7 +232,7 @@ class JobOperatorMixin:
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         """Resume after the trigger: collect the results of the job it reported on."""
         self.check_event(event)
-        return self._cancel_on_failure(lambda: self.collect(self.window(context)))
+        return self._cancel_on_failure(lambda: self.collect_and_forget(self.window(context)))
 
     def _cancel_on_failure(self, work: Callable[[], Any]) -> Any:
         try:

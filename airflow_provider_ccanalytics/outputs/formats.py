@@ -152,4 +152,3 @@ def importable(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):  # a parent missing, or a module blocked in sys.modules
         return False
-
