@@ -164,7 +164,7 @@ def test_cxone_entities_and_summaries_are_the_ground_truth(
 def toy_endpoint() -> Iterator[Endpoint]:
     widgets = [{"id": f"w{i}", "name": f"Widget {i}", "colour": "blue"} for i in range(5)]
     endpoint = register(
-        Endpoint("genesys", "toy_widgets", "/api/v2/toy/widgets", "entities", schema=(string("id"), string("name")))
+        Endpoint("genesys", "toy_widgets", "/api/v2/toy/widgets", "entities", schema=string("id", "name"))
     )
     route = register_sandbox_route(
         ListRoute("genesys", "/api/v2/toy/widgets", "toy_widgets", paging="platform", records_key="entities"),
@@ -239,3 +239,9 @@ def test_the_readme_endpoint_table_is_docs_table() -> None:
     readme = (ROOT / "README.md").read_text()
     table = readme.split("<!-- endpoint-table:start -->\n", 1)[1].split("\n<!-- endpoint-table:end -->", 1)[0]
     assert table == docs_table(), "regenerate the README's endpoint table from core.catalog.docs_table()"
+
+
+def test_a_nested_column_group_is_refused_with_the_fix() -> None:
+    """``(string("id"), string("name"))`` is a tuple of groups, not of columns: refused when declared."""
+    with pytest.raises(ConfigurationError, match=r"genesys.toy_bad: columns must be Column values.*columns\("):
+        Endpoint("genesys", "toy_bad", "/api/v2/toy/bad", "entities", schema=(string("id"), string("name")))  # type: ignore[arg-type]

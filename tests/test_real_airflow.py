@@ -351,13 +351,18 @@ def test_jobs_that_end_at_once_are_collected_without_deferring_under_a_real_sche
 
 
 def task_processes(ti_ids: set[str]) -> list[int]:
-    """PIDs of the task processes running these task instances (the Task SDK titles them ``airflow worker -- <id>``)."""
+    """PIDs of the task processes running these task instances (the Task SDK titles them ``airflow worker -- <id>``).
+
+    Not their supervisors: a killed task process is reported failed by its supervisor at once (a retry follows),
+    while a killed supervisor is found only by the scheduler's heartbeat timeout.
+    """
     wanted = {ti_id.replace("-", "") for ti_id in ti_ids}
     pids = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):
             title = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if title.startswith("airflow worker -- ") and title.split()[-1].replace("-", "") in wanted:
+            words = title.split()  # the task process; its supervisor is "airflow worker -- LocalExecutor: <id>"
+            if words[:3] == ["airflow", "worker", "--"] and len(words) == 4 and words[3].replace("-", "") in wanted:
                 pids.append(int(cmdline.parent.name))
     return pids
 

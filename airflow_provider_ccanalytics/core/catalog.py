@@ -5,7 +5,8 @@ It is built here, explicitly, from the data each vendor package declares (``gene
 import nothing of the registry, so there is no cycle between them. Operators, hooks, triggers and outputs look
 things up here (:func:`endpoint_named`, :func:`schema_for`, :func:`flattener_for`, :func:`job_type`); a user's
 own declaration (a custom report's schema, a test's toy endpoint) is added with :func:`register_schema` or
-:func:`register`. This is the top of ``core/``: it may import every package of it, and none imports it.
+:func:`register`. This is the top of ``core/``: it may import every package of it, and no module of ``core/``
+imports it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.http import PAGING_STYLES, PageRequest, Paginator, paginator_for
 from airflow_provider_ccanalytics.core.partitions import Window, iso_z, parse_instant
-from airflow_provider_ccanalytics.core.records import Columns
+from airflow_provider_ccanalytics.core.records import Columns, check_columns
 
 if TYPE_CHECKING:
     from airflow_provider_ccanalytics.core.http import ApiClient
@@ -87,6 +87,7 @@ class Endpoint:
             raise ValueError(f"{self.name}: partition {self.partition!r} is not one of {PARTITION_KINDS}")
         if self.partition == "by_time" and not self.time_field:
             raise ValueError(f"{self.name}: a by_time endpoint needs time_field")
+        check_columns(self.name, self.schema)
 
     @property
     def name(self) -> str:

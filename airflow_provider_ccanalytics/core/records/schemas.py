@@ -100,6 +100,25 @@ class DatasetSchema:
     version: int
     columns: Columns = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        check_columns(self.name, self.columns)
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
+
+
+def check_columns(owner: str, declared: Columns) -> None:
+    """Refuse anything but a flat tuple of :class:`Column` (a nested group is the usual slip: join groups with
+    :func:`columns`).
+
+    :param owner: the schema or endpoint declaring them (named in the error).
+    :param declared: the declared columns.
+    """
+    wrong = [item for item in declared if not isinstance(item, Column)]
+    if wrong:
+        raise ConfigurationError(
+            "schema",
+            f"{owner}: columns must be Column values, got {wrong[0]!r}; join groups with "
+            'columns(string("id", "name"), int64("version"))',
+        )
