@@ -16,10 +16,18 @@ from airflow_provider_ccanalytics.core.partitions.grain import (
     lookback_units,
     parse_lookback,
     require_aligned,
+    units,
 )
-from airflow_provider_ccanalytics.core.partitions.windows import SnapshotDate, Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.partitions.windows import (
+    PARTITION_KEY_FORMAT,
+    SnapshotDate,
+    Window,
+    iso_z,
+    parse_instant,
+)
 
 __all__ = [
+    "PARTITION_KEY_FORMAT",
     "PartitionPlan",
     "PartitionStatus",
     "SnapshotDate",
@@ -32,4 +40,5 @@ __all__ = [
     "parse_instant",
     "parse_lookback",
     "require_aligned",
+    "units",
 ]

@@ -57,6 +57,12 @@ def iso_z(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+#: the ``strftime``/``strptime`` format of a window partition's key (UTC, with ``Z``): pass it as the
+#: ``input_format`` of Airflow's temporal partition mappers (``StartOfDayMapper(input_format=PARTITION_KEY_FORMAT)``),
+#: whose default ``%Y-%m-%dT%H:%M:%S`` has no ``Z`` and does not parse these keys
+PARTITION_KEY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 @dataclass(frozen=True)
 class Window:
     """A half-open time window [start, end) in UTC.
@@ -118,8 +124,9 @@ class Window:
         return [Window(self.start, middle), Window(middle, self.end)]
 
     def label(self) -> str:
-        """A filesystem-safe name for partitions: ``2026-01-01T00:00:00Z``."""
-        return self.start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        """A filesystem-safe name for partitions, and their asset events' partition key: ``2026-01-01T00:00:00Z``
+        (:data:`PARTITION_KEY_FORMAT`)."""
+        return self.start.strftime(PARTITION_KEY_FORMAT)
 
 
 @dataclass(frozen=True)
