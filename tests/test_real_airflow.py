@@ -69,6 +69,27 @@ with DAG("resumable_jobs", schedule=None, start_date=datetime(2025, 12, 1, tzinf
                                 nice_cxone_conn_id="cxone_resumable", **ENTITY, **DAY)
 """
 
+# one run writes a day of hourly partitions (24 partitioned asset events); the roll-up (the README's) runs once
+ROLLUP_DAGS = """
+from airflow.partition_mappers.base import RollupMapper
+from airflow.partition_mappers.temporal import StartOfDayMapper
+from airflow.partition_mappers.window import DayWindow
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import Asset, PartitionedAssetTimetable
+from airflow_provider_ccanalytics.core.partitions import PARTITION_KEY_FORMAT
+from airflow_provider_ccanalytics.operators.cxone import CxoneCompletedContactsOperator
+
+hourly = Asset("{out}/cxone/completed_contacts")
+with DAG("hourly_contacts", schedule=None, start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False):
+    CxoneCompletedContactsOperator(task_id="contacts", start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z",
+                                   grain="hour", lookback=None, late_data_margin=0, output="{out}", outlets=[hourly],
+                                   nice_cxone_conn_id="cxone_resumable")
+daily_rollup = RollupMapper(upstream_mapper=StartOfDayMapper(input_format=PARTITION_KEY_FORMAT), window=DayWindow())
+with DAG("contacts_by_day", schedule=PartitionedAssetTimetable(assets=hourly, default_partition_mapper=daily_rollup),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False):
+    EmptyOperator(task_id="roll_up")
+"""
+
 INSTANT_DAG = """
 with DAG("instant_jobs", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"), default_args=DEFAULTS,
          start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False, max_active_runs=2) as dag:
@@ -202,6 +223,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     )
     (home / "dags" / "resumable_jobs.py").write_text(
         textwrap.dedent(DAG_HEAD.format() + RESUMABLE_DAG.format(out=(root / "resumable").as_uri()))
+    )
+    (home / "dags" / "rollup.py").write_text(
+        textwrap.dedent(DAG_HEAD.format() + ROLLUP_DAGS.format(out=(root / "rollup").as_uri()))
     )
     env = {
         **os.environ,
@@ -406,3 +430,22 @@ def test_a_killed_worker_s_retry_reattaches_to_its_remote_job(cluster: Cluster) 
     assert conversations == sandbox.data.conversation_ids_started(sandbox.data.start, sandbox.data.end)
     manifest = json.loads((partition_dir(root, "cxone", "data_extraction") / "_manifest.json").read_text())
     assert manifest["record_count"] == 1000
+
+
+def test_a_day_roll_up_of_hourly_partitions_runs_once_under_a_real_scheduler(cluster: Cluster) -> None:
+    """The README's roll-up: a run writing 24 hourly partitions triggers one downstream run for the day."""
+    deadline = time.monotonic() + READY_DEADLINE
+    while (done := cluster.airflow("dags", "trigger", "hourly_contacts")).returncode:
+        assert time.monotonic() < deadline, f"not triggered: {done.stderr[-2000:]}\n{cluster.tail()}"
+        time.sleep(1)
+    deadline = time.monotonic() + RUN_DEADLINE
+    sql = "SELECT partition_key, state FROM dag_run WHERE dag_id = 'contacts_by_day'"
+    while (runs := cluster.query(sql)) != [("2026-01-01", "success")]:
+        producer = cluster.query("SELECT state FROM dag_run WHERE dag_id = 'hourly_contacts'")
+        assert producer != [("failed",)], cluster.tail()
+        assert time.monotonic() < deadline, f"roll-up runs: {runs}; producer: {producer}\n{cluster.tail()}"
+        time.sleep(1)
+    events = cluster.query(
+        "SELECT count(*), count(DISTINCT partition_key) FROM asset_event WHERE source_dag_id = 'hourly_contacts'"
+    )
+    assert events == [(24, 24)]
