@@ -19,6 +19,7 @@ from airflow_provider_ccanalytics.core.datasets import PARTITION_KINDS, Endpoint
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.http import mapping_argument
 from airflow_provider_ccanalytics.core.partitions import PartitionStatus, SnapshotDate, Window
+from airflow_provider_ccanalytics.core.records import CredentialFilter, names_setting
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
@@ -142,12 +143,19 @@ class EndpointOperator(AnalyticsOperator):
         stats = self.hook.transport.stats
         before, started = stats.snapshot()["requests"], time.monotonic()
 
+        # credential-like fields (NICE's agents carry `apiKey`) never reach the snapshot nor the log
+        credentials = CredentialFilter(names_setting(self.hook.extras.get("credential_fields")))
+
         def source() -> Any:
-            return iter_endpoint(client, endpoint, options=self.options, page_size=size)
+            return (
+                credentials.clean(row) for row in iter_endpoint(client, endpoint, options=self.options, page_size=size)
+            )
 
         if self.destination in (None, ""):
             records = collect_for_xcom([source], self.max_xcom_records)
             self.log.info("%s snapshot %s: %d records to XCom", endpoint.name, day.label(), len(records))
+            if credentials.dropped:
+                self.log.info("%s: dropped credential-like fields %s", endpoint.name, sorted(credentials.dropped))
             return records
         query = {"endpoint": endpoint.path, **self.options, "page_size": size}
         manifest = write_partition(
@@ -171,6 +179,8 @@ class EndpointOperator(AnalyticsOperator):
             time.monotonic() - started,
             stats.snapshot()["requests"] - before,
         )
+        if credentials.dropped:
+            self.log.info("%s: dropped credential-like fields %s", endpoint.name, sorted(credentials.dropped))
         event = {**manifest, "partition_key": day.label(), "window": {"snapshot_date": day.label()}}
         emit_asset_events(current_context(), self.outlets or [], [event], self.partitioned_asset_events)
         return manifest
@@ -251,6 +261,41 @@ class CxoneReportingOperator(EndpointOperator, _CxoneOperator):
             **kwargs,
         )
         self.report = report
+
+    @cached_property
+    def hook(self) -> NiceCxoneHook:
+        return NiceCxoneHook(self.nice_cxone_conn_id)
+
+    def extract(self, context: Any, window: Window) -> Any:
+        self.options = mapping_argument(self.options, "options")
+        return super().extract(context, window)
+
+
+class CxoneAgentStateHistoryOperator(EndpointOperator, _CxoneOperator):
+    """NICE CXone agent state history (``GET /agents/state-history``, all agents): every state that started in
+    the window, one ``interval_start=`` partition per grain unit (each state in the unit of its ``startDate``),
+    after the late-data margin like completed contacts. CXone's equivalent of Genesys agent activity.
+
+    Full extractions only: the records carry no update time, so an ``updatedSince`` run could not tell which
+    partition changed.
+
+    :param nice_cxone_conn_id: the NICE CXone connection.
+    :param late_data_margin: how long after the window's end its states are complete (30 min).
+    :param start: window start (templated; default: the run's data interval).
+    :param end: window end (templated).
+    """
+
+    partition_kinds = ("by_time",)
+    execute = _CxoneOperator.execute  # wait out the late-data margin, then extract()
+
+    def __init__(self, *, nice_cxone_conn_id: str = NiceCxoneHook.default_conn_name, **kwargs: Any):
+        super().__init__(
+            vendor="cxone",
+            dataset="agent_state_history",
+            conn_id=nice_cxone_conn_id,
+            nice_cxone_conn_id=nice_cxone_conn_id,
+            **kwargs,
+        )
 
     @cached_property
     def hook(self) -> NiceCxoneHook:

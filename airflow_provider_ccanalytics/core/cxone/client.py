@@ -103,15 +103,18 @@ class CxoneSettings:
     """CXone limits that are settings.
 
     :param top: completed contacts page size.
-    :param contacts_order_by: completed contacts ``orderBy`` (uncertain name, a setting).
+    :param contacts_order_by: completed contacts ``orderBy`` of a full extraction (None: sent none).
     :param create_wait_timeout: how long to wait for the tenant's running extraction job to end.
     :param poll_interval: seconds between checks while waiting.
     :param download_attempts: fresh result URLs to try when one has expired.
     """
 
     top: int = 10_000
-    #: GUESS: the sort field's name follows the contact field names (``contactStart`` in older versions)
-    contacts_order_by: str = "contactStart asc"
+    #: None: a full extraction sends no ``orderBy`` (the spec types it as a free string and names no sortable
+    #: field; the old default ``contactStart asc`` names a field v34 records do not have, which a server validating
+    #: ``orderBy`` refuses). Incremental runs always send ``lastUpdateTime asc``, the only ``orderBy`` public code
+    #: sends to real tenants (singer-io/tap-nice-incontact ``streams.py`` ``ContactsCompleted``).
+    contacts_order_by: str | None = None
     create_wait_timeout: float = 3600.0
     poll_interval: float = 15.0
     download_attempts: int = 3
@@ -170,11 +173,9 @@ class CxoneClient(ApiClient):
         :param updated_since: only contacts updated after this instant (incremental runs).
         :param on_page: called with each page's body (``lastPollTime``: the vendor's clock and next watermark).
         """
-        params: dict[str, Any] = {
-            "startDate": iso_z(window.start),
-            "endDate": iso_z(window.end),
-            "orderBy": self.settings.contacts_order_by,
-        }
+        params: dict[str, Any] = {"startDate": iso_z(window.start), "endDate": iso_z(window.end)}
+        if self.settings.contacts_order_by:
+            params["orderBy"] = self.settings.contacts_order_by
         if updated_since is not None:
             params["updatedSince"] = iso_z(updated_since)
             params["orderBy"] = "lastUpdateTime asc"

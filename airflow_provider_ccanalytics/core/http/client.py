@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import requests
 
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError, UnexpectedResponseError
-from airflow_provider_ccanalytics.core.http.paging import PageRequest, Paginator
+from airflow_provider_ccanalytics.core.http.paging import PageRequest, Paginator, RepeatedPageGuard
 from airflow_provider_ccanalytics.core.http.transport import (
     Authenticator,
     ErrorMapper,
@@ -136,9 +136,12 @@ class ApiClient:
         """
         paginator.start(request)
         page, total, started = 0, 0, time.monotonic()
+        guard = RepeatedPageGuard(what)  # a server ignoring the paging parameters fails here instead of looping
+        guard.check_next(request)
         while True:
             body = self.call_json(request.method, request.url, params=request.params or None, json=request.json)
             records = body.get(records_key) or []
+            guard.check_page(request, records)
             page += 1
             total += len(records)
             if page % 20 == 0:
@@ -147,6 +150,7 @@ class ApiClient:
             yield body, records
             if not paginator.advance(request, body, records):
                 return
+            guard.check_next(request)
 
 
 def mapping_argument(value: Any, field: str) -> dict[str, Any]:
