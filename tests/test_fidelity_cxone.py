@@ -34,6 +34,8 @@ from airflow_provider_ccanalytics.core.records import CredentialFilter
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig
 from airflow_provider_ccanalytics.testing.sandbox.cxone_shapes import DURATION_FIELDS, iso_duration
 from tests import clients
+from tests.conftest import manifest_records as records
+from tests.conftest import partition_dirs, task_states, utc
 
 DAY = Window.of(DataSpec().start, DataSpec().end)
 SUMMARIES = {
@@ -346,3 +348,74 @@ def test_credential_like_fields_are_dropped_at_any_depth() -> None:
     record = {"agentId": 1, "apiKey": "k", "nested": [{"client_secret": "s", "Pin": "1", "name": "x"}]}
     assert dropper.clean(record) == {"agentId": 1, "nested": [{"name": "x"}]}
     assert dropper.dropped == {"apiKey", "client_secret", "Pin"}
+
+
+@pytest.mark.airflow
+@pytest.mark.parametrize("shape", ["spec", "legacy"])
+def test_the_agent_state_history_operator_writes_each_state_once_in_its_hour(
+    shape: str, sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Any
+) -> None:
+    sandbox = sandbox_factory(DataSpec(contacts=300), cxone_shape=shape, settle_seconds=0)
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    source = f"""
+from datetime import datetime, timezone
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_provider_ccanalytics.operators.endpoints import CxoneAgentStateHistoryOperator
+
+with DAG("cxone_states", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    CxoneAgentStateHistoryOperator(task_id="states", output="{out_dir.as_uri()}", grain="hour", page_size=100)
+"""
+    run = run_dag(source, utc(2026, 1, 2))
+    assert task_states(run) == {"states": "success"}
+    truth = sandbox.data.cxone_summary("agent_state_history", DAY.start.timestamp(), DAY.end.timestamp())
+    written = [row for folder in partition_dirs(out_dir, "cxone", "agent_state_history") for row in records(folder)]
+    assert len(partition_dirs(out_dir, "cxone", "agent_state_history")) == 24
+    key = ("agentId", "startDate", "stateIndex")
+    assert sorted(tuple(row[k] for k in key) for row in written) == sorted(
+        (str(t["agentId"]), t["startDate"], t["stateIndex"]) for t in truth
+    )
+    by_index = {row["stateIndex"]: row for row in written}
+    assert all(by_index[t["stateIndex"]] == expected_row("agent_state_history", t, shape) for t in truth)
+    assert sandbox.count("GET cxone agent_state_history") >= 24  # one request or more per hour
+
+
+@pytest.mark.airflow
+def test_a_custom_report_is_read_through_the_data_download_and_an_empty_day_is_an_empty_partition(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Any
+) -> None:
+    sandbox = sandbox_factory(DataSpec(contacts=200))
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    source = f"""
+from datetime import datetime, timezone
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_provider_ccanalytics.operators.cxone import CxoneCustomReportOperator
+
+with DAG("cxone_report", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    CxoneCustomReportOperator(task_id="report", report_id="1001", output="{out_dir.as_uri()}",
+                              start="2026-01-01T00:00:00Z", end="2026-01-03T00:00:00Z")
+"""
+    run = run_dag(source, utc(2026, 1, 4))
+    assert task_states(run) == {"report": "success"}
+    folders = partition_dirs(out_dir, "cxone", "report_1001")
+    assert len(folders) == 2 and records(folders[1]) == []  # 2026-01-02: 204, no data
+    truth = sandbox.data.contact_ids_started(DAY.start.timestamp(), DAY.end.timestamp())
+    assert sorted(int(row["contactId"]) for row in records(folders[0])) == sorted(truth)
+    assert sandbox.count("POST cxone report datadownload") == 2
+
+
+def test_a_lost_extraction_create_answer_is_found_in_the_jobs_list_not_waited_out() -> None:
+    sandbox = _sandbox(extraction_create_interval=0, extraction_seconds=5)
+    try:
+        sandbox.add_fault(r"/data-extraction/v1/jobs$", method="POST", status=None, truncate=0.5, reset=True)
+        client = clients.cxone(sandbox)
+        job_id = client.create_extraction_job(*sandbox.EXTRACTION_ENTITY, DAY)
+        assert list(sandbox._extractions) == [job_id]  # the job the lost answer started, and no other
+        assert client.transport.stats.possible_orphan_jobs == 0
+        assert sandbox.count("GET cxone extraction list") == 2  # before the create, and after the lost answer
+        assert sandbox.count("POST cxone extraction create") == 1
+    finally:
+        sandbox.stop()
