@@ -14,6 +14,7 @@ Sources (the field lists below are copied from them, as data):
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from airflow_provider_ccanalytics.core.errors import BadRequestError, RepeatedPa
 from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.core.records import CredentialFilter
 from airflow_provider_ccanalytics.testing import DataSpec, Sandbox, SandboxConfig
+from airflow_provider_ccanalytics.testing.clock import SimulatedClock
 from airflow_provider_ccanalytics.testing.sandbox.cxone_shapes import DURATION_FIELDS, iso_duration
 from tests import clients
 from tests.conftest import manifest_records as records
@@ -212,6 +214,7 @@ NOT_IN_SOURCES: dict[str, str] = {
     "teams_performance_total.averageHandleTime": "schema version 1 (never sent; the field is totalAvgHandleTime)",
     "completed_contacts.contactStart": "older API versions (GUESS, kept from before; v34 has contactStartDate)",
     "completed_contacts.contactEnd": "older API versions (GUESS, kept from before)",
+    "completed_contacts.businessUnitId": "the spec has it beside completedContacts[], not in each record (GUESS)",
 }
 
 
@@ -276,6 +279,24 @@ def test_the_sandbox_answers_only_fields_the_sources_name(variant_sandbox: Sandb
         assert served and served <= allowed, (dataset, sorted(served - allowed))
     for name in ("agents", "skills"):
         assert {k for row in sandbox.data.entities("cxone", name) for k in row} <= SPEC_FIELDS[name]
+    contact = set(sandbox.contact_record(0)) - {"businessUnitId"}  # see NOT_IN_SOURCES
+    assert contact <= SPEC_FIELDS["completed_contacts"], sorted(contact - SPEC_FIELDS["completed_contacts"])
+
+
+@pytest.mark.parametrize("status", ["flat", "jobResult"])
+def test_report_jobs_and_the_data_download_read_the_ground_truth(status: str) -> None:
+    sandbox = _sandbox(cxone_report_status=status, extraction_seconds=0)
+    try:
+        client = clients.cxone(sandbox)
+        truth = sorted(sandbox.data.contact_ids_started(DAY.start.timestamp(), DAY.end.timestamp()))
+        job_id = client.start_report_job(sandbox.REPORT_ID, DAY)
+        assert str(client.report_job(job_id)["state"]).upper() == "FINISHED"
+        assert sorted(int(row["contactId"]) for row in client.iter_report_rows(job_id)) == truth
+        assert sorted(int(row["contactId"]) for row in client.iter_report_download(sandbox.REPORT_ID, DAY)) == truth
+        empty = Window.of("2026-02-01T00:00:00Z", "2026-02-02T00:00:00Z")
+        assert list(client.iter_report_download(sandbox.REPORT_ID, empty)) == []  # 204
+    finally:
+        sandbox.stop()
 
 
 def test_every_declared_field_and_parameter_is_in_a_vendor_source() -> None:
@@ -419,3 +440,49 @@ def test_a_lost_extraction_create_answer_is_found_in_the_jobs_list_not_waited_ou
         assert sandbox.count("POST cxone extraction create") == 1
     finally:
         sandbox.stop()
+
+
+@pytest.mark.airflow
+def test_incremental_agent_state_history_merges_the_late_changes_into_the_final_truth(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Any
+) -> None:
+    hour = DataSpec(
+        contacts=200,
+        start="2026-01-01T00:00:00Z",
+        end="2026-01-01T01:00:00Z",
+        contact_settle_seconds=(40 * 60, 90 * 60),
+        contact_change_max_seconds=30 * 60,
+        late_fraction=0.4,
+    )
+    sandbox = sandbox_factory(hour)
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    clock = SimulatedClock("2026-01-01T01:50:00Z")
+    sandbox.clock = clock
+    source = f"""
+from datetime import datetime, timezone
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_provider_ccanalytics.operators.endpoints import CxoneAgentStateHistoryOperator
+
+with DAG("cxone_states_incr", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    CxoneAgentStateHistoryOperator(task_id="states", output="{out_dir.as_uri()}", grain="hour", mode="incremental",
+                                   start="2026-01-01T00:00:00Z", end="2026-01-01T01:00:00Z")
+"""
+    start, end = utc(2026, 1, 1).timestamp(), utc(2026, 1, 1, 1).timestamp()
+    truth = [
+        expected_row("agent_state_history", t, "spec")
+        for t in sandbox.data.cxone_summary("agent_state_history", start, end)
+    ]
+    assert task_states(run_dag(source, utc(2026, 1, 2))) == {"states": "success"}
+    (folder,) = partition_dirs(out_dir, "cxone", "agent_state_history")
+    first = {row["stateIndex"]: row for row in records(folder)}
+    assert 0 < len(first) < len(truth)  # early: some contacts have not settled, some will still change
+    clock.set(utc(2026, 1, 1, 4).timestamp())  # every contact settled and changed by now
+    assert task_states(run_dag(source, utc(2026, 1, 3))) == {"states": "success"}
+    merged = {row["stateIndex"]: row for row in records(folder)}
+    assert len(records(folder)) == len(merged) == len(truth)  # each state once
+    assert merged == {row["stateIndex"]: row for row in truth}  # with the late changes (longer durations)
+    changed = sum(first[i] != merged[i] for i in first)
+    assert changed > 0, "no state changed between the runs: the merge was not exercised"
+    assert json.loads((folder / "_manifest.json").read_text())["watermark"]

@@ -64,6 +64,8 @@ class ContactSource(Protocol):
 
     def contacts_started(self, start: float, end: float) -> Iterable[int]: ...
 
+    def contact_settles_at(self, index: int, settle_seconds: float) -> float: ...
+
 
 def interval_rows(detail: dict[str, Any]) -> list[dict[str, Any]]:
     """One ``AnalyticsUserDetail`` as flat ground-truth rows: one per ``primaryPresence`` record
@@ -225,7 +227,14 @@ def cxone_summary(data: ContactSource, dataset: str, start: float, end: float) -
     return out
 
 
-def cxone_agent_states(data: ContactSource, start: float, end: float) -> list[dict[str, Any]]:
+def cxone_agent_states(
+    data: ContactSource,
+    start: float,
+    end: float,
+    as_of: float | None = None,
+    settle_seconds: float = 0.0,
+    updated_since: float | None = None,
+) -> list[dict[str, Any]]:
     """Ground truth of CXone agent state history: the states that started in [start, end), in start order.
 
     Fields as NICE's spec (calljacob/nice-cxone-api ``ReportingReportingService.ts`` ``getAgentsStateHistory``:
@@ -233,10 +242,19 @@ def cxone_agent_states(data: ContactSource, start: float, end: float) -> list[di
     ``contactId``, ``skillId``, ``teamId``, ``duration``...). A sandbox rule: each contact's agent is in state
     ``InboundContact`` (a sandbox id, 3) for the contact's duration; ``stateIndex`` is the contact's index, so
     (agentId, startDate, stateIndex) is unique. Durations are seconds here (rendered per variant).
+
+    :param as_of: as reporting shows it then (None: final): a state appears when its contact settles
+        (``settle_seconds``) and changes when the contact does (late after-call work lengthens it).
+    :param updated_since: only states whose contact changed after this instant (``updatedSince``; SANDBOX rule:
+        the spec's records carry no update time, the contact's ``lastUpdateTime`` stands for it).
     """
     out = []
     for index in data.contacts_started(start, end):
-        contact = data.contact(index)
+        if as_of is not None and data.contact_settles_at(index, settle_seconds) > as_of:
+            continue
+        contact = data.contact(index, as_of)
+        if updated_since is not None and parse_ts(contact["lastUpdateTime"]) <= updated_since:
+            continue
         out.append(
             {
                 "stateIndex": index,

@@ -57,10 +57,13 @@ class CxoneReportingMixin(CxoneCommon):
             return "cxone report file", 200, {}, {"files": {"fileName": f"report-{job_id}.csv", "file": encoded}}
         if method == "GET" and not tail:
             state = self._extraction_status(job, running="Running", cancelled="Cancelled")
-            result: dict[str, Any] = {"jobId": job_id, "state": self._cased(state)}
+            result: dict[str, Any] = {"jobId": job_id, "reportId": self.REPORT_ID, "state": self._cased(state)}
             if state.upper() == "FINISHED":
                 result["resultFileURL"] = f"{self.cxone_api_url}/inContactAPI/services/v34.0/report-jobs/{job_id}/file"
-            return "cxone report status", 200, {}, {"jobResult": result}
+            # `flat`: NICE's spec (`reportJobByID`: jobId, reportId, ..., resultFileURL, state); `jobResult`: the
+            # earlier GUESS wrapper
+            flat = self.config.cxone_report_status == "flat"
+            return "cxone report status", 200, {}, result if flat else {"jobResult": result}
         if method == "DELETE" and not tail:
             with self._lock:
                 job["cancelled"] = True

@@ -17,6 +17,7 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
+from airflow_provider_ccanalytics.testing.activity import cxone_agent_states
 from airflow_provider_ccanalytics.testing.common import iso, parse_ts
 from airflow_provider_ccanalytics.testing.sandbox.base import SandboxBase
 from airflow_provider_ccanalytics.testing.sandbox.cxone_shapes import render_record
@@ -77,7 +78,12 @@ class ListRoutesMixin(SandboxBase):
                 raise ApiProblem(
                     400, {"error": "InvalidRequest", "message": f"{start_key} and {end_key} are required ISO-8601"}
                 ) from None
-            records = self.data.cxone_summary(route.dataset, start, end)
+            if route.dataset == "agent_state_history":  # as reporting shows it now, `updatedSince` applied
+                since = parse_ts(query["updatedSince"]) if query.get("updatedSince") else None
+                settle, now = self.config.settle_seconds, self.clock()
+                records = cxone_agent_states(self.data, start, end, now, settle, since)
+            else:
+                records = self.data.cxone_summary(route.dataset, start, end)
             if route.vendor == "cxone":
                 shape, casing = self.config.cxone_shape, self.config.cxone_casing
                 return [render_record(route.dataset, record, shape, casing) for record in records]
