@@ -486,3 +486,32 @@ with DAG("cxone_states_incr", schedule=CronDataIntervalTimetable("0 0 * * *", ti
     changed = sum(first[i] != merged[i] for i in first)
     assert changed > 0, "no state changed between the runs: the merge was not exercised"
     assert json.loads((folder / "_manifest.json").read_text())["watermark"]
+
+
+@pytest.mark.airflow
+def test_typed_summaries_hold_durations_in_seconds_and_the_vendor_text_in_extra(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Any
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    sandbox = sandbox_factory(DataSpec(contacts=300), cxone_shape="legacy")  # every value text, as real tenants
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    source = f"""
+from datetime import datetime, timezone
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_provider_ccanalytics.operators.endpoints import CxoneReportingOperator
+
+with DAG("cxone_typed", schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    CxoneReportingOperator(task_id="teams", report="teams/performance-total", output="{out_dir.as_uri()}",
+                           output_format="parquet")
+"""
+    assert task_states(run_dag(source, utc(2026, 1, 2))) == {"teams": "success"}
+    (folder,) = partition_dirs(out_dir, "cxone", "teams_performance_total")
+    table = pq.read_table(folder).to_pylist()
+    truth = sandbox.data.cxone_summary("teams_performance_total", DAY.start.timestamp(), DAY.end.timestamp())
+    assert [row["totalAvgHandleTime"] for row in table] == [float(t["totalAvgHandleTime"]) for t in truth]
+    assert [row["totalHandled"] for row in table] == [t["totalHandled"] for t in truth]  # "47" read as 47
+    assert all(row["teamName"] is None for row in table)  # version 1's guess: never sent
+    extra = json.loads(table[0]["_extra"])
+    assert extra["iso8601Durations"]["totalAvgHandleTime"] == iso_duration(truth[0]["totalAvgHandleTime"])
