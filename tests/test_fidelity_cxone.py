@@ -277,6 +277,10 @@ def test_the_sandbox_answers_only_fields_the_sources_name(variant_sandbox: Sandb
         served = {name for record in body[endpoint.records_key] for name in record}
         allowed = SPEC_FIELDS[dataset] | (TAP_SLA_FIELDS if dataset == "skills_sla_summary" else frozenset())
         assert served and served <= allowed, (dataset, sorted(served - allowed))
+    whole = client.call_json(
+        "GET", CXONE_SKILLS_SUMMARY.path, params={**CXONE_SKILLS_SUMMARY.request(DAY).params, "skip": 5, "top": 5}
+    )
+    assert len(whole["skillSummaries"]) == 12 and "_links" not in whole  # the spec's summary: no paging, ignored
     for name in ("agents", "skills"):
         assert {k for row in sandbox.data.entities("cxone", name) for k in row} <= SPEC_FIELDS[name]
     contact = set(sandbox.contact_record(0)) - {"businessUnitId"}  # see NOT_IN_SOURCES
