@@ -124,6 +124,17 @@ class UnexpectedResponseError(ApiError):
     """A success status with a body that is not what the API documents: never read as 'no records'."""
 
 
+class RepeatedPageError(UnexpectedResponseError):
+    """A paged list answered a page it had already answered: the server ignores the paging parameters (or its
+    next link points back), so asking again would loop forever. Nothing of the run is written."""
+
+    def hint(self) -> str:
+        return (
+            "The endpoint does not page the way it is declared: declare it with paging='none' (it answers the "
+            "whole list at once) or report the answer's paging fields"
+        )
+
+
 class TruncatedResponseError(UnexpectedResponseError):
     """A success whose JSON body was cut off on the way (a proxy, a reset): retried like a dropped connection."""
 

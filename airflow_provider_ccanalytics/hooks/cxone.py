@@ -62,7 +62,7 @@ class NiceCxoneHook(CcAnalyticsHook):
             )
         settings = CxoneSettings(
             poll_interval=self.setting("poll_interval_seconds", 15.0),
-            contacts_order_by=str(self.extras.get("contacts_order_by") or CxoneSettings.contacts_order_by),
+            contacts_order_by=str(self.extras.get("contacts_order_by") or "") or None,
         )
         return CxoneClient(
             self.transport,

@@ -62,20 +62,27 @@ class PartitionSpool:
         return _read_once(self._files[unit])
 
 
-def merged_source(folder: Any, changed: Iterable[dict[str, Any]], key: str) -> Callable[[], Iterator[dict[str, Any]]]:
+def merged_source(
+    folder: Any, changed: Iterable[dict[str, Any]], key: str | tuple[str, ...]
+) -> Callable[[], Iterator[dict[str, Any]]]:
     """A record source for the merged partition: earlier records minus the changed ones, then the changed.
 
     :param folder: the earlier partition (read through its committed manifest).
     :param changed: the records changed since its watermark (each replaces the earlier record with its key).
-    :param key: the record's identity field (``contactId``).
+    :param key: the record's identity field (``contactId``), or fields (CXone agent states).
     """
-    # keys compared as text: typed Parquet holds ids as strings, the API may answer numbers
-    latest = {str(record[key]): record for record in changed}  # changes are few: the point of incremental runs
+    names = (key,) if isinstance(key, str) else key
+
+    def identity(record: dict[str, Any]) -> str:
+        # keys compared as text: typed Parquet holds ids as strings, the API may answer numbers
+        return "\x1f".join(str(record.get(name)) for name in names)
+
+    latest = {identity(record): record for record in changed}  # changes are few: the point of incremental runs
     spool = tempfile.TemporaryFile(prefix="ccanalytics-merge-")  # noqa: SIM115 (read later, closed by the source)
     kept = 0
     with gzip.GzipFile(fileobj=spool, mode="wb", mtime=0, compresslevel=1) as out:
         for record in read_partition(folder):
-            if str(record.get(key)) not in latest:
+            if identity(record) not in latest:
                 out.write(jsoncodec.dumps(record) + b"\n")
                 kept += 1
         for record in latest.values():

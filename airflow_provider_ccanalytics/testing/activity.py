@@ -4,14 +4,14 @@ Genesys: each user's presence tiles the whole data range (plus the longest conve
 intervals of one to four hours, so every agent who handled a conversation was on queue then; routing status
 is ``INTERACTING`` while the agent handled conversations (overlapping ones merged, wrap-up included) and
 ``IDLE`` in between. Records are final (agent activity does not change late in the sandbox).
-CXone: per-skill and per-team totals of the contacts that started in a window (GUESS at field names).
+CXone: per-skill and per-team totals of the contacts that started in a window (field names from NICE's spec).
 
 Sources: the official Genesys SDK models (platform-client-sdk-python ``build/docs``): ``AnalyticsUserDetail``
 (``userId``, ``primaryPresence[]``, ``routingStatus[]``), ``AnalyticsUserPresenceRecord`` (``startTime``,
 ``endTime``, ``systemPresence``, ``organizationPresenceId``, ``durationMilliseconds``) and
 ``AnalyticsRoutingStatusRecord`` (``startTime``, ``endTime``, ``routingStatus``, ``durationMilliseconds``).
-CXone summaries: NICE's v34 reporting paths ``skills/summary``, ``skills/sla-summary``,
-``teams/performance-total``; their columns here are a GUESS kept as they were (not the published spec's).
+CXone summaries: NICE's v34 reporting spec as the client generated from it has it (calljacob/nice-cxone-api
+``src/services/reporting/ReportingReportingService.ts``); the values are sandbox rules.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class ContactSource(Protocol):
     def contact(self, index: int, as_of: float | None = None) -> dict[str, Any]: ...
 
     def contacts_started(self, start: float, end: float) -> Iterable[int]: ...
+
+    def contact_settles_at(self, index: int, settle_seconds: float) -> float: ...
 
 
 def interval_rows(detail: dict[str, Any]) -> list[dict[str, Any]]:
@@ -165,6 +167,11 @@ class UserActivity:
 def cxone_summary(data: ContactSource, dataset: str, start: float, end: float) -> list[dict[str, Any]]:
     """Ground truth of a CXone reporting summary for the contacts that started in [start, end).
 
+    Field names are those of NICE's published spec (calljacob/nice-cxone-api,
+    ``src/services/reporting/ReportingReportingService.ts``: ``getFullSkillSummaries``, ``getFullSLASummaries``,
+    ``teamPerformanceSummaryTotalsAll``), a subset of each; values are canonical here (numbers, durations in
+    seconds rounded to the millisecond): :mod:`.sandbox.cxone_shapes` renders them as each variant answers.
+
     :param dataset: ``skills_summary``, ``skills_sla_summary`` or ``teams_performance_total``.
     """
     contacts = [data.contact(i) for i in data.contacts_started(start, end)]
@@ -172,12 +179,14 @@ def cxone_summary(data: ContactSource, dataset: str, start: float, end: float) -
     team = dataset.startswith("teams")
     for contact in contacts:
         by_key[dimensions.cxone_team_of(contact["agentId"]) if team else contact["skillId"]].append(contact)
-    names = dict(dimensions.CXONE_TEAMS) if team else {4000 + i: n for i, n in enumerate(dimensions.CXONE_SKILL_NAMES)}
+    names = {4000 + i: n for i, n in enumerate(dimensions.CXONE_SKILL_NAMES)}
     out = []
     for key in sorted(by_key):
         group = by_key[key]
         handled = [c for c in group if not c["abandoned"]]
-        average = round(sum(c["totalDurationSeconds"] for c in handled) / len(handled), 3) if handled else 0.0
+        total = round(sum(c["totalDurationSeconds"] for c in handled), 3)
+        average = round(total / len(handled), 3) if handled else 0.0
+        within = sum(1 for c in handled if c["contactId"] % 5)  # a sandbox rule: no answer times are modelled
         if dataset == "skills_summary":
             out.append(
                 {
@@ -185,12 +194,14 @@ def cxone_summary(data: ContactSource, dataset: str, start: float, end: float) -
                     "skillName": names[key],
                     "contactsOffered": len(group),
                     "contactsHandled": len(handled),
-                    "contactsAbandoned": len(group) - len(handled),
+                    "abandonCount": len(group) - len(handled),
+                    "contactsWithinSLA": within,
+                    "contactsOutOfSLA": len(group) - within,
                     "averageHandleTime": average,
+                    "totalContactTime": total,
                 }
             )
         elif dataset == "skills_sla_summary":
-            within = sum(1 for c in handled if c["contactId"] % 5)  # a sandbox rule: no answer times are modelled
             out.append(
                 {
                     "skillId": key,
@@ -198,18 +209,64 @@ def cxone_summary(data: ContactSource, dataset: str, start: float, end: float) -
                     "contactsWithinSLA": within,
                     "contactsOutOfSLA": len(group) - within,
                     "totalContacts": len(group),
-                    "serviceLevel": round(within / len(group), 4),
+                    "serviceLevel": round(100 * within / len(group), 2),
                 }
             )
         else:
             out.append(
                 {
                     "teamId": key,
-                    "teamName": names[key],
+                    "agentOffered": len(group),
                     "inboundHandled": len(handled),
                     "outboundHandled": 0,
                     "totalHandled": len(handled),
-                    "averageHandleTime": average,
+                    "totalTalkTime": total,
+                    "totalAvgHandleTime": average,
                 }
             )
+    return out
+
+
+def cxone_agent_states(
+    data: ContactSource,
+    start: float,
+    end: float,
+    as_of: float | None = None,
+    settle_seconds: float = 0.0,
+    updated_since: float | None = None,
+) -> list[dict[str, Any]]:
+    """Ground truth of CXone agent state history: the states that started in [start, end), in start order.
+
+    Fields as NICE's spec (calljacob/nice-cxone-api ``ReportingReportingService.ts`` ``getAgentsStateHistory``:
+    ``agentStateHistory[]`` of ``stateIndex``, ``startDate``, ``agentId``, ``agentStateId``, ``agentStateName``,
+    ``contactId``, ``skillId``, ``teamId``, ``duration``...). A sandbox rule: each contact's agent is in state
+    ``InboundContact`` (a sandbox id, 3) for the contact's duration; ``stateIndex`` is the contact's index, so
+    (agentId, startDate, stateIndex) is unique. Durations are seconds here (rendered per variant).
+
+    :param as_of: as reporting shows it then (None: final): a state appears when its contact settles
+        (``settle_seconds``) and changes when the contact does (late after-call work lengthens it).
+    :param updated_since: only states whose contact changed after this instant (``updatedSince``; SANDBOX rule:
+        the spec's records carry no update time, the contact's ``lastUpdateTime`` stands for it).
+    """
+    out = []
+    for index in data.contacts_started(start, end):
+        if as_of is not None and data.contact_settles_at(index, settle_seconds) > as_of:
+            continue
+        contact = data.contact(index, as_of)
+        if updated_since is not None and parse_ts(contact["lastUpdateTime"]) <= updated_since:
+            continue
+        out.append(
+            {
+                "stateIndex": index,
+                "startDate": contact["contactStart"],
+                "agentId": contact["agentId"],
+                "agentStateId": 3,
+                "agentStateName": "InboundContact",
+                "contactId": contact["contactId"],
+                "skillId": contact["skillId"],
+                "teamId": dimensions.cxone_team_of(contact["agentId"]),
+                "duration": contact["totalDurationSeconds"],
+                "isOutbound": False,
+            }
+        )
     return out

@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from airflow_provider_ccanalytics.testing import dimensions, late
-from airflow_provider_ccanalytics.testing.activity import UserActivity, cxone_summary
+from airflow_provider_ccanalytics.testing.activity import UserActivity, cxone_agent_states, cxone_summary
 from airflow_provider_ccanalytics.testing.common import CONVERSATION_MAX_SECONDS, iso, parse_ts
 
 QUEUES = dimensions.QUEUE_IDS
@@ -465,5 +465,8 @@ class Dataset:
         return self.activity.rows_started(start, end)
 
     def cxone_summary(self, dataset: str, start: float, end: float) -> list[dict[str, Any]]:
-        """Ground truth of a CXone reporting summary of [start, end)."""
+        """Ground truth of a CXone reporting summary of [start, end), or of agent state history
+        (``agent_state_history``: the states that started then)."""
+        if dataset == "agent_state_history":
+            return cxone_agent_states(self, start, end)
         return cxone_summary(self, dataset, start, end)

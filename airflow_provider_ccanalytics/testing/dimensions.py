@@ -121,7 +121,9 @@ def _users(expand: frozenset[str]) -> list[dict[str, Any]]:
 
 def cxone_entities(dataset: str) -> list[dict[str, Any]]:
     """Ground truth of one CXone admin list: ``agents`` (the 200 agent ids of the contacts), ``skills``
-    (the 12 skill ids), ``teams`` (5). Field names are a GUESS beyond the ids."""
+    (the 12 skill ids), ``teams`` (5). Field names as NICE's spec (calljacob/nice-cxone-api
+    ``src/services/admin/AdminAgentsService.ts`` ``getAgents``, ``AdminSkillsService.ts`` ``getSkillsId``); the
+    teams' are a GUESS (``GET /teams`` is not in that client)."""
     if dataset == "teams":
         return [{"teamId": team_id, "teamName": name, "isActive": True} for team_id, name in CXONE_TEAMS]
     if dataset == "skills":
@@ -139,6 +141,9 @@ def cxone_entities(dataset: str) -> list[dict[str, Any]]:
                 "teamId": cxone_team_of(agent_id),
                 "teamName": dict(CXONE_TEAMS)[cxone_team_of(agent_id)],
                 "isActive": True,
+                # the spec's agent carries `apiKey` (AdminAgentsService `getAgents`): a sandbox value that must
+                # never reach a snapshot
+                "apiKey": f"sandbox-agent-api-key-{agent_id}",
             }
             for agent_id in range(1000, 1200)
         ]

@@ -1,10 +1,11 @@
 """NICE CXone: the client, discovery, answer shapes, declared endpoints, schemas and job families.
 
-``client.py`` has :class:`CxoneClient` (completed contacts, Data Extraction, report jobs); ``discovery.py``
-the OpenID discovery of the token endpoint and the tenant's API base; ``shapes.py`` what CXone's answers look
-like (job ids, states, error mapping); ``endpoints.py`` the declared admin lists and reporting summaries (a new
-CXone endpoint goes there); ``schemas.py`` the typed columns of completed contacts and extractions; ``jobs.py``
-the extraction and report job families.
+``client.py`` has :class:`CxoneClient` (completed contacts, Data Extraction), ``reports.py`` its custom report
+calls (data download, report jobs); ``discovery.py`` the OpenID discovery of the token endpoint and the tenant's
+API base; ``shapes.py`` what CXone's answers look like (job ids, states, error mapping); ``values.py`` how
+reporting values are read (ISO-8601 durations, both casings, numbers as text); ``endpoints.py`` the declared admin
+lists, reporting summaries and agent state history (a new CXone endpoint goes there); ``schemas.py`` the typed
+columns of completed contacts and extractions; ``jobs.py`` the extraction and report job families.
 
 May import: the same rooms as ``core.genesys`` (every package of ``core/`` but the vendors and the
 catalog), never ``core.genesys`` itself."""

@@ -1,4 +1,4 @@
-"""NICE CXone endpoints: completed contacts, Data Extraction jobs, report jobs.
+"""NICE CXone endpoints: completed contacts and Data Extraction jobs (custom reports: :mod:`.reports`).
 
 Discovery lives in :mod:`.discovery`, response shapes and error classes in :mod:`.shapes`;
 their public names are re-exported here.
@@ -6,7 +6,6 @@ their public names are re-exported here.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import logging
@@ -20,7 +19,6 @@ from urllib.parse import urlsplit
 
 import requests
 
-from airflow_provider_ccanalytics.core import jsoncodec
 from airflow_provider_ccanalytics.core.auth import ConnectionRuntime
 from airflow_provider_ccanalytics.core.cxone.discovery import (
     DEFAULT_ISSUER,
@@ -29,6 +27,7 @@ from airflow_provider_ccanalytics.core.cxone.discovery import (
     tenant_api_endpoint,
     tenant_id_from_jwt,
 )
+from airflow_provider_ccanalytics.core.cxone.reports import CxoneReports
 from airflow_provider_ccanalytics.core.cxone.shapes import (
     COMPLETED_CONTACTS,
     CONTACT_START_FIELDS,
@@ -54,16 +53,13 @@ from airflow_provider_ccanalytics.core.errors import (
     ConfigurationError,
     ConnectionFailedError,
     ResultUrlExpiredError,
-    UnexpectedResponseError,
 )
 from airflow_provider_ccanalytics.core.http import (
     BODY_ERRORS,
-    ApiClient,
     Authenticator,
     HttpTransport,
     PageRequest,
     SkipTopPaginator,
-    json_body,
 )
 from airflow_provider_ccanalytics.core.partitions import Window, iso_z
 from airflow_provider_ccanalytics.core.records import typed_rows
@@ -103,21 +99,24 @@ class CxoneSettings:
     """CXone limits that are settings.
 
     :param top: completed contacts page size.
-    :param contacts_order_by: completed contacts ``orderBy`` (uncertain name, a setting).
+    :param contacts_order_by: completed contacts ``orderBy`` of a full extraction (None: sent none).
     :param create_wait_timeout: how long to wait for the tenant's running extraction job to end.
     :param poll_interval: seconds between checks while waiting.
     :param download_attempts: fresh result URLs to try when one has expired.
     """
 
     top: int = 10_000
-    #: GUESS: the sort field's name follows the contact field names (``contactStart`` in older versions)
-    contacts_order_by: str = "contactStart asc"
+    #: None: a full extraction sends no ``orderBy`` (the spec types it as a free string and names no sortable
+    #: field; the old default ``contactStart asc`` names a field v34 records do not have, which a server validating
+    #: ``orderBy`` refuses). Incremental runs always send ``lastUpdateTime asc``, the only ``orderBy`` public code
+    #: sends to real tenants (singer-io/tap-nice-incontact ``streams.py`` ``ContactsCompleted``).
+    contacts_order_by: str | None = None
     create_wait_timeout: float = 3600.0
     poll_interval: float = 15.0
     download_attempts: int = 3
 
 
-class CxoneClient(ApiClient):
+class CxoneClient(CxoneReports):
     """CXone reporting and Data Extraction calls.
 
     :param transport: the shared request path.
@@ -170,11 +169,9 @@ class CxoneClient(ApiClient):
         :param updated_since: only contacts updated after this instant (incremental runs).
         :param on_page: called with each page's body (``lastPollTime``: the vendor's clock and next watermark).
         """
-        params: dict[str, Any] = {
-            "startDate": iso_z(window.start),
-            "endDate": iso_z(window.end),
-            "orderBy": self.settings.contacts_order_by,
-        }
+        params: dict[str, Any] = {"startDate": iso_z(window.start), "endDate": iso_z(window.end)}
+        if self.settings.contacts_order_by:
+            params["orderBy"] = self.settings.contacts_order_by
         if updated_since is not None:
             params["updatedSince"] = iso_z(updated_since)
             params["orderBy"] = "lastUpdateTime asc"
@@ -201,9 +198,11 @@ class CxoneClient(ApiClient):
     def create_extraction_job(self, entity_name: str, version: str, window: Window) -> str:
         """Create a Data Extraction job, waiting while the tenant's one running job finishes.
 
-        Never sent twice blindly (see :meth:`ApiClient.create_job`). The tenant runs one extraction at a time,
-        so "already running" right after a create whose answer was lost means that create took effect: the
-        job is reported (warning, stats, manifest), waited out like any running job, and ours created after it.
+        Never sent twice blindly (see :meth:`ApiClient.create_job`). A create whose answer was lost is looked up
+        in ``GET /data-extraction/v1/jobs`` (NICE's spec, ``getAllJobs``: ``{jobs: [{id, status}]}``): the one
+        job listed now that was not listed just before the create is ours, and is used. When the list is not
+        available, the tenant's one-job-at-a-time rule still tells: "already running" right after such a create
+        means it took effect; that job is reported (warning, stats, manifest), waited out, and ours created after.
         """
         body = {
             "entityName": entity_name,
@@ -214,6 +213,13 @@ class CxoneClient(ApiClient):
         deadline = time.monotonic() + self.settings.create_wait_timeout
         lost: list[str] = []
         while True:
+            known = self.extraction_job_ids()
+
+            def find_created(known: set[str] | None = known) -> str:
+                listed = self.extraction_job_ids() if known is not None else None
+                new = sorted((listed or set()) - (known or set()))
+                return new[0] if len(new) == 1 else ""  # one job at a time per tenant: the new one is ours
+
             try:
                 job_id = self.create_job(
                     "POST",
@@ -221,6 +227,7 @@ class CxoneClient(ApiClient):
                     extraction_job_id,
                     what="CXone extraction job",
                     ambiguous_failures=lost,
+                    find_created=find_created,
                     json=body,
                 )
                 break
@@ -242,6 +249,17 @@ class CxoneClient(ApiClient):
                 time.sleep(self.settings.poll_interval)
         log.info("Created CXone extraction job %s (%s %s) for %s", job_id, entity_name, version, window.interval())
         return job_id
+
+    def extraction_job_ids(self) -> set[str] | None:
+        """The ids of the tenant's Data Extraction jobs (``GET /data-extraction/v1/jobs``); None when the list
+        cannot be read (then a lost create answer is handled without it)."""
+        try:
+            body = self.call_json("GET", EXTRACTION_JOBS)
+        except CcAnalyticsError as error:
+            log.info("The tenant's extraction jobs could not be listed (%s)", type(error).__name__)
+            return None
+        jobs = body.get("jobs")
+        return {job_id_of(job) for job in jobs if job_id_of(job)} if isinstance(jobs, list) else None
 
     def extraction_job(self, job_id: str) -> dict[str, Any]:
         """The job's ``jobStatus`` (``id``, ``status``, ``result{url, errorMessage}``); a body without the
@@ -294,51 +312,15 @@ class CxoneClient(ApiClient):
                     f"the download of {urlsplit(url).path} was cut off ({type(error).__name__})"
                 ) from None
 
-    # -- report jobs (custom reports) -------------------------------------------------------------
-
-    def start_report_job(self, report_id: str, window: Window, file_type: str = "CSV") -> str:
-        """Run a custom report for ``window``; returns the report job id."""
-        params = {"fileType": file_type, "startDate": iso_z(window.start), "endDate": iso_z(window.end)}
-        path = f"{REPORT_JOBS}/{report_id}"
-
-        def report_job_id(response: requests.Response) -> str:
-            job_id = job_id_of(json_body(response))  # GUESS: {"jobId"} documented nowhere public; {"id"} too
-            if not job_id:
-                raise UnexpectedResponseError(
-                    response.status_code, "the report job was accepted but no jobId came back", method="POST", path=path
-                )
-            return job_id
-
-        # never sent twice blindly: no documented way to list report jobs (see ApiClient.create_job)
-        job_id = self.create_job(
-            "POST", path, report_job_id, what=f"CXone report job (report {report_id})", params=params
-        )
-        log.info("Started CXone report job %s (report %s) for %s", job_id, report_id, window.interval())
-        return str(job_id)
-
-    def report_job(self, job_id: str) -> dict[str, Any]:
-        """The report job's ``jobResult``: ``state`` and, once Finished, ``resultFileURL``."""
-        return dict(self.call_json("GET", f"{REPORT_JOBS}/{job_id}").get("jobResult") or {})
-
-    def iter_report_rows(self, job_id: str) -> Iterator[dict[str, Any]]:
-        """The finished report's CSV rows, typed like extraction rows. The file URL is on the API host and needs
-        the bearer token; it answers either the file itself or ``{"files": {"file": <base64>}}``."""
-        url = self.report_job(job_id).get("resultFileURL")
-        if not url:
-            raise ConfigurationError("job_id", f"report job {job_id} has no resultFileURL (not Finished?)")
-        response = self.call("GET", url)
-        text = response.content.decode("utf-8-sig")
-        if text.lstrip().startswith("{"):
-            encoded = ((jsoncodec.loads(text).get("files") or {}).get("file")) or ""
-            text = base64.b64decode(encoded).decode("utf-8-sig")
-        yield from typed_rows(csv.DictReader(io.StringIO(text)))
-
-    def cancel_report_job(self, job_id: str) -> None:
-        """Cancel a running report job (best effort)."""
-        self.call("DELETE", f"{REPORT_JOBS}/{job_id}", ok=(200, 202, 204, 404, 409))
-        log.info("Cancelled CXone report job %s", job_id)
-
     def cancel_extraction_job(self, job_id: str) -> None:
-        """Cancel a running job (best effort)."""
-        self.call("PUT", f"{EXTRACTION_JOBS}/{job_id}", json={"status": "CANCELLED"}, ok=(200, 202, 204, 404, 409))
-        log.info("Cancelled CXone extraction job %s", job_id)
+        """Ask to cancel a running job: best effort and UNDOCUMENTED (NICE's spec has no cancel operation for Data
+        Extraction; ``PUT {"status": "CANCELLED"}`` is a GUESS). Any refusal is logged, never raised: the job
+        then ends or expires on its own."""
+        try:
+            self.call(
+                "PUT", f"{EXTRACTION_JOBS}/{job_id}", json={"status": "CANCELLED"}, ok=(200, 202, 204, 404, 405, 409)
+            )
+        except CcAnalyticsError as error:
+            log.info("CXone extraction job %s was not cancelled (undocumented call refused: %s)", job_id, error)
+            return
+        log.info("Asked CXone to cancel extraction job %s (undocumented call, best effort)", job_id)

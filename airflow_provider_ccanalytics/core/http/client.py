@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import requests
 
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError, UnexpectedResponseError
-from airflow_provider_ccanalytics.core.http.paging import PageRequest, Paginator
+from airflow_provider_ccanalytics.core.http.paging import PageRequest, Paginator, RepeatedPageGuard
 from airflow_provider_ccanalytics.core.http.transport import (
     Authenticator,
     ErrorMapper,
@@ -87,12 +87,14 @@ class ApiClient:
         *,
         what: str,
         ambiguous_failures: list[str] | None = None,
+        find_created: Callable[[], str] | None = None,
         **kwargs: Any,
     ) -> str:
         """Send a request that creates a remote job; never repeat it blindly.
 
         A failure after which the job may exist (sent, answer lost: see :func:`ambiguous`) is not retried
-        by the transport. Neither vendor documents a way to look a job up by its request, so the request is
+        by the transport. Where the vendor lists its jobs (``find_created``: CXone Data Extraction), the job is
+        looked up and used. Otherwise (Genesys documents no way to look a job up by its request) the request is
         sent again within the same budget, and the job the lost answer may have started is reported: a
         warning with what is known, ``stats.possible_orphan_jobs`` and the manifest's ``retried_failures``.
         It is never used and expires on its own.
@@ -100,6 +102,8 @@ class ApiClient:
         :param job_id_of: reads the job id from the success response.
         :param what: names the job in logs ("Genesys details job").
         :param ambiguous_failures: collects a line per ambiguous failure (callers that can resolve them read it).
+        :param find_created: where the vendor lists jobs (CXone Data Extraction): the id of the job the lost
+            answer started, or "" when none is found; a found job is used instead of sending the request again.
         """
         retries = 0
         with self.transport.budget() as budget:
@@ -110,6 +114,19 @@ class ApiClient:
                 except CcAnalyticsError as error:
                     if not ambiguous(error) or getattr(error, "budget_exhausted", False):
                         raise
+                    found = find_created() if find_created is not None else ""
+                    if found:
+                        log.warning(
+                            "%s: the answer to %s %s was lost (%s); the job it started, %s, was found in the "
+                            "vendor's job list and is used",
+                            what,
+                            method,
+                            path,
+                            type(error).__name__,
+                            found,
+                        )
+                        self.transport.stats.note_failure(f"{what}: lost create answer, job {found} found and used")
+                        return found
                     note = f"{what}: {method} {path} may have started a job whose id was lost ({type(error).__name__})"
                     self.transport.stats.add(possible_orphan_jobs=1)
                     self.transport.stats.note_failure(f"possible orphan job: {note}")
@@ -136,9 +153,12 @@ class ApiClient:
         """
         paginator.start(request)
         page, total, started = 0, 0, time.monotonic()
+        guard = RepeatedPageGuard(what)  # a server ignoring the paging parameters fails here instead of looping
+        guard.check_next(request)
         while True:
             body = self.call_json(request.method, request.url, params=request.params or None, json=request.json)
             records = body.get(records_key) or []
+            guard.check_page(request, records)
             page += 1
             total += len(records)
             if page % 20 == 0:
@@ -147,6 +167,7 @@ class ApiClient:
             yield body, records
             if not paginator.advance(request, body, records):
                 return
+            guard.check_next(request)
 
 
 def mapping_argument(value: Any, field: str) -> dict[str, Any]:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from airflow_provider_ccanalytics.core import jsoncodec
+from airflow_provider_ccanalytics.core.errors import RepeatedPageError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -109,11 +112,65 @@ class CursorPaginator:
 
 
 @dataclass
+class RepeatedPageGuard:
+    """Stops a paginator that would loop: a non-empty page whose records equal an earlier page's, or a next
+    request equal to one already sent, raises :class:`RepeatedPageError` naming the endpoint.
+
+    A server that ignores ``skip`` (CXone's summaries, which take none) answers the same full page forever; with
+    this guard every paginator fails on the second copy instead. A page is known by its record count and its
+    first and last records (cheap, and two pages of distinct records never share all three).
+
+    :param what: the endpoint, named in the error.
+    """
+
+    what: str
+    _pages: set[bytes] = field(default_factory=set)
+    _requests: set[bytes] = field(default_factory=set)
+
+    def check_page(self, request: PageRequest, records: list[Any]) -> None:
+        """Raise when ``records`` (the answer to ``request``) repeat an earlier page."""
+        if not records:
+            return
+        key = jsoncodec.dumps([len(records), records[0], records[-1]])
+        if key in self._pages:
+            raise RepeatedPageError(
+                200,
+                f"{self.what}: the page asked for with {_shown(request)} repeats an earlier page "
+                f"({len(records)} records): the server ignores the paging parameters",
+                method=request.method,
+                path=urlsplit(request.url).path,
+            )
+        self._pages.add(key)
+
+    def check_next(self, request: PageRequest) -> None:
+        """Raise when the next page's request was already sent (a next link pointing back)."""
+        key = jsoncodec.dumps([request.url, sorted(request.params.items()), request.json])
+        if key in self._requests:
+            raise RepeatedPageError(
+                200,
+                f"{self.what}: the next page ({_shown(request)}) was already fetched: the paging loops",
+                method=request.method,
+                path=urlsplit(request.url).path,
+            )
+        self._requests.add(key)
+
+
+def _shown(request: PageRequest) -> str:
+    # the paging parameters only (never the whole query, which names the window and filters)
+    names = ("skip", "top", "pageNumber", "pageSize", "cursor", "after")
+    shown = {name: request.params[name] for name in names if name in request.params}
+    paging = (request.json or {}).get("paging")
+    return str(shown or paging or "the same parameters")
+
+
+@dataclass
 class SkipTopPaginator:
     """Offset paging with ``skip``/``top``, following ``_links.next`` when the server gives it (CXone).
 
-    A body with ``_links`` but no ``next`` is the last page; without ``_links``, paging goes
-    on by ``skip`` until a short page.
+    A body with ``_links`` but no ``next`` is the last page. Without ``_links``, paging goes on by ``skip`` only
+    while ``totalRecords`` says more records exist: every paged CXone answer in NICE's spec carries ``_links`` and
+    ``totalRecords`` (calljacob/nice-cxone-api ``src/services/reporting/ReportingReportingService.ts``), so an
+    answer with neither is the whole list (a summary that ignores ``skip``/``top``).
     """
 
     top: int
@@ -134,7 +191,8 @@ class SkipTopPaginator:
             request.params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
             self.skip = int(request.params.get("skip", self.skip + len(records)))
             return True
-        if len(records) < self.top:
+        total = body.get("totalRecords")
+        if len(records) < self.top or not isinstance(total, int) or self.skip + len(records) >= total:
             return False
         self.skip += len(records)
         request.params = {**request.params, "skip": self.skip, "top": self.top}

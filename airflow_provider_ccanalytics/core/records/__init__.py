@@ -9,6 +9,11 @@ May import: the foundation and ``core.partitions``."""
 
 from __future__ import annotations
 
+from airflow_provider_ccanalytics.core.records.credentials import (
+    CREDENTIAL_NAME_WORDS,
+    CredentialFilter,
+    names_setting,
+)
 from airflow_provider_ccanalytics.core.records.csvrows import (
     conform_rows,
     is_id_column,
@@ -37,11 +42,13 @@ from airflow_provider_ccanalytics.core.records.schemas import (
 
 __all__ = [
     "AS_IS",
+    "CREDENTIAL_NAME_WORDS",
     "EXTRA",
     "TYPES",
     "Column",
     "ColumnKind",
     "Columns",
+    "CredentialFilter",
     "DatasetSchema",
     "Flattener",
     "Row",
@@ -54,6 +61,7 @@ __all__ = [
     "int64",
     "is_id_column",
     "json_text",
+    "names_setting",
     "string",
     "string_list",
     "timestamp",

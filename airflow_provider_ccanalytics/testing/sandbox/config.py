@@ -66,6 +66,11 @@ class SandboxConfig:
     cxone_create_answer: str = "string"  # create answer: a JSON string (docs), or "jobId" / "id" objects
     cxone_error_message_in: str = "result"  # a failed job's errorMessage: under "result" or at the "top"
     cxone_busy_status: int = 403  # "already running" and create throttling: 403 (seen) or 409 / 429
+    cxone_shape: str = "spec"  # summaries: "spec" (numbers, ISO-8601 durations) or "legacy" (strings, the tap's)
+    cxone_casing: str | None = None  # sla-summary fields: "pascal" (spec), "camel" (tap); None: the shape's
+    cxone_report_status: str = "flat"  # report job status: "flat" (spec) or "jobResult" (the earlier GUESS)
+    cxone_ignore_skip: bool = False  # paged CXone lists answer page one whatever `skip` says (a faulty server)
+    cxone_validate_order_by: bool = True  # completed contacts: 400 for an orderBy naming no field of the record
     cxone_strict_entities: bool = False  # refuse entities not in cxone_jobs.EXTRACTION_ENTITIES
     genesys_job_result_cap: int = 400_000  # details job results past this answer 400 "Pagination may not..."
     # everything

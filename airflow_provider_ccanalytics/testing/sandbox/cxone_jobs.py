@@ -2,9 +2,12 @@
 
 Sources: NICE's Data Extraction API as its published spec and the clients generated from it show it
 (``POST /data-extraction/v1/jobs`` with ``entityName``, ``version``, ``startDate``, ``endDate``; the job id
-answered as a JSON string; ``jobStatus{id, status, result{url, errorMessage}}``; one create per 30 s, one
-running job per tenant; a result URL valid about 30 s). GUESS: the throttling and "already running" bodies
-(none public), and the cancel by ``PUT {"status": "CANCELLED"}`` (uncertain: the published spec has none).
+answered as a JSON string; ``jobStatus{id, status, result{url, errorMessage}}``; ``GET /data-extraction/v1/jobs``
+answering ``{jobs: [{id, status}]}`` (calljacob/nice-cxone-api ``DataextractionDataextractionService.ts``
+``getAllJobs``, served in ``routing.py``); one create per 30 s, one running job per tenant; a result URL valid
+about 30 s). GUESS: the throttling and "already running" bodies (none public), and the cancel by
+``PUT {"status": "CANCELLED"}`` (UNDOCUMENTED: the published spec has no cancel; served so the client's best
+effort can be exercised).
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ client then meets a sandbox that disagrees. A test adds its own list with :func:
 Sources: Genesys: the platform API's entity listings as the official Genesys SDK models them
 (platform-client-sdk-python ``build/docs``: ``UsersApi.get_users`` answers a ``UserEntityListing`` and so on:
 ``entities``, ``pageSize``, ``pageNumber``, ``total``, ``pageCount``, ``nextUri``...). CXone: the paths of
-NICE's v34 reporting/admin API (``/inContactAPI/services/v34.0/...``); how its lists and summaries page and
-key their records is a GUESS where marked (no public response sample of the admin lists; for the summaries,
-the published spec differs and another change will follow it).
+NICE's v34 reporting/admin API (``/inContactAPI/services/v34.0/...``) as the client generated from NICE's
+published spec has it (calljacob/nice-cxone-api ``src/services/``; singer-io/tap-nice-incontact ``streams.py``
+for how real tenants are read); a GUESS where marked. How each record is spelt: :mod:`.cxone_shapes`.
 """
 
 from __future__ import annotations
@@ -63,14 +63,12 @@ def _genesys(path: str, dataset: str) -> ListRoute:
     return ListRoute("genesys", path, dataset, paging="platform", records_key="entities")
 
 
-def _cxone(path: str, dataset: str, records_key: str, window: bool = False) -> ListRoute:
-    # GUESS: skip/top paging with `_links.next` and `totalRecords`, as completed contacts answer; no public
-    # sample of these answers shows it (for the summaries the published spec has no paging: not followed yet)
+def _cxone(path: str, dataset: str, records_key: str, paging: str, window: bool = False) -> ListRoute:
     return ListRoute(
         "cxone",
         f"{CXONE_V34}{path}",
         dataset,
-        paging="skip_top",
+        paging=paging,
         records_key=records_key,
         window_params=("startDate", "endDate") if window else None,
     )
@@ -93,21 +91,27 @@ LIST_ROUTES: tuple[ListRoute, ...] = (
     _genesys("/api/v2/routing/languages", "languages"),
     # Genesys `GET /api/v2/flows` (ArchitectApi.get_flows -> FlowEntityListing)
     _genesys("/api/v2/flows", "flows"),
-    # CXone v34 admin `GET /agents`: GUESS at the records key `agents` (no public response sample)
-    _cxone("/agents", "agents", "agents"),
-    # CXone v34 admin `GET /skills`: GUESS at the records key `skills` (no public response sample)
-    _cxone("/skills", "skills", "skills"),
-    # CXone v34 admin `GET /teams`: GUESS at the records key `teams` (no public response sample)
-    _cxone("/teams", "teams", "teams"),
-    # CXone v34 reporting `GET /skills/summary` (`startDate`, `endDate`): key `skillSummaries` as the
-    # published spec; its skip/top paging is the GUESS above
-    _cxone("/skills/summary", "skills_summary", "skillSummaries", window=True),
-    # CXone v34 reporting `GET /skills/sla-summary` (`startDate`, `endDate`): key `serviceLevelSummaries` as
-    # the published spec; `_links.next` paging is named in NICE's docs, skip/top is the GUESS above
-    _cxone("/skills/sla-summary", "skills_sla_summary", "serviceLevelSummaries", window=True),
-    # CXone v34 reporting `GET /teams/performance-total` (`startDate`, `endDate`): key `teamPerformanceTotal`
-    # as the published spec; its skip/top paging is the GUESS above
-    _cxone("/teams/performance-total", "teams_performance_total", "teamPerformanceTotal", window=True),
+    # CXone v34 admin `GET /agents` (calljacob/nice-cxone-api src/services/admin/AdminAgentsService.ts
+    # `getAgents`: `skip`, `top`, `orderBy`... in; `totalRecords`, `_links{self,next,previous}`, `agents[]` out)
+    _cxone("/agents", "agents", "agents", "skip_top"),
+    # CXone v34 admin `GET /skills` (AdminSkillsService.ts `getSkills`: only `mediaTypeId`, `outboundStrategy`
+    # in, no skip/top: the whole list; its answer is untyped there: the key `skills` is a GUESS)
+    _cxone("/skills", "skills", "skills", "none"),
+    # CXone v34 admin `GET /teams`: not in the generated client; GUESS: pages like `GET /agents`, key `teams`
+    _cxone("/teams", "teams", "teams", "skip_top"),
+    # CXone v34 reporting `GET /skills/summary` (ReportingReportingService.ts `getFullSkillSummaries`:
+    # `startDate`, `endDate`, `mediaTypeId`, `isOutbound`, `fields` in; `skillSummaries[]` out, no paging)
+    _cxone("/skills/summary", "skills_summary", "skillSummaries", "none", window=True),
+    # CXone v34 reporting `GET /skills/sla-summary` (`getFullSLASummaries`: `startDate`, `endDate`, `skip`,
+    # `top` in; `totalRecords`, `_links`, `serviceLevelSummaries[]` out; the tap follows `_links.next`)
+    _cxone("/skills/sla-summary", "skills_sla_summary", "serviceLevelSummaries", "skip_top", window=True),
+    # CXone v34 reporting `GET /teams/performance-total` (`teamPerformanceSummaryTotalsAll`: `startDate`,
+    # `endDate`, `fields` in; `teamPerformanceTotal[]` out, no paging)
+    _cxone("/teams/performance-total", "teams_performance_total", "teamPerformanceTotal", "none", window=True),
+    # CXone v34 reporting `GET /agents/state-history` (`getAgentsStateHistory`: `startDate`, `endDate`,
+    # `updatedSince`, `skip`, `top`, `orderBy`, `fields` in; `totalRecords`, `_links`, `lastPollTime`,
+    # `agentStateHistory[]` out, `duration` an ISO-8601 string)
+    _cxone("/agents/state-history", "agent_state_history", "agentStateHistory", "skip_top", window=True),
 )
 
 _ROUTES: dict[tuple[str, str], tuple[ListRoute, SandboxRecords | None]] = {}

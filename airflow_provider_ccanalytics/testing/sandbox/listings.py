@@ -6,9 +6,9 @@ The records come from the route's records function or the ground truth (:meth:`D
 Sources: Genesys platform lists page like the platform API's entity listings (official Genesys SDK models,
 e.g. ``UserEntityListing``): ``pageSize`` (default 25) and ``pageNumber`` (from 1) in, ``entities``,
 ``pageSize``, ``pageNumber``, ``total``, ``pageCount`` and relative ``selfUri``/``firstUri``/``lastUri``/
-``nextUri``/``previousUri`` out (``nextUri`` only while there is a next page). CXone lists and summaries page
-with ``skip``/``top`` and ``_links.next`` like NICE's v34 completed contacts (a GUESS for these routes: see
-:mod:`.list_routes`).
+``nextUri``/``previousUri`` out (``nextUri`` only while there is a next page). CXone lists that page (``skip_top``)
+answer ``totalRecords``, ``_links`` and the records like NICE's v34 completed contacts; the others (``none``)
+answer the whole list and ignore ``skip``/``top``, as the spec's summaries (see :mod:`.list_routes`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
+from airflow_provider_ccanalytics.testing.activity import cxone_agent_states
 from airflow_provider_ccanalytics.testing.common import iso, parse_ts
 from airflow_provider_ccanalytics.testing.sandbox.base import SandboxBase
+from airflow_provider_ccanalytics.testing.sandbox.cxone_shapes import render_record
 from airflow_provider_ccanalytics.testing.sandbox.list_routes import (
     ListRoute,
     SandboxRecords,
@@ -76,7 +78,16 @@ class ListRoutesMixin(SandboxBase):
                 raise ApiProblem(
                     400, {"error": "InvalidRequest", "message": f"{start_key} and {end_key} are required ISO-8601"}
                 ) from None
-            return self.data.cxone_summary(route.dataset, start, end)
+            if route.dataset == "agent_state_history":  # as reporting shows it now, `updatedSince` applied
+                since = parse_ts(query["updatedSince"]) if query.get("updatedSince") else None
+                settle, now = self.config.settle_seconds, self.clock()
+                records = cxone_agent_states(self.data, start, end, now, settle, since)
+            else:
+                records = self.data.cxone_summary(route.dataset, start, end)
+            if route.vendor == "cxone":
+                shape, casing = self.config.cxone_shape, self.config.cxone_casing
+                return [render_record(route.dataset, record, shape, casing) for record in records]
+            return records
         return self.data.entities(route.vendor, route.dataset, expand_param(query))
 
     def _platform_page(self, route: ListRoute, records: list[dict[str, Any]], query: dict[str, str]) -> Any:
@@ -116,14 +127,15 @@ class ListRoutesMixin(SandboxBase):
         except ValueError:
             raise ApiProblem(400, {"error": "InvalidRequest", "message": "skip and top must be integers"}) from None
         top = min(max(top, 1), self.config.cxone_max_top)
-        page = records[skip : skip + top]
+        first = 0 if self.config.cxone_ignore_skip else skip  # a server ignoring skip serves page one again
+        page = records[first : first + top]
         if not page:
             return 204, b""  # as completed contacts answer an empty page
         base = f"{self.cxone_api_url}{route.path}"
         links = {"self": f"{base}?{urlencode({**query, 'skip': skip, 'top': top})}"}
         if skip + top < len(records):
             links["next"] = f"{base}?{urlencode({**query, 'skip': skip + top, 'top': top})}"
-        # guess: the admin lists and summaries answer like completed contacts (totalRecords, _links)
+        # as the spec's paged lists answer (AdminAgentsService `getAgents`, `getFullSLASummaries`)
         return 200, {
             "totalRecords": len(records),
             "lastPollTime": iso(self.clock()),

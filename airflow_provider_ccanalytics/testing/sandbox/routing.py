@@ -180,6 +180,12 @@ class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin,
             shape = self.config.cxone_create_answer
             answer = RawJson(json.dumps(job_id).encode()) if shape == "string" else {shape: job_id}
             return "cxone extraction create", 202, {}, answer
+        if path == "/data-extraction/v1/jobs" and method == "GET":
+            # `getAllJobs` (calljacob/nice-cxone-api DataextractionDataextractionService.ts): {jobs: [{id, status}]}
+            with self._lock:
+                jobs = list(self._extractions.values())
+            listed_jobs = [{"id": job["id"], "status": self._cased(self._extraction_status(job))} for job in jobs]
+            return "cxone extraction list", 200, {}, {"jobs": listed_jobs}
         reports = "/inContactAPI/services/v34.0/report-jobs"
         if path.startswith(f"{reports}/"):
             return self._report_jobs(method, path[len(reports) + 1 :], query)
