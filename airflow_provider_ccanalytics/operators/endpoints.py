@@ -171,6 +171,7 @@ class EndpointOperator(AnalyticsOperator):
             time.monotonic() - started,
             stats.snapshot()["requests"] - before,
         )
+        self.written_outputs = [manifest]
         event = {**manifest, "partition_key": day.label(), "window": {"snapshot_date": day.label()}}
         emit_asset_events(current_context(), self.outlets or [], [event], self.partitioned_asset_events)
         return manifest
