@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ccanalytics.core.catalog import schema_for
+from airflow_provider_ccanalytics.outputs.tables import table_schema
 from airflow_provider_ccanalytics.testing import Sandbox
 from tests.conftest import DAGS, ROOT, partition_dir
 
@@ -36,6 +37,8 @@ with DAG("lineage_test", schedule=CronDataIntervalTimetable("0 0 * * *", timezon
     GenesysConversationDetailsOperator(task_id="details", output={out!r}, lookback=None)
     CxoneCompletedContactsOperator(task_id="contacts", output={out!r}, lookback=None)
     GenesysConversationDetailsOperator(task_id="details_xcom")
+    GenesysConversationDetailsOperator(task_id="tables", output={out!r} + "/tables", layout="tables", lookback=None)
+    GenesysConversationDetailsOperator(task_id="delta", output={out!r} + "/delta", output_format="delta", lookback=None)
 """
 RUN = """
 import importlib.util, sys
@@ -125,7 +128,7 @@ def test_a_real_run_reports_endpoints_partitions_schemas_and_row_counts(
     assert "STATE success" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
     found = complete_events(
         events,
-        {"lineage_test.details", "lineage_test.contacts", "lineage_test.details_xcom"},
+        {f"lineage_test.{task}" for task in ("details", "contacts", "details_xcom", "tables", "delta")},
         time.monotonic() + EVENT_DEADLINE,
     )
     org, tenant = sandbox.config.genesys_org_id, sandbox.config.cxone_tenant_id
@@ -140,6 +143,7 @@ def test_a_real_run_reports_endpoints_partitions_schemas_and_row_counts(
     assert (output["namespace"], output["name"]) == ("file", str(folder))
     assert fields(output) == [column.name for column in schema_for("conversation_details").columns]
     assert output["outputFacets"]["outputStatistics"]["rowCount"] == manifest["record_count"] > 0
+    details_rows = manifest["record_count"]
 
     contacts = found["lineage_test.contacts"]
     assert [(d["namespace"], d["name"]) for d in contacts["inputs"]] == [
@@ -157,6 +161,23 @@ def test_a_real_run_reports_endpoints_partitions_schemas_and_row_counts(
         (f"genesys://{org}", "/api/v2/analytics/conversations/details/query")
     ]
     assert xcom["outputs"] == []
+
+    tables = found["lineage_test.tables"]  # layout="tables": one dataset per table folder
+    folder = partition_dir(out_dir / "tables", "genesys", "conversation_details", "2026-01-01")
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    assert [(d["namespace"], d["name"]) for d in tables["outputs"]] == [
+        ("file", f"{folder}/{table}") for table in manifest["tables"]
+    ]
+    for dataset, table in zip(tables["outputs"], manifest["tables"], strict=True):
+        assert fields(dataset) == [column.name for column in table_schema("conversation_details", table).columns]
+        rows = sum(entry["records"] for entry in manifest["files"] if entry["table"] == table)
+        assert dataset["outputFacets"]["outputStatistics"]["rowCount"] == rows
+    assert tables["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"] == manifest["record_count"]
+
+    [table] = found["lineage_test.delta"]["outputs"]  # the Delta table
+    assert (table["namespace"], table["name"]) == ("file", str(out_dir / "delta" / "genesys" / "conversation_details"))
+    assert fields(table) == [column.name for column in schema_for("conversation_details").columns]
+    assert table["outputFacets"]["outputStatistics"]["rowCount"] == details_rows
 
 
 def test_without_the_provider_the_operators_run_and_nothing_is_emitted(
