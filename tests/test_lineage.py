@@ -6,6 +6,7 @@ when a transport is configured), so configuring it here would change every other
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_ccanalytics.core.catalog import schema_for
+from airflow_provider_ccanalytics.operators.lineage import endpoint_paths, input_namespace, output_location
 from airflow_provider_ccanalytics.outputs.tables import table_schema
 from airflow_provider_ccanalytics.testing import Sandbox
 from tests.conftest import DAGS, ROOT, partition_dir
@@ -192,3 +194,49 @@ def test_without_the_provider_the_operators_run_and_nothing_is_emitted(
     assert "LINEAGE_MODULES []" in done.stdout  # the client, the provider, and ours
     assert partition_dir(out_dir, "genesys", "conversation_details", "2026-01-01").joinpath("_manifest.json").exists()
     assert not events.exists()
+
+
+CXONE = "/inContactAPI/services/v34.0"
+OPERATORS = [
+    ("genesys", "GenesysConversationDetailsOperator", {}, "/api/v2/analytics/conversations/details/query"),
+    ("genesys", "GenesysConversationDetailsJobOperator", {}, "/api/v2/analytics/conversations/details/jobs"),
+    (
+        "genesys",
+        "GenesysConversationAggregatesOperator",
+        {"metrics": ["nOffered"]},
+        "/api/v2/analytics/conversations/aggregates/query",
+    ),
+    ("genesys_users", "GenesysUserDetailsOperator", {}, "/api/v2/analytics/users/details/query"),
+    ("genesys_users", "GenesysUserDetailsJobOperator", {}, "/api/v2/analytics/users/details/jobs"),
+    ("endpoints", "GenesysEntitiesOperator", {"entity": "queues"}, "/api/v2/routing/queues"),
+    ("cxone", "CxoneCompletedContactsOperator", {}, "/inContactAPI/services/v34.0/contacts/completed"),
+    (
+        "cxone",
+        "CxoneDataExtractionOperator",
+        {"entity_name": "recording-interaction-metadata", "version": "7"},
+        "/data-extraction/v1/jobs",
+    ),
+    ("cxone", "CxoneReportJobOperator", {"report_id": "1234"}, "/inContactAPI/services/v34.0/report-jobs"),
+    ("endpoints", "CxoneReportingOperator", {"report": "skills/summary"}, f"{CXONE}/skills/summary"),
+    ("endpoints", "CxoneEntitiesOperator", {"entity": "agents"}, "/inContactAPI/services/v34.0/agents"),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "arguments", "path"), OPERATORS, ids=[o[1] for o in OPERATORS])
+def test_every_operator_names_the_endpoint_it_reads(
+    module: str, name: str, arguments: dict[str, Any], path: str
+) -> None:
+
+    operator = getattr(importlib.import_module(f"airflow_provider_ccanalytics.operators.{module}"), name)
+    assert endpoint_paths(operator(task_id="t", **arguments)) == [path]
+
+
+def test_output_and_input_names_follow_the_naming_conventions() -> None:
+    assert output_location("s3://aws_conn@my-bucket/cc/genesys/x/org=1/interval_start=2026-01-01T00:00:00Z") == (
+        "s3://my-bucket",
+        "cc/genesys/x/org=1/interval_start=2026-01-01T00:00:00Z",
+    )
+    assert output_location("file:///data/cc/genesys/x") == ("file", "/data/cc/genesys/x")
+    assert output_location("/data/cc/genesys/x") == ("file", "/data/cc/genesys/x")  # a local Delta table
+    assert input_namespace("genesys", "org=abc-123") == "genesys://abc-123"
+    assert input_namespace("cxone", "tenant=11ea") == "cxone://11ea"
