@@ -131,6 +131,12 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
                 return  # execute() raises it with the advice
             self.start, self.end = iso_z(window.start), iso_z(window.end)
 
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """This run's OpenLineage inputs and outputs (called by the ``openlineage`` extra's provider; see .lineage)."""
+        from airflow_provider_ccanalytics.operators.lineage import operator_lineage
+
+        return operator_lineage(self)
+
 
 class JobOperatorMixin:
     """Submit a remote job, wait for it (deferred or in place), cancel it on kill or failure.

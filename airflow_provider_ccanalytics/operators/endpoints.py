@@ -182,6 +182,7 @@ class EndpointOperator(AnalyticsOperator):
         )
         if credentials.dropped:
             self.log.info("%s: dropped credential-like fields %s", endpoint.name, sorted(credentials.dropped))
+        self.written_outputs = [manifest]
         event = {**manifest, "partition_key": day.label(), "window": {"snapshot_date": day.label()}}
         emit_asset_events(current_context(), self.outlets or [], [event], self.partitioned_asset_events)
         return manifest

@@ -41,6 +41,8 @@ class PartitionedOutput:
     lookback: Any = None
     #: the declared schema of typed output when it is not ``dataset``'s (declared endpoints: ``vendor.dataset``)
     schema_name: str | None = None
+    #: what the last run wrote: its partitions' summaries, or the Delta table's (OpenLineage outputs, see .lineage)
+    written_outputs: Sequence[dict[str, Any]] = ()
 
     def get_hook(self) -> CcAnalyticsHook:
         raise NotImplementedError
@@ -110,6 +112,7 @@ class PartitionedOutput:
         written = [self._write_one(unit, unit in plan.lookback, sources, query) for unit in [*plan.own, *plan.lookback]]
         manifests = sorted(written, key=lambda manifest: str(manifest["partition_key"]))
         own = [manifest for manifest in manifests if not manifest["lookback"]]
+        self.written_outputs = manifests
         emit_asset_events(context, self.outlets or [], manifests, self.partitioned_asset_events)
         return {
             "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
@@ -144,6 +147,7 @@ class PartitionedOutput:
             storage_options=delta_storage_options(uri, self.output_conn_id),
             scope=self.partition_scope(),
         )
+        self.written_outputs = [{**result, "format": "delta"}]
         own = [unit.label() for unit in plan.own]
         return {
             "window": {"start": iso_z(window.start), "end": iso_z(window.end)},

@@ -22,15 +22,24 @@ from airflow_provider_ccanalytics.core.cxone.discovery import (
 from airflow_provider_ccanalytics.core.cxone.endpoints import ENDPOINTS
 from airflow_provider_ccanalytics.core.cxone.jobs import CXONE_EXTRACTION_JOBS, CXONE_REPORT_JOBS, JOB_TYPES
 from airflow_provider_ccanalytics.core.cxone.schemas import SCHEMAS
-from airflow_provider_ccanalytics.core.cxone.shapes import KNOWN_EXTRACTION_ENTITIES, job_id_from_answer
+from airflow_provider_ccanalytics.core.cxone.shapes import (
+    COMPLETED_CONTACTS,
+    EXTRACTION_JOBS,
+    KNOWN_EXTRACTION_ENTITIES,
+    REPORT_JOBS,
+    job_id_from_answer,
+)
 
 __all__ = [
+    "COMPLETED_CONTACTS",
     "CXONE_EXTRACTION_JOBS",
     "CXONE_REPORT_JOBS",
     "DEFAULT_ISSUER",
     "ENDPOINTS",
+    "EXTRACTION_JOBS",
     "JOB_TYPES",
     "KNOWN_EXTRACTION_ENTITIES",
+    "REPORT_JOBS",
     "SCHEMAS",
     "CxoneClient",
     "CxoneSettings",

@@ -18,7 +18,13 @@ from airflow_provider_ccanalytics.core.genesys.flatten import FLATTENERS, nest_c
 from airflow_provider_ccanalytics.core.genesys.jobs import GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS, JOB_TYPES
 from airflow_provider_ccanalytics.core.genesys.regions import DEFAULT_REGION, GENESYS_REGIONS, genesys_base_urls
 from airflow_provider_ccanalytics.core.genesys.schemas import SCHEMAS
-from airflow_provider_ccanalytics.core.genesys.shapes import DETAILS_JOBS, conversation_start
+from airflow_provider_ccanalytics.core.genesys.shapes import (
+    AGGREGATES_QUERY,
+    DETAILS_JOBS,
+    DETAILS_QUERY,
+    conversation_start,
+    jobs_path,
+)
 from airflow_provider_ccanalytics.core.genesys.users import (
     first_start,
     iter_user_details,
@@ -28,8 +34,10 @@ from airflow_provider_ccanalytics.core.genesys.users import (
 )
 
 __all__ = [
+    "AGGREGATES_QUERY",
     "DEFAULT_REGION",
     "DETAILS_JOBS",
+    "DETAILS_QUERY",
     "ENDPOINTS",
     "FLATTENERS",
     "GENESYS_CONVERSATION_JOBS",
@@ -44,6 +52,7 @@ __all__ = [
     "first_start",
     "genesys_base_urls",
     "iter_user_details",
+    "jobs_path",
     "merge_user_details",
     "nest_conversations",
     "nest_user_details",
