@@ -26,11 +26,13 @@ from airflow_provider_ccanalytics.core.datasets import JobStatus, JobType
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 from airflow_provider_ccanalytics.core.http import (
     AdaptiveRateLimiter,
+    HostPolicy,
     HttpTransport,
     Limiter,
     Redactor,
     RetryPolicy,
     checked_base_url,
+    host_list,
 )
 from airflow_provider_ccanalytics.token_store import VariableTokenStore
 
@@ -57,6 +59,8 @@ class CcAnalyticsHook(BaseHook):
     default_requests_per_minute: float = 300.0
     #: the registry name of the vendor's job type when none is given (core.catalog.job_type)
     default_job_type: str = ""
+    #: domains pre-signed downloads may come from when the ``download_hosts`` extra is empty
+    default_download_hosts: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -189,7 +193,29 @@ class CcAnalyticsHook(BaseHook):
     def transport(self) -> HttpTransport:
         limiter = self.runtime.limiter(self.make_limiter)
         timeout = (self.setting("connect_timeout_seconds", 10.0), self.setting("read_timeout_seconds", 120.0))
-        return HttpTransport(retry=self.retry, limiter=limiter, timeout=timeout, redactor=self.redactor)
+        return HttpTransport(
+            retry=self.retry, limiter=limiter, timeout=timeout, redactor=self.redactor, hosts=self.hosts
+        )
+
+    @cached_property
+    def hosts(self) -> HostPolicy:
+        """The hosts this connection's requests may go to: its own URLs, the vendor's discovery, ``allowed_hosts``;
+        pre-signed downloads also to ``download_hosts`` (default :attr:`default_download_hosts`)."""
+        downloads = self.extras.get("download_hosts")
+        return HostPolicy(
+            self.host_urls(),
+            extra_hosts=host_list(self.extras.get("allowed_hosts")),
+            download_hosts=host_list(downloads) if downloads else self.default_download_hosts,
+            discover=self.discovered_hosts(),
+        )
+
+    def host_urls(self) -> list[str]:
+        """The base URLs this connection's settings name (login, API, issuer)."""
+        return [str(self.extras[name]) for name in ("login_url", "api_url", "issuer") if self.extras.get(name)]
+
+    def discovered_hosts(self) -> list[Any]:
+        """Callables returning base URLs the vendor's discovery gives (asked when a host is not yet known)."""
+        return []
 
     def partition_scope(self) -> str:
         """The partition folder of this connection's org or tenant (``org=<id>``), below the dataset."""

@@ -42,6 +42,10 @@ class GenesysCloudHook(CcAnalyticsHook):
         region = self.extras.get("region") or self.connection.host  # the form's select; host in URIs and JSON
         return genesys_base_urls(region, self.extras.get("login_url"), self.extras.get("api_url"))
 
+    def host_urls(self) -> list[str]:
+        """The login and API base URLs (the region's, or the ``login_url``/``api_url`` extras)."""
+        return list(self.base_urls)
+
     @cached_property
     def token_endpoint(self) -> TokenEndpoint:
         client_id = self.require(self.connection.login, "login", "the OAuth client id")

@@ -11,6 +11,7 @@ no token grant and no dataset."""
 from __future__ import annotations
 
 from airflow_provider_ccanalytics.core.http.client import ApiClient, mapping_argument
+from airflow_provider_ccanalytics.core.http.hosts import HostPolicy, host_key, host_list
 from airflow_provider_ccanalytics.core.http.paging import (
     PAGINATORS,
     PAGING_STYLES,
@@ -44,6 +45,7 @@ __all__ = [
     "ApiClient",
     "Authenticator",
     "CursorPaginator",
+    "HostPolicy",
     "HttpTransport",
     "Limiter",
     "PageRequest",
@@ -56,6 +58,8 @@ __all__ = [
     "api_error_from_response",
     "checked_base_url",
     "correlation_id",
+    "host_key",
+    "host_list",
     "json_body",
     "mapping_argument",
     "ordered_map",

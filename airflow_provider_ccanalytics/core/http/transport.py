@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -25,9 +25,12 @@ from airflow_provider_ccanalytics import __version__
 from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     ConnectionFailedError,
+    ForeignHostError,
     RateLimitedError,
     TruncatedResponseError,
+    UnexpectedResponseError,
 )
+from airflow_provider_ccanalytics.core.http.hosts import HostPolicy, host_key
 from airflow_provider_ccanalytics.core.http.ratelimit import Limiter
 from airflow_provider_ccanalytics.core.http.redaction import Redactor
 from airflow_provider_ccanalytics.core.http.responses import (
@@ -68,6 +71,10 @@ __all__ = [  # what vendor modules import from the one request path
 ]
 
 log = logging.getLogger("airflow_provider_ccanalytics")
+
+#: redirects the transport handles itself (requests' own following is off: it would cross hosts)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 
 ErrorMapper = Callable[[requests.Response, str], CcAnalyticsError]
 
@@ -139,6 +146,7 @@ class HttpTransport:
     :param sleep: how to wait (tests may speed it up).
     :param clock: monotonic seconds, for the budget's time limit.
     :param redactor: removes secrets from vendor text before it becomes an error or a log line.
+    :param hosts: the hosts requests may go to (None: any host; redirects are never followed across hosts).
     """
 
     def __init__(
@@ -151,6 +159,7 @@ class HttpTransport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         redactor: Redactor | None = None,
+        hosts: HostPolicy | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
@@ -160,6 +169,7 @@ class HttpTransport:
         self._sleep = sleep
         self._clock = clock
         self.redactor = redactor or Redactor()
+        self.hosts = hosts
         self.stats = TransportStats()
 
     @contextmanager
@@ -202,6 +212,7 @@ class HttpTransport:
             taken effect (see :func:`ambiguous`) is raised at once, for the caller to resolve, never repeated.
         """
         ok_statuses = frozenset(ok)
+        self.check_host(method, url, credentials=self._credentials(authenticator, kwargs))
         retries = 0
         with self.budget() as budget:
             while True:
@@ -216,6 +227,19 @@ class HttpTransport:
                         raise
                     retries += 1
                     self.wait_or_give_up(error, budget, retries)
+
+    @staticmethod
+    def _credentials(authenticator: Authenticator | None, kwargs: dict[str, Any]) -> bool:
+        headers = {str(name).lower() for name in (kwargs.get("headers") or {})}
+        return authenticator is not None or kwargs.get("auth") is not None or "authorization" in headers
+
+    def check_host(self, method: str, url: str, *, credentials: bool, what: str = "") -> None:
+        """Refuse a URL on a host this connection does not trust (see :class:`HostPolicy`), before sending.
+
+        :raises ForeignHostError: naming the host and the setting that extends the list.
+        """
+        if self.hosts is not None:
+            self.hosts.check(url, credentials=credentials, what=what or f"{method} {urlsplit(url).path[:80]}")
 
     def wait_or_give_up(self, error: CcAnalyticsError, budget: Budget, retries: int) -> None:
         """Sleep before retry number ``retries`` of a failed request, or re-raise ``error`` (saying what was
@@ -240,13 +264,14 @@ class HttpTransport:
         kwargs: dict[str, Any],
     ) -> requests.Response:
         reauthenticated = False
+        redirects = 0
         where = f"{method} {urlsplit(url).path}"
         while True:
             headers = dict(kwargs.get("headers") or {})
             authorization = authenticator.authorization() if authenticator else None
             if authorization:
                 headers["Authorization"] = authorization
-            call = {**kwargs, "headers": headers}
+            call = {**kwargs, "headers": headers, "allow_redirects": False}
             call.setdefault("timeout", self.timeout)
             if paced and self.limiter is not None:
                 # the slot last, just before sending: a slot taken before a slow token lookup (a new worker reads
@@ -269,6 +294,12 @@ class HttpTransport:
                 self.limiter.feedback(
                     throttled, parse_retry_after(response.headers.get("Retry-After")) if throttled else None
                 )
+            if response.status_code in REDIRECT_STATUSES and response.status_code not in ok:
+                response.close()
+                redirects += 1
+                method, url, kwargs = self._redirected(response, method, url, kwargs, redirects)
+                where = f"{method} {urlsplit(url).path}"
+                continue
             if response.status_code in ok:
                 if not call.get("stream"):
                     self._check_json(response, method, url)
@@ -284,6 +315,28 @@ class HttpTransport:
                 raise self.redactor.scrub(error_mapper(response, method))
             finally:
                 response.close()
+
+    def _redirected(
+        self, response: requests.Response, method: str, url: str, kwargs: dict[str, Any], redirects: int
+    ) -> tuple[str, str, dict[str, Any]]:
+        """The request a same-host redirect asks for; a redirect to another host is refused, never followed.
+
+        requests would follow it and only strip the Authorization header, then read the foreign answer as data.
+        """
+        status, path = response.status_code, urlsplit(url).path
+        target = urljoin(url, response.headers.get("Location") or "")
+        what = f"a {status} redirect from {method} {path[:80]}"
+        if host_key(target) != host_key(url):
+            raise ForeignHostError(host_key(target).removesuffix(":443") or "an unknown host", what, "allowed_hosts")
+        if redirects > MAX_REDIRECTS or not response.headers.get("Location"):
+            raise UnexpectedResponseError(
+                status, f"{what}: too many redirects or no Location", method=method, path=path
+            )
+        follow = {key: value for key, value in kwargs.items() if key != "params"}  # the Location carries the query
+        if status == 303 or (status in (301, 302) and method == "POST"):
+            method = "GET"  # as browsers and requests do; the body is dropped
+            follow = {key: value for key, value in follow.items() if key not in ("json", "data")}
+        return method, target, follow
 
     def _check_json(self, response: requests.Response, method: str, url: str) -> None:
         """Decode a JSON success now: a body that says JSON but does not parse was cut off (retried)."""
