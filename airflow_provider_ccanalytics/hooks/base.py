@@ -177,7 +177,7 @@ class CcAnalyticsHook(BaseHook):
             return None
         window = self.setting("rate_window_seconds", 60.0)
         if kind == "adaptive":
-            return AdaptiveRateLimiter(per_minute, window=window)
+            return AdaptiveRateLimiter(per_minute, window=window, max_pause=self.retry.max_retry_after)
         if kind == "redis":
             from airflow_provider_ccanalytics.core.http import RedisRateLimiter, redis_client
 
@@ -186,7 +186,9 @@ class CcAnalyticsHook(BaseHook):
             if password:
                 self.redactor.add(str(password))
             client = redis_client(url, password)
-            return RedisRateLimiter(client, self.token_key, per_minute, window=window)
+            return RedisRateLimiter(
+                client, self.token_key, per_minute, window=window, max_pause=self.retry.max_retry_after
+            )
         raise ConfigurationError("rate_limiter", f"'{kind}' is not a limiter; use 'adaptive', 'redis' or 'none'")
 
     @cached_property

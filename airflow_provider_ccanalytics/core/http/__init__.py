@@ -28,6 +28,7 @@ from airflow_provider_ccanalytics.core.http.redis_limiter import RedisRateLimite
 from airflow_provider_ccanalytics.core.http.responses import (
     RETRYABLE_SERVER_STATUSES,
     api_error_from_response,
+    bounded_wait,
     checked_base_url,
     correlation_id,
     json_body,
@@ -56,6 +57,7 @@ __all__ = [
     "RetryPolicy",
     "SkipTopPaginator",
     "api_error_from_response",
+    "bounded_wait",
     "checked_base_url",
     "correlation_id",
     "host_key",

@@ -22,6 +22,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
+from airflow_provider_ccanalytics.core.http.responses import bounded_wait
+
 
 class Limiter(Protocol):
     """Paces the requests of one connection (one token)."""
@@ -49,6 +51,7 @@ class AdaptiveRateLimiter:
     :param beta: the share of the rate kept after a 429 (AWS SDKs: 0.7).
     :param scale: CUBIC's growth constant, in shares of the ceiling per window cubed (AWS SDKs: 0.4).
     :param floor: the lowest rate, as a share of the ceiling.
+    :param max_pause: the longest pause a ``Retry-After`` may cause (the retry policy's ``max_retry_after``).
     :param congestion: the share of 429s among the answers since the last cut within the last window (counted
         as at least a quarter window's worth at the full rate) from which a 429 cuts the rate (and two at least).
     """
@@ -64,6 +67,7 @@ class AdaptiveRateLimiter:
         scale: float = 0.4,
         floor: float = 0.05,
         congestion: float = 0.08,
+        max_pause: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -74,6 +78,7 @@ class AdaptiveRateLimiter:
         self.capacity = burst if burst is not None else max(1.0, per_window * 0.02)
         self.window = window
         self.beta, self.scale, self.floor, self.congestion = beta, scale, floor, congestion
+        self.max_pause = max_pause
         self.throttles = 0
         self._answers: deque[tuple[float, bool]] = deque()  # (when, throttled) of the last window's answers
         self._throttled = 0  # how many of them were 429s
@@ -123,8 +128,9 @@ class AdaptiveRateLimiter:
                 self._last_throttle = now
                 self._answers.clear()  # the next cut is judged on the answers at the new rate
                 self._throttled = 0
-            if retry_after:
-                self._paused_until = max(self._paused_until, now + retry_after)
+            pause = bounded_wait(retry_after, self.max_pause)
+            if pause:
+                self._paused_until = max(self._paused_until, now + pause)
 
     def _count(self, now: float, throttled: bool) -> None:
         """Keep the answers of the last window, and how many of them were 429s."""

@@ -36,6 +36,7 @@ from airflow_provider_ccanalytics.core.http.redaction import Redactor
 from airflow_provider_ccanalytics.core.http.responses import (
     RETRYABLE_SERVER_STATUSES,
     api_error_from_response,
+    bounded_wait,
     checked_base_url,
     correlation_id,
     decoded_json,
@@ -291,8 +292,9 @@ class HttpTransport:
                 raise failure from None
             if paced and self.limiter is not None:
                 throttled = response.status_code == 429
+                cap = self.retry.max_retry_after  # one cap, before any limiter sees the vendor's number
                 self.limiter.feedback(
-                    throttled, parse_retry_after(response.headers.get("Retry-After")) if throttled else None
+                    throttled, parse_retry_after(response.headers.get("Retry-After"), cap) if throttled else None
                 )
             if response.status_code in REDIRECT_STATUSES and response.status_code not in ok:
                 response.close()
@@ -312,7 +314,10 @@ class HttpTransport:
                 authenticator.reauthenticate(authorization)
                 continue
             try:
-                raise self.redactor.scrub(error_mapper(response, method))
+                error = self.redactor.scrub(error_mapper(response, method))
+                if getattr(error, "retry_after", None) is not None:  # a vendor mapper's own reading, capped too
+                    error.retry_after = bounded_wait(error.retry_after, self.retry.max_retry_after)  # type: ignore[attr-defined]
+                raise error
             finally:
                 response.close()
 
@@ -355,8 +360,9 @@ class HttpTransport:
 
     def _wait(self, error: BaseException, retries: int) -> float:
         retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            return min(float(retry_after), self.retry.max_retry_after)
+        bounded = bounded_wait(retry_after, self.retry.max_retry_after) if retry_after is not None else None
+        if bounded is not None:
+            return bounded
         backoff = self.retry.backoff_initial * 2 ** (retries - 1) + random.uniform(0, self.retry.backoff_initial)
         return float(min(backoff, self.retry.backoff_max))
 
