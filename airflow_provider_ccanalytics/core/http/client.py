@@ -101,28 +101,28 @@ class ApiClient:
         :param what: names the job in logs ("Genesys details job").
         :param ambiguous_failures: collects a line per ambiguous failure (callers that can resolve them read it).
         """
-        retries = 0
-        with self.transport.budget() as budget:
-            while True:
-                try:
-                    response = self.call(method, path, idempotent=False, **kwargs)
-                    return job_id_of(response)
-                except CcAnalyticsError as error:
-                    if not ambiguous(error) or getattr(error, "budget_exhausted", False):
-                        raise
-                    note = f"{what}: {method} {path} may have started a job whose id was lost ({type(error).__name__})"
-                    self.transport.stats.add(possible_orphan_jobs=1)
-                    self.transport.stats.note_failure(f"possible orphan job: {note}")
-                    if ambiguous_failures is not None:
-                        ambiguous_failures.append(note)
-                    log.warning(
-                        "%s; sending the request again. The earlier job, if it exists, is not used and expires on "
-                        "its own (cause: %s)",
-                        note,
-                        error,
-                    )
-                    retries += 1
-                    self.transport.wait_or_give_up(error, budget, retries)
+
+        def reported(error: CcAnalyticsError) -> None:
+            note = f"{what}: {method} {path} may have started a job whose id was lost ({type(error).__name__})"
+            self.transport.stats.add(possible_orphan_jobs=1)
+            self.transport.stats.note_failure(f"possible orphan job: {note}")
+            if ambiguous_failures is not None:
+                ambiguous_failures.append(note)
+            log.warning(
+                "%s; sending the request again. The earlier job, if it exists, is not used and expires on "
+                "its own (cause: %s)",
+                note,
+                error,
+            )
+
+        def create() -> str:
+            return job_id_of(self.call(method, path, idempotent=False, **kwargs))
+
+        with self.transport.budget() as budget:  # the request inside counted its failures already: count=False
+            loop = self.transport.retrying(
+                budget, final=lambda error: not ambiguous(error), count=False, on_retry=reported
+            )
+            return str(loop(create))
 
     def pages(
         self, request: PageRequest, paginator: Paginator, records_key: str, *, what: str = "records"

@@ -10,7 +10,6 @@ the attempt: a body cut off mid-read is retried like a dropped connection.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -49,9 +48,10 @@ from airflow_provider_ccanalytics.core.http.retry import (
     Budget,
     RetryPolicy,
     ambiguous,
-    cause,
     current,
+    honoured,
     not_sent,
+    retrying,
 )
 
 __all__ = [  # what vendor modules import from the one request path
@@ -214,20 +214,41 @@ class HttpTransport:
         """
         ok_statuses = frozenset(ok)
         self.check_host(method, url, credentials=self._credentials(authenticator, kwargs))
-        retries = 0
         with self.budget() as budget:
-            while True:
-                try:
-                    return self._send(method, url, authenticator, error_mapper, ok_statuses, paced, budget, kwargs)
-                except CcAnalyticsError as error:
-                    if getattr(error, "budget_exhausted", False):
-                        raise  # a nested request (the token) already spent this request's budget
-                    budget.attempts += 1  # failed attempts: a nested request's successes cost nothing
-                    budget.causes.append(cause(error))
-                    if not error.retryable or (not idempotent and ambiguous(error)):
-                        raise
-                    retries += 1
-                    self.wait_or_give_up(error, budget, retries)
+            loop = self.retrying(budget, final=lambda error: not idempotent and ambiguous(error))
+            return loop(self._send, method, url, authenticator, error_mapper, ok_statuses, paced, budget, kwargs)
+
+    def retrying(
+        self,
+        budget: Budget,
+        *,
+        final: Callable[[CcAnalyticsError], bool] = lambda error: False,
+        count: bool = True,
+        on_retry: Callable[[CcAnalyticsError], None] | None = None,
+    ) -> Any:
+        """The tenacity loop of this transport over ``budget`` (see :func:`~.retry.retrying`).
+
+        :param final: retryable errors raised at once instead (a create whose answer was lost).
+        :param count: count failures into the budget (False: the request inside counted them already).
+        :param on_retry: told of each error before its retry (besides the log line and the counters).
+        """
+
+        def before_sleep(error: CcAnalyticsError, wait: float) -> None:
+            if on_retry is not None:
+                on_retry(error)
+            self.stats.note_retry(error)
+            if honoured(error):
+                log.warning("Throttled (%s); waiting %.1f s as the vendor asked, then sending again", error, wait)
+                return
+            log.warning(
+                "Attempt %d of %d failed (%s); retrying in %.1f s",
+                budget.attempts,
+                self.retry.max_attempts,
+                error,
+                wait,
+            )
+
+        return retrying(budget, final=final, sleep=self._sleep, before_sleep=before_sleep, count=count)
 
     @staticmethod
     def _credentials(authenticator: Authenticator | None, kwargs: dict[str, Any]) -> bool:
@@ -241,17 +262,6 @@ class HttpTransport:
         """
         if self.hosts is not None:
             self.hosts.check(url, credentials=credentials, what=what or f"{method} {urlsplit(url).path[:80]}")
-
-    def wait_or_give_up(self, error: CcAnalyticsError, budget: Budget, retries: int) -> None:
-        """Sleep before retry number ``retries`` of a failed request, or re-raise ``error`` (saying what was
-        tried) when the budget has no room for it."""
-        wait = self._wait(error, retries)
-        if not budget.allows(wait):
-            error.budget_exhausted = True  # type: ignore[attr-defined]
-            error.args = (f"{error}. {budget.describe()}",)
-            raise error
-        self._before_sleep(error, budget, wait)
-        self._sleep(wait)
 
     def _send(
         self,
@@ -357,21 +367,3 @@ class HttpTransport:
                 method=method,
                 path=urlsplit(url).path,
             ) from None
-
-    def _wait(self, error: BaseException, retries: int) -> float:
-        retry_after = getattr(error, "retry_after", None)
-        bounded = bounded_wait(retry_after, self.retry.max_retry_after) if retry_after is not None else None
-        if bounded is not None:
-            return bounded
-        backoff = self.retry.backoff_initial * 2 ** (retries - 1) + random.uniform(0, self.retry.backoff_initial)
-        return float(min(backoff, self.retry.backoff_max))
-
-    def _before_sleep(self, error: BaseException, budget: Budget, wait: float) -> None:
-        self.stats.note_retry(error)
-        log.warning(
-            "Attempt %d of %d failed (%s); retrying in %.1f s",
-            budget.attempts,
-            self.retry.max_attempts,
-            error,
-            wait,
-        )
