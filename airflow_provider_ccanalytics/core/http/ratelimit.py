@@ -1,18 +1,17 @@
 """Client-side pacing: the :class:`Limiter` interface and an adaptive in-process token bucket.
 
-The bucket allows at most ``burst + headroom * per_window`` requests in any window of ``window`` seconds (by
-default 2 % + 97 % = 99 % of the limit), so one clean process meets no 429, while a caller that was briefly busy
-can catch up on the slots it missed. Processes that share a token but not a limiter (several workers on one
-connection) each start at that rate; the bucket is **adaptive** like the AWS SDKs' adaptive retry mode: once
-429s are a real share of the last window's answers since the last cut (``congestion``, 8 %, of at least a
-quarter window's worth of requests at the full rate), a 429 cuts its fill rate
-(multiplicatively, by ``beta``, once per burst) and pauses it for the answer's ``Retry-After``; then the rate
-recovers along a CUBIC curve, slowly near the rate where the throttling happened, so processes converge on
-their share of the vendor's limit without talking to each other. A stray 429 (a vendor hiccup, not the limit:
-the other answers went through) only delays its own request, which the retry policy resends after its
-``Retry-After``; cutting the rate for each would let scattered 429s drive it down to the floor. For one budget
-shared exactly by every worker, use the Redis limiter (:mod:`.redis_limiter`).
-"""
+The bucket allows at most ``burst + headroom * per_window`` requests in any window of ``window`` seconds (by default
+2 % + 97 % = 99 % of the limit), so one clean process meets no 429, while a caller that was briefly busy can catch
+up on the slots it missed. Processes that share a token but not a limiter (several workers on one connection) each
+start at that rate; the bucket is **adaptive** like the AWS SDKs' adaptive retry mode: once 429s are a real share of
+the last window's answers since the last cut (``congestion``, 8 %, of at least a quarter window's worth of requests
+at the full rate), a 429 cuts its fill rate (multiplicatively, by ``beta``, once per burst) and pauses it for the
+answer's ``Retry-After``; then the rate recovers along a CUBIC curve timed from the end of that pause, slowly near
+the rate where the throttling happened, so processes converge on their share of the vendor's limit without talking
+to each other. A stray 429 (a vendor hiccup, not the limit: the other answers went through) only delays its own
+request, which the retry policy resends after its ``Retry-After``; cutting the rate for each would let scattered
+429s drive it down to the floor. For one budget shared exactly by every worker, use the Redis limiter
+(:mod:`.redis_limiter`)."""
 
 from __future__ import annotations
 
@@ -87,7 +86,8 @@ class AdaptiveRateLimiter:
         self._sleep = sleep
         self._updated = clock()
         self._last_max = 1.0  # the share of the ceiling at the last 429
-        self._last_throttle: float | None = None
+        self._last_throttle: float | None = None  # when the rate was last cut (one cut per burst of 429s)
+        self._regrow_from = 0.0  # when regrowth starts: the end of the cut's Retry-After pause
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
@@ -126,11 +126,15 @@ class AdaptiveRateLimiter:
                 self._last_max = share
                 self.rate = max(self.floor, share * self.beta) * self.ceiling
                 self._last_throttle = now
+                self._regrow_from = now
                 self._answers.clear()  # the next cut is judged on the answers at the new rate
                 self._throttled = 0
             pause = bounded_wait(retry_after, self.max_pause)
             if pause:
                 self._paused_until = max(self._paused_until, now + pause)
+            # the rate regrows from the end of the pause: timed from the 429, most of the cut had grown back by the
+            # time the pause let the first request through (four workers on one token: 33 % of answers were 429s)
+            self._regrow_from = max(self._regrow_from, self._paused_until)
 
     def _count(self, now: float, throttled: bool) -> None:
         """Keep the answers of the last window, and how many of them were 429s."""
@@ -140,10 +144,11 @@ class AdaptiveRateLimiter:
             self._throttled -= self._answers.popleft()[1]
 
     def _recover(self, now: float) -> None:
-        """CUBIC growth since the last 429: fast far below the last maximum, slow near it, capped at the ceiling."""
+        """CUBIC growth since the end of the last cut's pause: fast far below the last maximum, slow near it, capped
+        at the ceiling."""
         if self._last_throttle is None or self.rate >= self.ceiling:
             return
-        elapsed = (now - self._last_throttle) / self.window
+        elapsed = max(0.0, now - self._regrow_from) / self.window
         k = (self._last_max * (1 - self.beta) / self.scale) ** (1 / 3)
         share = self.scale * (elapsed - k) ** 3 + self._last_max
         self.rate = min(self.ceiling, max(self.floor * self.ceiling, share * self.ceiling, self.rate))

@@ -278,16 +278,16 @@ class HttpTransport:
         redirects = 0
         where = f"{method} {urlsplit(url).path}"
         while True:
+            if paced and self.limiter is not None:
+                # the slot first, then the token: the wait for a slot (8 page workers queued at 5 requests/s: up to
+                # 1.6 s) must not outlast the token's leeway, or a token read before it expires on the way (401s)
+                self.limiter.acquire()
             headers = dict(kwargs.get("headers") or {})
             authorization = authenticator.authorization() if authenticator else None
             if authorization:
                 headers["Authorization"] = authorization
             call = {**kwargs, "headers": headers, "allow_redirects": False}
             call.setdefault("timeout", self.timeout)
-            if paced and self.limiter is not None:
-                # the slot last, just before sending: a slot taken before a slow token lookup (a new worker reads
-                # the stored token) would be spent seconds later, bunched with the next slots' requests
-                self.limiter.acquire()
             self.stats.add(requests=1)
             try:  # without stream=True the body is read here, inside the attempt
                 response = self.session.request(method, url, **call)
