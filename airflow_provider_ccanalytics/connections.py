@@ -178,8 +178,16 @@ def _rate_limit(vendor_note: str, default: int | None = None) -> tuple[ExtraFiel
 
 
 def _hosts(download_note: str) -> tuple[ExtraField, ...]:
-    """The host allow-list extras ``CcAnalyticsHook.hosts`` reads."""
+    """The host allow-list extras ``CcAnalyticsHook.hosts`` reads, and where tokens are kept."""
     return (
+        ExtraField(
+            "token_variable_prefix",
+            "Token Variable prefix",
+            "Tokens are shared in Airflow Variables named <prefix><connection key>, which DAG authors and "
+            "'airflow variables get' can read. Empty: ccanalytics_token_. Choose a prefix your secrets backend "
+            "or access rules keep from DAG authors.",
+            section="Hosts",
+        ),
         ExtraField(
             "allowed_hosts",
             "More trusted hosts",

@@ -34,7 +34,7 @@ from airflow_provider_ccanalytics.core.http import (
     checked_base_url,
     host_list,
 )
-from airflow_provider_ccanalytics.token_store import VariableTokenStore
+from airflow_provider_ccanalytics.token_store import DEFAULT_TOKEN_PREFIX, VariableTokenStore
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -43,7 +43,8 @@ class CcAnalyticsHook(BaseHook):
     """Base of the vendor hooks; the only place that reads Connections.
 
     :param conn_id: the Airflow connection id.
-    :param token_store: where tokens are shared (default: Airflow Variables).
+    :param token_store: where tokens are shared (default: Airflow Variables named after the connection's
+        ``token_variable_prefix`` extra, ``ccanalytics_token_`` when unset).
     :param retry: the retry policy of every request (default: from the connection's ``retry_*`` extras).
     :param share_tokens: share tokens with the store and this process (False: private ones, for tests of
         the credentials themselves).
@@ -73,8 +74,23 @@ class CcAnalyticsHook(BaseHook):
         super().__init__()
         self.conn_id = conn_id or self.default_conn_name
         self.share_tokens = share_tokens
-        self.token_store: TokenStore = token_store or (VariableTokenStore() if share_tokens else MemoryTokenStore())
+        self._token_store = token_store
         self._retry = retry
+
+    @cached_property
+    def token_store(self) -> TokenStore:
+        """Where this connection's tokens are shared: the hook's argument, else Airflow Variables named
+        ``{token_variable_prefix}{token_key}`` (readable by DAG authors: see the README, "Token readability")."""
+        if self._token_store is not None:
+            return self._token_store
+        if not self.share_tokens:
+            return MemoryTokenStore()
+        prefix = str(self.extras.get("token_variable_prefix") or DEFAULT_TOKEN_PREFIX)
+        if not all(char.isalnum() or char in "._-" for char in prefix):
+            raise ConfigurationError(
+                "token_variable_prefix", f"{prefix!r} may hold only letters, digits, '.', '_' and '-'"
+            )
+        return VariableTokenStore(prefix)
 
     @cached_property
     def connection(self) -> Any:
@@ -196,7 +212,12 @@ class CcAnalyticsHook(BaseHook):
         limiter = self.runtime.limiter(self.make_limiter)
         timeout = (self.setting("connect_timeout_seconds", 10.0), self.setting("read_timeout_seconds", 120.0))
         return HttpTransport(
-            retry=self.retry, limiter=limiter, timeout=timeout, redactor=self.redactor, hosts=self.hosts
+            retry=self.retry,
+            limiter=limiter,
+            timeout=timeout,
+            redactor=self.redactor,
+            hosts=self.hosts,
+            max_body_bytes=int(self.setting("max_response_mb", 32) * 2**20),
         )
 
     @cached_property

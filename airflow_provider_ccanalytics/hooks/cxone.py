@@ -14,6 +14,7 @@ from airflow_provider_ccanalytics.core.cxone import (
     OidcConfiguration,
     discover,
 )
+from airflow_provider_ccanalytics.core.http import checked_identifier
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 
 
@@ -90,7 +91,7 @@ class NiceCxoneHook(CcAnalyticsHook):
 
     def partition_scope(self) -> str:
         """``tenant=<the tenant id>`` (the access token's ``tenantId`` claim, read once per connection)."""
-        return f"tenant={self.client.tenant_id}"
+        return f"tenant={checked_identifier(self.client.tenant_id, 'the tenant id (token claim tenantId)')}"
 
     @cached_property
     def client(self) -> CxoneClient:

@@ -12,7 +12,10 @@ from airflow_provider_ccanalytics.core.genesys import (
     GenesysSettings,
     genesys_base_urls,
 )
+from airflow_provider_ccanalytics.core.http import checked_identifier
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
+
+ORGANIZATION_PATH = "/api/v2/organizations/me"
 
 
 class GenesysCloudHook(CcAnalyticsHook):
@@ -71,7 +74,7 @@ class GenesysCloudHook(CcAnalyticsHook):
 
     def partition_scope(self) -> str:
         """``org=<the org id>`` (``GET /api/v2/organizations/me``, once per connection and process)."""
-        return f"org={self.client.organization_id}"
+        return f"org={checked_identifier(self.client.organization_id, 'the organization id', ORGANIZATION_PATH)}"
 
     @cached_property
     def client(self) -> GenesysClient:

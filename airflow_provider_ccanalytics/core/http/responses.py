@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from airflow_provider_ccanalytics.core.errors import (
     BadRequestError,
     CcAnalyticsError,
     ConfigurationError,
+    HostileResponseError,
     NotAuthorizedError,
     NotFoundError,
     PermissionDeniedError,
@@ -142,3 +144,26 @@ def api_error_from_response(response: requests.Response, method: str) -> CcAnaly
         429: RateLimitedError,
     }.get(status, ServerError if status in RETRYABLE_SERVER_STATUSES else ApiError)
     return error_class(status, message, **kwargs)
+
+
+#: an id the vendor names a partition folder with (Genesys org ids and CXone tenant ids are GUIDs): short, plain
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def checked_identifier(value: Any, what: str, path: str = "") -> str:
+    """``value`` when it can name a folder (letters, digits, ``.``, ``_``, ``-``; at most 128 characters).
+
+    :param what: names the value in the error (``the organization id``).
+    :raises HostileResponseError: for a 300-character id, a path, control characters...: never a folder.
+    """
+    text = str(value)
+    if _IDENTIFIER.fullmatch(text):
+        return text
+    shown = text[:40].encode("unicode_escape").decode("ascii")
+    raise HostileResponseError(
+        200,
+        f"{what} {shown!r}{'...' if len(text) > 40 else ''} ({len(text)} characters) is not an id this client "
+        "names a folder with (letters, digits, '.', '_', '-'; at most 128): check that the API URL is the vendor's",
+        method="GET",
+        path=path,
+    )

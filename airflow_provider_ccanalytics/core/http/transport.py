@@ -25,6 +25,7 @@ from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     ConnectionFailedError,
     ForeignHostError,
+    HostileResponseError,
     RateLimitedError,
     TruncatedResponseError,
     UnexpectedResponseError,
@@ -53,6 +54,7 @@ from airflow_provider_ccanalytics.core.http.retry import (
     not_sent,
     retrying,
 )
+from airflow_provider_ccanalytics.core.jsoncodec import NestedTooDeepError
 
 __all__ = [  # what vendor modules import from the one request path
     "BODY_ERRORS",
@@ -76,6 +78,8 @@ log = logging.getLogger("airflow_provider_ccanalytics")
 #: redirects the transport handles itself (requests' own following is off: it would cross hosts)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+#: the largest answer read into memory by default (a details page of 100 conversations is about 1 MiB)
+MAX_BODY_BYTES = 32 * 2**20
 
 ErrorMapper = Callable[[requests.Response, str], CcAnalyticsError]
 
@@ -148,6 +152,8 @@ class HttpTransport:
     :param clock: monotonic seconds, for the budget's time limit.
     :param redactor: removes secrets from vendor text before it becomes an error or a log line.
     :param hosts: the hosts requests may go to (None: any host; redirects are never followed across hosts).
+    :param max_body_bytes: the largest answer read into memory (streamed downloads are not held, so not bounded);
+        a larger one is refused with :class:`HostileResponseError` after that many bytes, never read whole.
     """
 
     def __init__(
@@ -161,6 +167,7 @@ class HttpTransport:
         clock: Callable[[], float] = time.monotonic,
         redactor: Redactor | None = None,
         hosts: HostPolicy | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
@@ -171,6 +178,7 @@ class HttpTransport:
         self._clock = clock
         self.redactor = redactor or Redactor()
         self.hosts = hosts
+        self.max_body_bytes = max_body_bytes
         self.stats = TransportStats()
 
     @contextmanager
@@ -286,11 +294,14 @@ class HttpTransport:
             authorization = authenticator.authorization() if authenticator else None
             if authorization:
                 headers["Authorization"] = authorization
-            call = {**kwargs, "headers": headers, "allow_redirects": False}
+            streamed = bool(kwargs.get("stream"))
+            call = {**kwargs, "headers": headers, "allow_redirects": False, "stream": True}
             call.setdefault("timeout", self.timeout)
             self.stats.add(requests=1)
-            try:  # without stream=True the body is read here, inside the attempt
+            try:  # unless the caller streams, the body is read here, inside the attempt, and bounded
                 response = self.session.request(method, url, **call)
+                if not streamed:
+                    self._read_bounded(response, method, url)
             except BODY_ERRORS as exc:
                 failure = ConnectionFailedError(
                     f"{where}: the response body was cut off ({type(exc).__name__}) by {urlsplit(url).netloc}"
@@ -313,7 +324,7 @@ class HttpTransport:
                 where = f"{method} {urlsplit(url).path}"
                 continue
             if response.status_code in ok:
-                if not call.get("stream"):
+                if not streamed:
                     self._check_json(response, method, url)
                 return response
             if response.status_code == 401 and authenticator is not None and authorization and not reauthenticated:
@@ -353,12 +364,45 @@ class HttpTransport:
             follow = {key: value for key, value in follow.items() if key not in ("json", "data")}
         return method, target, follow
 
+    def _read_bounded(self, response: requests.Response, method: str, url: str) -> None:
+        """Read the body as requests would (``response.content``), refusing it past :attr:`max_body_bytes`."""
+        limit = self.max_body_bytes
+        announced = response.headers.get("Content-Length") or ""
+        body = bytearray()
+        if not (announced.isdigit() and int(announced) > limit):
+            for chunk in response.iter_content(1 << 16):
+                body += chunk
+                if len(body) > limit:
+                    break
+            else:
+                response._content = bytes(body)  # what requests' own .content does, bounded
+                response._content_consumed = True  # type: ignore[attr-defined]
+                return
+        response.close()
+        raise HostileResponseError(
+            response.status_code,
+            f"the answer is larger than {limit // 2**20} MiB (Content-Length {announced or 'not given'}); not read "
+            "whole. Lower the page size, or raise the connection's max_response_mb if the vendor really sends this",
+            correlation_id=correlation_id(response),
+            method=method,
+            path=urlsplit(url).path,
+        )
+
     def _check_json(self, response: requests.Response, method: str, url: str) -> None:
-        """Decode a JSON success now: a body that says JSON but does not parse was cut off (retried)."""
+        """Decode a JSON success now: a body that says JSON but does not parse was cut off (retried); one nested
+        deeper than the decoder allows is hostile (not retried)."""
         if not response.content or not is_json(response):
             return
         try:
             decoded_json(response)
+        except NestedTooDeepError:
+            raise HostileResponseError(
+                response.status_code,
+                f"the JSON answer ({len(response.content)} bytes) is nested deeper than any vendor answer; refused",
+                correlation_id=correlation_id(response),
+                method=method,
+                path=urlsplit(url).path,
+            ) from None
         except ValueError:
             raise TruncatedResponseError(
                 response.status_code,

@@ -8,12 +8,12 @@ real paths below them, so only base URLs differ from production:
   pre-signed result files ``/cxone/files``.
 - ``/_sandbox/stats`` (counters) and ``/_sandbox/reset`` for scripts in other processes.
 
-Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies),
-``base`` (state, bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``, ``genesys_users``,
-``genesys_org``, ``cxone_reporting``, ``cxone_jobs``, ``foreign`` (another host, and faults that point links and
-redirects at it), ``list_routes`` (the sandbox's table of GET lists: Genesys
-platform lists, CXone admin lists and summaries; :func:`register_sandbox_route` adds one), ``listings`` (serves
-them), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
+Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies), ``base`` (state,
+bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``, ``genesys_users``, ``genesys_org``,
+``cxone_reporting``, ``cxone_jobs``, ``foreign`` (another host, and faults that point links and redirects at it),
+``hostile`` (answers nested too deep, too large, or with control characters), ``list_routes`` (the sandbox's table
+of GET lists: Genesys platform lists, CXone admin lists and summaries; :func:`register_sandbox_route` adds one),
+``listings`` (serves them), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
 
 The sandbox is written from the vendors' public sources (each module names its own), never from this
 package's client: nothing here imports the client's modules (``core``, hooks, operators, outputs...), so a

@@ -95,6 +95,9 @@ class Fault:
         ``url``) moved to this base URL, another host (see :mod:`.foreign`).
     :param redirect_to: answer ``status`` (a 3xx, e.g. 307) with ``Location`` = this base URL + the request's path.
     :param retry_after_text: the ``Retry-After`` header verbatim (``inf``, ``nan``, ``-5``, ``soon``...).
+    :param hostile: answer ``status`` (default 200) with a hostile body (see :mod:`.hostile`): ``deep_json``,
+        ``huge_page`` (``hostile_size`` bytes; with ``short_body``, no Content-Length: it ends when the connection
+        closes), ``control_chars``.
     """
 
     pattern: str
@@ -114,6 +117,8 @@ class Fault:
     foreign_links: str | None = None
     redirect_to: str | None = None
     retry_after_text: str | None = None
+    hostile: str | None = None
+    hostile_size: int = 100 * 2**20
 
 
 def mixed_faults(rate: float, pattern: str = r"^/genesys/api/") -> list[Fault]:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_ccanalytics.testing.sandbox.config import Fault
 from airflow_provider_ccanalytics.testing.sandbox.foreign import rewrite_links
+from airflow_provider_ccanalytics.testing.sandbox.hostile import hostile_body
 
 if TYPE_CHECKING:
     from airflow_provider_ccanalytics.testing.sandbox.routing import Router
@@ -55,6 +56,9 @@ def make_handler(sandbox: Router) -> type[BaseHTTPRequestHandler]:
                 if fault.redirect_to is not None:
                     self._redirect(fault, parts)
                     return
+                if fault.hostile is not None:
+                    self._hostile(fault)
+                    return
                 if fault.status is not None and fault.foreign_links is None:
                     if isinstance(fault.body, str):  # a raw body, e.g. a proxy's HTML page
                         payload, content_type = fault.body.encode(), "text/html; charset=utf-8"
@@ -88,6 +92,25 @@ def make_handler(sandbox: Router) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if data:
                 self.wfile.write(data)
+
+        def _hostile(self, fault: Fault) -> None:
+            """A hostile body (:mod:`.hostile`), sent in chunks; a client that stops reading is not an error."""
+            content_type, length, chunks = hostile_body(fault.hostile or "", fault.hostile_size)
+            with sandbox._lock:
+                sandbox.counters[f"fault hostile {fault.hostile}"] += 1
+            self.send_response(fault.status or 200)
+            self.send_header("Content-Type", content_type)
+            if fault.short_body:  # no length announced: the body ends when the connection closes (RFC 9112 6.3)
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(length))
+            self.end_headers()
+            try:
+                for chunk in chunks:
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
 
         def _redirect(self, fault: Fault, parts: Any) -> None:
             """A redirect (``fault.status``, default 307) to the same path on ``fault.redirect_to``."""
