@@ -287,8 +287,12 @@ class HttpTransport:
         where = f"{method} {urlsplit(url).path}"
         while True:
             if paced and self.limiter is not None:
-                # the slot first, then the token: the wait for a slot (8 page workers queued at 5 requests/s: up to
-                # 1.6 s) must not outlast the token's leeway, or a token read before it expires on the way (401s)
+                if authenticator is not None:
+                    # a first read may be slow (a new worker loads the stored token): done before the slot, so the
+                    # slot is not spent seconds late, bunched with the next ones (429s through a shared bucket)
+                    authenticator.authorization()
+                # then the slot, then the token as of now: the wait for a slot (8 page workers queued at 5
+                # requests/s: up to 1.6 s) must not outlast the token's leeway, or the token expires on the way
                 self.limiter.acquire()
             headers = dict(kwargs.get("headers") or {})
             authorization = authenticator.authorization() if authenticator else None
