@@ -10,13 +10,11 @@ the attempt: a body cut off mid-read is retried like a dropped connection.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
@@ -24,14 +22,16 @@ from airflow_provider_ccanalytics import __version__
 from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     ConnectionFailedError,
-    ForeignHostError,
-    HostileResponseError,
-    RateLimitedError,
-    TruncatedResponseError,
-    UnexpectedResponseError,
 )
-from airflow_provider_ccanalytics.core.http.hosts import HostPolicy, host_key
+from airflow_provider_ccanalytics.core.http.hosts import HostPolicy
 from airflow_provider_ccanalytics.core.http.ratelimit import Limiter
+from airflow_provider_ccanalytics.core.http.reading import (
+    MAX_BODY_BYTES,
+    REDIRECT_STATUSES,
+    check_json,
+    read_bounded,
+    redirected,
+)
 from airflow_provider_ccanalytics.core.http.redaction import Redactor
 from airflow_provider_ccanalytics.core.http.responses import (
     RETRYABLE_SERVER_STATUSES,
@@ -40,7 +40,6 @@ from airflow_provider_ccanalytics.core.http.responses import (
     checked_base_url,
     correlation_id,
     decoded_json,
-    is_json,
     json_body,
     parse_retry_after,
 )
@@ -54,7 +53,7 @@ from airflow_provider_ccanalytics.core.http.retry import (
     not_sent,
     retrying,
 )
-from airflow_provider_ccanalytics.core.jsoncodec import NestedTooDeepError
+from airflow_provider_ccanalytics.core.http.stats import TransportStats
 
 __all__ = [  # what vendor modules import from the one request path
     "BODY_ERRORS",
@@ -75,11 +74,6 @@ __all__ = [  # what vendor modules import from the one request path
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
-#: redirects the transport handles itself (requests' own following is off: it would cross hosts)
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-MAX_REDIRECTS = 5
-#: the largest answer read into memory by default (a details page of 100 conversations is about 1 MiB)
-MAX_BODY_BYTES = 32 * 2**20
 
 ErrorMapper = Callable[[requests.Response, str], CcAnalyticsError]
 
@@ -94,51 +88,6 @@ class Authenticator(Protocol):
     def reauthenticate(self, rejected: str) -> None:
         """Drop ``rejected`` (an Authorization value the API answered 401 to) so the next call renews."""
         ...
-
-
-@dataclass
-class TransportStats:
-    """Counters a run reports in its log and manifest."""
-
-    requests: int = 0
-    retries: int = 0
-    throttled: int = 0
-    reauthentications: int = 0
-    possible_orphan_jobs: int = 0
-    retried_failures: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, **counts: int) -> None:
-        with self._lock:
-            for name, value in counts.items():
-                setattr(self, name, getattr(self, name) + value)
-
-    def note_retry(self, error: BaseException) -> None:
-        with self._lock:
-            self.retries += 1
-            if isinstance(error, RateLimitedError):
-                self.throttled += 1
-            if len(self.retried_failures) < 100:
-                ident = getattr(error, "correlation_id", None) or type(error).__name__
-                status = getattr(error, "status", "")
-                self.retried_failures.append(f"{status} {ident}".strip())
-
-    def note_failure(self, text: str) -> None:
-        """Record a failure the run survived (it goes into the manifest's ``retried_failures``)."""
-        with self._lock:
-            if len(self.retried_failures) < 100:
-                self.retried_failures.append(text)
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "requests": self.requests,
-                "retries": self.retries,
-                "throttled": self.throttled,
-                "reauthentications": self.reauthentications,
-                "possible_orphan_jobs": self.possible_orphan_jobs,
-                "retried_failures": list(self.retried_failures),
-            }
 
 
 class HttpTransport:
@@ -305,7 +254,7 @@ class HttpTransport:
             try:  # unless the caller streams, the body is read here, inside the attempt, and bounded
                 response = self.session.request(method, url, **call)
                 if not streamed:
-                    self._read_bounded(response, method, url)
+                    read_bounded(response, method, url, self.max_body_bytes)
             except BODY_ERRORS as exc:
                 failure = ConnectionFailedError(
                     f"{where}: the response body was cut off ({type(exc).__name__}) by {urlsplit(url).netloc}"
@@ -324,12 +273,12 @@ class HttpTransport:
             if response.status_code in REDIRECT_STATUSES and response.status_code not in ok:
                 response.close()
                 redirects += 1
-                method, url, kwargs = self._redirected(response, method, url, kwargs, redirects)
+                method, url, kwargs = redirected(response, method, url, kwargs, redirects)
                 where = f"{method} {urlsplit(url).path}"
                 continue
             if response.status_code in ok:
                 if not streamed:
-                    self._check_json(response, method, url)
+                    check_json(response, method, url)
                 return response
             if response.status_code == 401 and authenticator is not None and authorization and not reauthenticated:
                 response.close()
@@ -345,73 +294,3 @@ class HttpTransport:
                 raise error
             finally:
                 response.close()
-
-    def _redirected(
-        self, response: requests.Response, method: str, url: str, kwargs: dict[str, Any], redirects: int
-    ) -> tuple[str, str, dict[str, Any]]:
-        """The request a same-host redirect asks for; a redirect to another host is refused, never followed.
-
-        requests would follow it and only strip the Authorization header, then read the foreign answer as data.
-        """
-        status, path = response.status_code, urlsplit(url).path
-        target = urljoin(url, response.headers.get("Location") or "")
-        what = f"a {status} redirect from {method} {path[:80]}"
-        if host_key(target) != host_key(url):
-            raise ForeignHostError(host_key(target).removesuffix(":443") or "an unknown host", what, "allowed_hosts")
-        if redirects > MAX_REDIRECTS or not response.headers.get("Location"):
-            raise UnexpectedResponseError(
-                status, f"{what}: too many redirects or no Location", method=method, path=path
-            )
-        follow = {key: value for key, value in kwargs.items() if key != "params"}  # the Location carries the query
-        if status == 303 or (status in (301, 302) and method == "POST"):
-            method = "GET"  # as browsers and requests do; the body is dropped
-            follow = {key: value for key, value in follow.items() if key not in ("json", "data")}
-        return method, target, follow
-
-    def _read_bounded(self, response: requests.Response, method: str, url: str) -> None:
-        """Read the body as requests would (``response.content``), refusing it past :attr:`max_body_bytes`."""
-        limit = self.max_body_bytes
-        announced = response.headers.get("Content-Length") or ""
-        body = bytearray()
-        if not (announced.isdigit() and int(announced) > limit):
-            for chunk in response.iter_content(1 << 16):
-                body += chunk
-                if len(body) > limit:
-                    break
-            else:
-                response._content = bytes(body)  # what requests' own .content does, bounded
-                response._content_consumed = True  # type: ignore[attr-defined]
-                return
-        response.close()
-        raise HostileResponseError(
-            response.status_code,
-            f"the answer is larger than {limit // 2**20} MiB (Content-Length {announced or 'not given'}); not read "
-            "whole. Lower the page size, or raise the connection's max_response_mb if the vendor really sends this",
-            correlation_id=correlation_id(response),
-            method=method,
-            path=urlsplit(url).path,
-        )
-
-    def _check_json(self, response: requests.Response, method: str, url: str) -> None:
-        """Decode a JSON success now: a body that says JSON but does not parse was cut off (retried); one nested
-        deeper than the decoder allows is hostile (not retried)."""
-        if not response.content or not is_json(response):
-            return
-        try:
-            decoded_json(response)
-        except NestedTooDeepError:
-            raise HostileResponseError(
-                response.status_code,
-                f"the JSON answer ({len(response.content)} bytes) is nested deeper than any vendor answer; refused",
-                correlation_id=correlation_id(response),
-                method=method,
-                path=urlsplit(url).path,
-            ) from None
-        except ValueError:
-            raise TruncatedResponseError(
-                response.status_code,
-                f"the JSON body ended after {len(response.content)} bytes (cut off on the way)",
-                correlation_id=correlation_id(response),
-                method=method,
-                path=urlsplit(url).path,
-            ) from None
