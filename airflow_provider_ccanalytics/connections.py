@@ -177,6 +177,35 @@ def _rate_limit(vendor_note: str, default: int | None = None) -> tuple[ExtraFiel
     )
 
 
+def _hosts(download_note: str) -> tuple[ExtraField, ...]:
+    """The host allow-list extras ``CcAnalyticsHook.hosts`` reads, and where tokens are kept."""
+    return (
+        ExtraField(
+            "token_variable_prefix",
+            "Token Variable prefix",
+            "Tokens are shared in Airflow Variables named <prefix><connection key>, which DAG authors and "
+            "'airflow variables get' can read. Empty: ccanalytics_token_. Choose a prefix your secrets backend "
+            "or access rules keep from DAG authors.",
+            section="Hosts",
+        ),
+        ExtraField(
+            "allowed_hosts",
+            "More trusted hosts",
+            "Comma-separated host names (name or name:port) the token may also be sent to. Empty: only the login, "
+            "API and issuer hosts above and what the vendor's discovery names; a nextUri, result URL or redirect "
+            "to any other host is refused.",
+            section="Hosts",
+        ),
+        ExtraField(
+            "download_hosts",
+            "Download hosts",
+            "Comma-separated domains (subdomains included) pre-signed files may be downloaded from, without the "
+            "token. " + download_note,
+            section="Hosts",
+        ),
+    )
+
+
 GENESYS = ConnectionSpec(
     conn_type="genesys_cloud",
     hook_class="airflow_provider_ccanalytics.hooks.genesys.GenesysCloudHook",
@@ -210,6 +239,7 @@ GENESYS = ConnectionSpec(
         ),
         ExtraField("api_url", "API base URL", "Overrides the region's https://api.<region> (private link, sandbox)."),
         *_rate_limit("Genesys allows 300 per minute per token; 0: no pacing.", default=300),
+        *_hosts("Empty: none (this provider downloads no Genesys files)."),
         *_delegated("Rotated tokens are kept in the token store, not here."),
     ),
 )
@@ -255,6 +285,9 @@ CXONE = ConnectionSpec(
         ),
         ExtraField("api_url", "API base URL", "Overrides the tenant's discovered API base (rarely needed)."),
         *_rate_limit("CXone publishes no fixed rate: empty or 0 paces nothing and 429s are retried after Retry-After."),
+        *_hosts(
+            "Empty: amazonaws.com, niceincontact.com, nice-incontact.com, nicecxone.com (a GUESS: NICE names none)."
+        ),
         *_delegated("CXone rotates refresh tokens; the newest lives in the token store."),
     ),
 )

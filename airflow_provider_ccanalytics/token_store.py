@@ -15,13 +15,17 @@ from airflow_provider_ccanalytics.core.auth import Token
 log = logging.getLogger("airflow_provider_ccanalytics")
 
 
+#: the Variable name prefix when the connection's ``token_variable_prefix`` extra is unset
+DEFAULT_TOKEN_PREFIX = "ccanalytics_token_"
+
+
 class VariableTokenStore:
     """Tokens in Airflow Variables named ``{prefix}{key}``, so every worker and the triggerer share them.
 
     :param prefix: the Variable name prefix.
     """
 
-    def __init__(self, prefix: str = "ccanalytics_token_") -> None:
+    def __init__(self, prefix: str = DEFAULT_TOKEN_PREFIX) -> None:
         self.prefix = prefix
 
     def name(self, key: str) -> str:

@@ -94,3 +94,21 @@ def test_four_uncoordinated_limiters_on_one_limit_converge_below_it() -> None:
     # (the Redis limiter)
     assert sum(late) / len(late) < 0.15
     assert len([t for t in accepted if t > 300]) / (300 * 300 / 60) > 0.9
+
+
+def test_the_rate_regrows_from_the_end_of_the_pause_not_from_the_429() -> None:
+    now = [0.0]
+    limiter = AdaptiveRateLimiter(300, window=60, congestion=0.0, clock=lambda: now[0])
+    for _ in range(2):  # two 429s at once: congestion, one cut and a 30 s pause
+        limiter.feedback(True, 30.0)
+    cut = limiter.rate
+    assert cut == pytest.approx(0.7 * limiter.ceiling)
+    now[0] = 30.0  # the pause ends: the first request after it goes at the cut rate, not at 97 % of the old one
+    limiter.feedback(False)
+    assert limiter.rate == pytest.approx(cut)
+    now[0] = 30.0 + 30.0
+    limiter.feedback(False)
+    assert cut < limiter.rate < 0.99 * limiter.ceiling
+    now[0] = 30.0 + 120.0
+    limiter.feedback(False)
+    assert limiter.rate == pytest.approx(limiter.ceiling)

@@ -101,11 +101,18 @@ def test_token_endpoint_throttling_backs_off_and_is_not_bad_credentials(
     client = clients.genesys(sandbox, http=clients.transport(sleep=sleeps))
     assert client.data_availability()
     assert len(sleeps.waits) == 2
+    # an honoured Retry-After spends the budget's seconds, not its attempts: 429s with Retry-After 1 are waited out
+    # until the 10 s budget ends (they used to end the request after max_attempts)
     sandbox.add_fault("oauth/token", status=429, times=99, retry_after=1)
-    http = clients.transport(sleep=SleepRecorder())
+    virtual = VirtualTime()
+    policy = RetryPolicy(max_attempts=5, backoff_initial=0.01, backoff_max=0.05, max_seconds=10)
+    http = HttpTransport(retry=policy, sleep=virtual.sleep, clock=virtual.clock)
     endpoint = TokenEndpoint(f"{sandbox.genesys_login_url}/oauth/token", "id", "secret")
-    with pytest.raises(TokenEndpointThrottledError):
+    with pytest.raises(
+        TokenEndpointThrottledError, match=r"gave up after 1 failed attempt\(s\) in 10\.0 s, 10 throttled"
+    ):
         endpoint.request_token(http, client_credentials_form())
+    assert virtual.waits == [1.0] * 10 and sandbox.count("fault 429") == 11
 
 
 def test_wrong_client_secret_is_a_typed_error_naming_the_fields(sandbox: Sandbox) -> None:

@@ -245,3 +245,26 @@ class JobFailedError(CcAnalyticsError):
 
 class OutputTooLargeError(CcAnalyticsError):
     """More records than the XCom cap allows."""
+
+
+class ForeignHostError(ConfigurationError):
+    """A request (a ``nextUri``, a result file URL, a redirect) named a host this connection does not trust.
+
+    Nothing is sent there with credentials, and its answer is never read as data.
+
+    :param host: the refused host (``name[:port]``).
+    :param what: what named it (``GET nextUri``, ``a 307 redirect from /api/v2/...``).
+    :param setting: the connection extra that extends the list of trusted hosts.
+    """
+
+    def __init__(self, host: str, what: str, setting: str) -> None:
+        self.host = host
+        super().__init__(
+            setting,
+            f"refused to follow {what} to {host}: not a host of this connection. If {host} really belongs to your "
+            f"vendor, add it to the connection's '{setting}' extra (a comma-separated list of host names)",
+        )
+
+
+class HostileResponseError(UnexpectedResponseError):
+    """An answer the client refuses to read: too large, nested too deep, or a field no vendor sends."""

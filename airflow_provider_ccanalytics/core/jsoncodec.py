@@ -10,6 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+
+class NestedTooDeepError(ValueError):
+    """JSON nested deeper than the decoder's recursion limit (a hostile answer, not a cut-off one)."""
+
+
 try:
     import msgspec
 
@@ -22,6 +27,8 @@ try:
             return _decoder.decode(data)
         except msgspec.DecodeError as error:
             raise ValueError(str(error)) from None
+        except RecursionError:
+            raise NestedTooDeepError("the JSON is nested deeper than the decoder allows") from None
 
     def dumps(value: Any) -> bytes:
         """Encode compact UTF-8 JSON."""
@@ -31,7 +38,10 @@ except ImportError:  # pragma: no cover - exercised where msgspec is absent
 
     def loads(data: bytes | str) -> Any:
         """Decode JSON (raises ValueError on malformed input)."""
-        return json.loads(data)
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise NestedTooDeepError("the JSON is nested deeper than the decoder allows") from None
 
     def dumps(value: Any) -> bytes:
         """Encode compact UTF-8 JSON."""

@@ -26,13 +26,15 @@ from airflow_provider_ccanalytics.core.datasets import JobStatus, JobType
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 from airflow_provider_ccanalytics.core.http import (
     AdaptiveRateLimiter,
+    HostPolicy,
     HttpTransport,
     Limiter,
     Redactor,
     RetryPolicy,
     checked_base_url,
+    host_list,
 )
-from airflow_provider_ccanalytics.token_store import VariableTokenStore
+from airflow_provider_ccanalytics.token_store import DEFAULT_TOKEN_PREFIX, VariableTokenStore
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -41,7 +43,8 @@ class CcAnalyticsHook(BaseHook):
     """Base of the vendor hooks; the only place that reads Connections.
 
     :param conn_id: the Airflow connection id.
-    :param token_store: where tokens are shared (default: Airflow Variables).
+    :param token_store: where tokens are shared (default: Airflow Variables named after the connection's
+        ``token_variable_prefix`` extra, ``ccanalytics_token_`` when unset).
     :param retry: the retry policy of every request (default: from the connection's ``retry_*`` extras).
     :param share_tokens: share tokens with the store and this process (False: private ones, for tests of
         the credentials themselves).
@@ -57,6 +60,8 @@ class CcAnalyticsHook(BaseHook):
     default_requests_per_minute: float = 300.0
     #: the registry name of the vendor's job type when none is given (core.catalog.job_type)
     default_job_type: str = ""
+    #: domains pre-signed downloads may come from when the ``download_hosts`` extra is empty
+    default_download_hosts: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -69,8 +74,23 @@ class CcAnalyticsHook(BaseHook):
         super().__init__()
         self.conn_id = conn_id or self.default_conn_name
         self.share_tokens = share_tokens
-        self.token_store: TokenStore = token_store or (VariableTokenStore() if share_tokens else MemoryTokenStore())
+        self._token_store = token_store
         self._retry = retry
+
+    @cached_property
+    def token_store(self) -> TokenStore:
+        """Where this connection's tokens are shared: the hook's argument, else Airflow Variables named
+        ``{token_variable_prefix}{token_key}`` (readable by DAG authors: see the README, "Token readability")."""
+        if self._token_store is not None:
+            return self._token_store
+        if not self.share_tokens:
+            return MemoryTokenStore()
+        prefix = str(self.extras.get("token_variable_prefix") or DEFAULT_TOKEN_PREFIX)
+        if not all(char.isalnum() or char in "._-" for char in prefix):
+            raise ConfigurationError(
+                "token_variable_prefix", f"{prefix!r} may hold only letters, digits, '.', '_' and '-'"
+            )
+        return VariableTokenStore(prefix)
 
     @cached_property
     def connection(self) -> Any:
@@ -173,7 +193,7 @@ class CcAnalyticsHook(BaseHook):
             return None
         window = self.setting("rate_window_seconds", 60.0)
         if kind == "adaptive":
-            return AdaptiveRateLimiter(per_minute, window=window)
+            return AdaptiveRateLimiter(per_minute, window=window, max_pause=self.retry.max_retry_after)
         if kind == "redis":
             from airflow_provider_ccanalytics.core.http import RedisRateLimiter, redis_client
 
@@ -182,14 +202,43 @@ class CcAnalyticsHook(BaseHook):
             if password:
                 self.redactor.add(str(password))
             client = redis_client(url, password)
-            return RedisRateLimiter(client, self.token_key, per_minute, window=window)
+            return RedisRateLimiter(
+                client, self.token_key, per_minute, window=window, max_pause=self.retry.max_retry_after
+            )
         raise ConfigurationError("rate_limiter", f"'{kind}' is not a limiter; use 'adaptive', 'redis' or 'none'")
 
     @cached_property
     def transport(self) -> HttpTransport:
         limiter = self.runtime.limiter(self.make_limiter)
         timeout = (self.setting("connect_timeout_seconds", 10.0), self.setting("read_timeout_seconds", 120.0))
-        return HttpTransport(retry=self.retry, limiter=limiter, timeout=timeout, redactor=self.redactor)
+        return HttpTransport(
+            retry=self.retry,
+            limiter=limiter,
+            timeout=timeout,
+            redactor=self.redactor,
+            hosts=self.hosts,
+            max_body_bytes=int(self.setting("max_response_mb", 32) * 2**20),
+        )
+
+    @cached_property
+    def hosts(self) -> HostPolicy:
+        """The hosts this connection's requests may go to: its own URLs, the vendor's discovery, ``allowed_hosts``;
+        pre-signed downloads also to ``download_hosts`` (default :attr:`default_download_hosts`)."""
+        downloads = self.extras.get("download_hosts")
+        return HostPolicy(
+            self.host_urls(),
+            extra_hosts=host_list(self.extras.get("allowed_hosts")),
+            download_hosts=host_list(downloads) if downloads else self.default_download_hosts,
+            discover=self.discovered_hosts(),
+        )
+
+    def host_urls(self) -> list[str]:
+        """The base URLs this connection's settings name (login, API, issuer)."""
+        return [str(self.extras[name]) for name in ("login_url", "api_url", "issuer") if self.extras.get(name)]
+
+    def discovered_hosts(self) -> list[Any]:
+        """Callables returning base URLs the vendor's discovery gives (asked when a host is not yet known)."""
+        return []
 
     def partition_scope(self) -> str:
         """The partition folder of this connection's org or tenant (``org=<id>``), below the dataset."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from airflow_provider_ccanalytics.core.auth import TokenEndpoint, access_key_form
 from airflow_provider_ccanalytics.core.cxone import (
@@ -13,6 +14,7 @@ from airflow_provider_ccanalytics.core.cxone import (
     OidcConfiguration,
     discover,
 )
+from airflow_provider_ccanalytics.core.http import checked_identifier
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 
 
@@ -35,6 +37,10 @@ class NiceCxoneHook(CcAnalyticsHook):
     grant_types = ("access_key", "authorization_code")
     default_job_type = CXONE_EXTRACTION_JOBS.name
     default_requests_per_minute = 0.0  # CXone publishes no fixed per-token rate: rely on Retry-After
+    #: GUESS: NICE documents ``result.url`` as a pre-signed link valid ~30 s but names no host for it (checked
+    #: developer.niceincontact.com/API/DataExtractionAPI and the help pages); pre-signed links of this kind are
+    #: S3's, and NICE's own domains are added. Set the ``download_hosts`` extra to narrow or extend it.
+    default_download_hosts = ("amazonaws.com", "niceincontact.com", "nice-incontact.com", "nicecxone.com")
 
     def __init__(self, nice_cxone_conn_id: str = default_conn_name, **kwargs: object) -> None:
         super().__init__(nice_cxone_conn_id, **kwargs)  # type: ignore[arg-type]
@@ -45,7 +51,17 @@ class NiceCxoneHook(CcAnalyticsHook):
 
     @cached_property
     def oidc(self) -> OidcConfiguration:
-        return discover(self.transport, self.issuer, self.runtime)
+        oidc = discover(self.transport, self.issuer, self.runtime)
+        self.hosts.allow(oidc.token_endpoint)  # the issuer's discovery names the token endpoint: trusted
+        return oidc
+
+    def host_urls(self) -> list[str]:
+        """The issuer and, when set, the ``api_url`` extra."""
+        return [self.issuer, *([str(self.extras["api_url"])] if self.extras.get("api_url") else [])]
+
+    def discovered_hosts(self) -> list[Any]:
+        """The tenant's API base, which the issuer's ``cxone-configuration`` names."""
+        return [lambda: self.client.api_base]
 
     @cached_property
     def token_endpoint(self) -> TokenEndpoint:
@@ -75,7 +91,7 @@ class NiceCxoneHook(CcAnalyticsHook):
 
     def partition_scope(self) -> str:
         """``tenant=<the tenant id>`` (the access token's ``tenantId`` claim, read once per connection)."""
-        return f"tenant={self.client.tenant_id}"
+        return f"tenant={checked_identifier(self.client.tenant_id, 'the tenant id (token claim tenantId)')}"
 
     @cached_property
     def client(self) -> CxoneClient:

@@ -12,7 +12,10 @@ from airflow_provider_ccanalytics.core.genesys import (
     GenesysSettings,
     genesys_base_urls,
 )
+from airflow_provider_ccanalytics.core.http import checked_identifier
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
+
+ORGANIZATION_PATH = "/api/v2/organizations/me"
 
 
 class GenesysCloudHook(CcAnalyticsHook):
@@ -42,6 +45,10 @@ class GenesysCloudHook(CcAnalyticsHook):
         region = self.extras.get("region") or self.connection.host  # the form's select; host in URIs and JSON
         return genesys_base_urls(region, self.extras.get("login_url"), self.extras.get("api_url"))
 
+    def host_urls(self) -> list[str]:
+        """The login and API base URLs (the region's, or the ``login_url``/``api_url`` extras)."""
+        return list(self.base_urls)
+
     @cached_property
     def token_endpoint(self) -> TokenEndpoint:
         client_id = self.require(self.connection.login, "login", "the OAuth client id")
@@ -67,7 +74,7 @@ class GenesysCloudHook(CcAnalyticsHook):
 
     def partition_scope(self) -> str:
         """``org=<the org id>`` (``GET /api/v2/organizations/me``, once per connection and process)."""
-        return f"org={self.client.organization_id}"
+        return f"org={checked_identifier(self.client.organization_id, 'the organization id', ORGANIZATION_PATH)}"
 
     @cached_property
     def client(self) -> GenesysClient:

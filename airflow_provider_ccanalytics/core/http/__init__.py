@@ -11,6 +11,7 @@ no token grant and no dataset."""
 from __future__ import annotations
 
 from airflow_provider_ccanalytics.core.http.client import ApiClient, mapping_argument
+from airflow_provider_ccanalytics.core.http.hosts import HostPolicy, host_key, host_list
 from airflow_provider_ccanalytics.core.http.paging import (
     PAGINATORS,
     PAGING_STYLES,
@@ -28,7 +29,9 @@ from airflow_provider_ccanalytics.core.http.redis_limiter import RedisRateLimite
 from airflow_provider_ccanalytics.core.http.responses import (
     RETRYABLE_SERVER_STATUSES,
     api_error_from_response,
+    bounded_wait,
     checked_base_url,
+    checked_identifier,
     correlation_id,
     json_body,
     parse_retry_after,
@@ -45,6 +48,7 @@ __all__ = [
     "ApiClient",
     "Authenticator",
     "CursorPaginator",
+    "HostPolicy",
     "HttpTransport",
     "Limiter",
     "PageRequest",
@@ -56,8 +60,12 @@ __all__ = [
     "RetryPolicy",
     "SkipTopPaginator",
     "api_error_from_response",
+    "bounded_wait",
     "checked_base_url",
+    "checked_identifier",
     "correlation_id",
+    "host_key",
+    "host_list",
     "json_body",
     "mapping_argument",
     "ordered_map",

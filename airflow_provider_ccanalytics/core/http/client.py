@@ -105,41 +105,52 @@ class ApiClient:
         :param find_created: where the vendor lists jobs (CXone Data Extraction): the id of the job the lost
             answer started, or "" when none is found; a found job is used instead of sending the request again.
         """
-        retries = 0
-        with self.transport.budget() as budget:
-            while True:
-                try:
-                    response = self.call(method, path, idempotent=False, **kwargs)
-                    return job_id_of(response)
-                except CcAnalyticsError as error:
-                    if not ambiguous(error) or getattr(error, "budget_exhausted", False):
-                        raise
-                    found = find_created() if find_created is not None else ""
-                    if found:
-                        log.warning(
-                            "%s: the answer to %s %s was lost (%s); the job it started, %s, was found in the "
-                            "vendor's job list and is used",
-                            what,
-                            method,
-                            path,
-                            type(error).__name__,
-                            found,
-                        )
-                        self.transport.stats.note_failure(f"{what}: lost create answer, job {found} found and used")
-                        return found
-                    note = f"{what}: {method} {path} may have started a job whose id was lost ({type(error).__name__})"
-                    self.transport.stats.add(possible_orphan_jobs=1)
-                    self.transport.stats.note_failure(f"possible orphan job: {note}")
-                    if ambiguous_failures is not None:
-                        ambiguous_failures.append(note)
-                    log.warning(
-                        "%s; sending the request again. The earlier job, if it exists, is not used and expires on "
-                        "its own (cause: %s)",
-                        note,
-                        error,
-                    )
-                    retries += 1
-                    self.transport.wait_or_give_up(error, budget, retries)
+
+        def reported(error: CcAnalyticsError) -> None:
+            note = f"{what}: {method} {path} may have started a job whose id was lost ({type(error).__name__})"
+            self.transport.stats.add(possible_orphan_jobs=1)
+            self.transport.stats.note_failure(f"possible orphan job: {note}")
+            if ambiguous_failures is not None:
+                ambiguous_failures.append(note)
+            log.warning(
+                "%s; sending the request again. The earlier job, if it exists, is not used and expires on "
+                "its own (cause: %s)",
+                note,
+                error,
+            )
+
+        def create() -> str:
+            try:
+                return job_id_of(self.call(method, path, idempotent=False, **kwargs))
+            except CcAnalyticsError as error:
+                found = found_job(error)
+                if found:
+                    return found
+                raise
+
+        def found_job(error: CcAnalyticsError) -> str:
+            """The job a lost answer started, from the vendor's job list (CXone), or ""."""
+            if find_created is None or not ambiguous(error) or getattr(error, "budget_exhausted", False):
+                return ""
+            found = find_created()
+            if found:
+                log.warning(
+                    "%s: the answer to %s %s was lost (%s); the job it started, %s, was found in the vendor's job "
+                    "list and is used",
+                    what,
+                    method,
+                    path,
+                    type(error).__name__,
+                    found,
+                )
+                self.transport.stats.note_failure(f"{what}: lost create answer, job {found} found and used")
+            return found
+
+        with self.transport.budget() as budget:  # the request inside counted its failures already: count=False
+            loop = self.transport.retrying(
+                budget, final=lambda error: not ambiguous(error), count=False, on_retry=reported
+            )
+            return str(loop(create))
 
     def pages(
         self, request: PageRequest, paginator: Paginator, records_key: str, *, what: str = "records"

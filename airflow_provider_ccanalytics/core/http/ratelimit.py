@@ -1,18 +1,17 @@
 """Client-side pacing: the :class:`Limiter` interface and an adaptive in-process token bucket.
 
-The bucket allows at most ``burst + headroom * per_window`` requests in any window of ``window`` seconds (by
-default 2 % + 97 % = 99 % of the limit), so one clean process meets no 429, while a caller that was briefly busy
-can catch up on the slots it missed. Processes that share a token but not a limiter (several workers on one
-connection) each start at that rate; the bucket is **adaptive** like the AWS SDKs' adaptive retry mode: once
-429s are a real share of the last window's answers since the last cut (``congestion``, 8 %, of at least a
-quarter window's worth of requests at the full rate), a 429 cuts its fill rate
-(multiplicatively, by ``beta``, once per burst) and pauses it for the answer's ``Retry-After``; then the rate
-recovers along a CUBIC curve, slowly near the rate where the throttling happened, so processes converge on
-their share of the vendor's limit without talking to each other. A stray 429 (a vendor hiccup, not the limit:
-the other answers went through) only delays its own request, which the retry policy resends after its
-``Retry-After``; cutting the rate for each would let scattered 429s drive it down to the floor. For one budget
-shared exactly by every worker, use the Redis limiter (:mod:`.redis_limiter`).
-"""
+The bucket allows at most ``burst + headroom * per_window`` requests in any window of ``window`` seconds (by default
+2 % + 97 % = 99 % of the limit), so one clean process meets no 429, while a caller that was briefly busy can catch
+up on the slots it missed. Processes that share a token but not a limiter (several workers on one connection) each
+start at that rate; the bucket is **adaptive** like the AWS SDKs' adaptive retry mode: once 429s are a real share of
+the last window's answers since the last cut (``congestion``, 8 %, of at least a quarter window's worth of requests
+at the full rate), a 429 cuts its fill rate (multiplicatively, by ``beta``, once per burst) and pauses it for the
+answer's ``Retry-After``; then the rate recovers along a CUBIC curve timed from the end of that pause, slowly near
+the rate where the throttling happened, so processes converge on their share of the vendor's limit without talking
+to each other. A stray 429 (a vendor hiccup, not the limit: the other answers went through) only delays its own
+request, which the retry policy resends after its ``Retry-After``; cutting the rate for each would let scattered
+429s drive it down to the floor. For one budget shared exactly by every worker, use the Redis limiter
+(:mod:`.redis_limiter`)."""
 
 from __future__ import annotations
 
@@ -21,6 +20,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from typing import Protocol
+
+from airflow_provider_ccanalytics.core.http.responses import bounded_wait
 
 
 class Limiter(Protocol):
@@ -49,6 +50,7 @@ class AdaptiveRateLimiter:
     :param beta: the share of the rate kept after a 429 (AWS SDKs: 0.7).
     :param scale: CUBIC's growth constant, in shares of the ceiling per window cubed (AWS SDKs: 0.4).
     :param floor: the lowest rate, as a share of the ceiling.
+    :param max_pause: the longest pause a ``Retry-After`` may cause (the retry policy's ``max_retry_after``).
     :param congestion: the share of 429s among the answers since the last cut within the last window (counted
         as at least a quarter window's worth at the full rate) from which a 429 cuts the rate (and two at least).
     """
@@ -64,6 +66,7 @@ class AdaptiveRateLimiter:
         scale: float = 0.4,
         floor: float = 0.05,
         congestion: float = 0.08,
+        max_pause: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -74,6 +77,7 @@ class AdaptiveRateLimiter:
         self.capacity = burst if burst is not None else max(1.0, per_window * 0.02)
         self.window = window
         self.beta, self.scale, self.floor, self.congestion = beta, scale, floor, congestion
+        self.max_pause = max_pause
         self.throttles = 0
         self._answers: deque[tuple[float, bool]] = deque()  # (when, throttled) of the last window's answers
         self._throttled = 0  # how many of them were 429s
@@ -82,7 +86,8 @@ class AdaptiveRateLimiter:
         self._sleep = sleep
         self._updated = clock()
         self._last_max = 1.0  # the share of the ceiling at the last 429
-        self._last_throttle: float | None = None
+        self._last_throttle: float | None = None  # when the rate was last cut (one cut per burst of 429s)
+        self._regrow_from = 0.0  # when regrowth starts: the end of the cut's Retry-After pause
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
@@ -121,10 +126,15 @@ class AdaptiveRateLimiter:
                 self._last_max = share
                 self.rate = max(self.floor, share * self.beta) * self.ceiling
                 self._last_throttle = now
+                self._regrow_from = now
                 self._answers.clear()  # the next cut is judged on the answers at the new rate
                 self._throttled = 0
-            if retry_after:
-                self._paused_until = max(self._paused_until, now + retry_after)
+            pause = bounded_wait(retry_after, self.max_pause)
+            if pause:
+                self._paused_until = max(self._paused_until, now + pause)
+            # the rate regrows from the end of the pause: timed from the 429, most of the cut had grown back by the
+            # time the pause let the first request through (four workers on one token: 33 % of answers were 429s)
+            self._regrow_from = max(self._regrow_from, self._paused_until)
 
     def _count(self, now: float, throttled: bool) -> None:
         """Keep the answers of the last window, and how many of them were 429s."""
@@ -134,10 +144,11 @@ class AdaptiveRateLimiter:
             self._throttled -= self._answers.popleft()[1]
 
     def _recover(self, now: float) -> None:
-        """CUBIC growth since the last 429: fast far below the last maximum, slow near it, capped at the ceiling."""
+        """CUBIC growth since the end of the last cut's pause: fast far below the last maximum, slow near it, capped
+        at the ceiling."""
         if self._last_throttle is None or self.rate >= self.ceiling:
             return
-        elapsed = (now - self._last_throttle) / self.window
+        elapsed = max(0.0, now - self._regrow_from) / self.window
         k = (self._last_max * (1 - self.beta) / self.scale) ** (1 / 3)
         share = self.scale * (elapsed - k) ** 3 + self._last_max
         self.rate = min(self.ceiling, max(self.floor * self.ceiling, share * self.ceiling, self.rate))

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
+#: control characters (C0 but tab, DEL, C1) and the bidi overrides: vendor text never reaches a log or terminal raw
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b``, ``\\n``): an ANSI escape or a forged log line from a
+    vendor's message is shown, never obeyed."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
 #: shorter values are not secrets worth scrubbing (and would mangle ordinary text)
 MIN_LENGTH = 5
 
@@ -68,10 +79,10 @@ class Redactor:
         return text
 
     def scrub(self, error: BaseException) -> BaseException:
-        """Redact an exception's message and text attributes in place; returns it."""
+        """Redact an exception's message and text attributes in place, control characters escaped; returns it."""
         for name in ("message", "description"):
             value = getattr(error, name, None)
             if isinstance(value, str):
-                setattr(error, name, self.redact(value))
-        error.args = tuple(self.redact(arg) if isinstance(arg, str) else arg for arg in error.args)
+                setattr(error, name, printable(self.redact(value)))
+        error.args = tuple(printable(self.redact(arg)) if isinstance(arg, str) else arg for arg in error.args)
         return error

@@ -13,17 +13,23 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.http.responses import bounded_wait
 
-# KEYS[1]: the bucket hash. ARGV: rate (per s), capacity, pause seconds (0: take a slot).
+# KEYS[1]: the bucket hash. ARGV: rate (per s), capacity, pause seconds (0: take a slot), the longest pause.
+# A pause is written with an expiry, and a stored pause longer than the longest one (written by an older release,
+# or by a worker with a larger cap) is read as the longest one: no Retry-After can stop the bucket for years.
 # Returns the wait in microseconds for the slot taken (a reservation when the bucket is empty).
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local rate, capacity, pause = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local max_pause = tonumber(ARGV[4])
+if pause ~= pause or pause < 0 then pause = 0 end
+if pause > max_pause then pause = max_pause end
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated', 'paused_until')
 local tokens = tonumber(state[1]) or capacity
 local updated = tonumber(state[2]) or now
-local paused_until = tonumber(state[3]) or 0
+local paused_until = math.min(tonumber(state[3]) or 0, now + max_pause)
 local ttl = math.ceil(capacity / rate + 60)
 if pause > 0 then
   paused_until = math.max(paused_until, now + pause)
@@ -76,6 +82,7 @@ class RedisRateLimiter:
     :param window: the window length in seconds.
     :param headroom: share of the limit used as the steady rate.
     :param burst: requests that may go at once after idle time (default 2 % of the limit, at least 1).
+    :param max_pause: the longest pause a ``Retry-After`` may cause (the retry policy's ``max_retry_after``).
     """
 
     def __init__(
@@ -87,6 +94,7 @@ class RedisRateLimiter:
         window: float = 60.0,
         headroom: float = 0.97,
         burst: float | None = None,
+        max_pause: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if per_window <= 0 or window <= 0:
@@ -94,6 +102,7 @@ class RedisRateLimiter:
         self.key = f"ccanalytics:ratelimit:{key}"
         self.rate = per_window * headroom / window
         self.capacity = burst if burst is not None else max(1.0, per_window * 0.02)
+        self.max_pause = max_pause
         self._script = client.register_script(_SCRIPT)
         self._sleep = sleep
 
@@ -105,11 +114,12 @@ class RedisRateLimiter:
 
     def feedback(self, throttled: bool, retry_after: float | None = None) -> None:
         if throttled:
-            self._run(float(retry_after or 1.0 / self.rate))
+            self._run(bounded_wait(retry_after, self.max_pause) or 1.0 / self.rate)
 
     def _run(self, pause: float) -> Any:
         try:
-            return self._script(keys=[self.key], args=[repr(self.rate), repr(self.capacity), repr(pause)])
+            args = [repr(self.rate), repr(self.capacity), repr(pause), repr(float(self.max_pause))]
+            return self._script(keys=[self.key], args=args)
         except Exception as error:  # redis.ConnectionError and friends: the extra is optional, so no import here
             raise ConfigurationError(
                 "redis_url", f"the Redis limiter cannot reach Redis ({type(error).__name__}: {error})"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email.utils
+import math
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +17,7 @@ from airflow_provider_ccanalytics.core.errors import (
     BadRequestError,
     CcAnalyticsError,
     ConfigurationError,
+    HostileResponseError,
     NotAuthorizedError,
     NotFoundError,
     PermissionDeniedError,
@@ -26,20 +29,38 @@ CORRELATION_HEADERS = ("ININ-Correlation-Id", "X-Request-Id", "X-Correlation-Id"
 RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+#: the longest ``Retry-After`` read when the caller gives no cap (the retry policy's ``max_retry_after`` default)
+MAX_RETRY_AFTER = 300.0
+
+
+def parse_retry_after(value: str | None, cap: float = MAX_RETRY_AFTER) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), within ``[0, cap]``.
+
+    The one place a vendor's wait becomes a number: every limiter and the retry loop get it from here, so a
+    ``Retry-After: 1000000000`` (31 years) or ``inf`` waits ``cap`` seconds; a negative value or a past date 0;
+    ``nan``, text or an empty header None (no advice: the backoff applies).
+
+    :param cap: the longest wait honoured (the retry policy's ``max_retry_after``).
+    """
     if not value:
         return None
-    value = value.strip()
+    value = value.strip()[:64]
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            seconds = when.timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+    return bounded_wait(seconds, cap)
+
+
+def bounded_wait(seconds: float | None, cap: float = MAX_RETRY_AFTER) -> float | None:
+    """``seconds`` within ``[0, cap]``; None for None or NaN (infinity is ``cap``)."""
+    if seconds is None or math.isnan(seconds):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), max(0.0, cap))
 
 
 def correlation_id(response: requests.Response) -> str | None:
@@ -123,3 +144,26 @@ def api_error_from_response(response: requests.Response, method: str) -> CcAnaly
         429: RateLimitedError,
     }.get(status, ServerError if status in RETRYABLE_SERVER_STATUSES else ApiError)
     return error_class(status, message, **kwargs)
+
+
+#: an id the vendor names a partition folder with (Genesys org ids and CXone tenant ids are GUIDs): short, plain
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def checked_identifier(value: Any, what: str, path: str = "") -> str:
+    """``value`` when it can name a folder (letters, digits, ``.``, ``_``, ``-``; at most 128 characters).
+
+    :param what: names the value in the error (``the organization id``).
+    :raises HostileResponseError: for a 300-character id, a path, control characters...: never a folder.
+    """
+    text = str(value)
+    if _IDENTIFIER.fullmatch(text):
+        return text
+    shown = text[:40].encode("unicode_escape").decode("ascii")
+    raise HostileResponseError(
+        200,
+        f"{what} {shown!r}{'...' if len(text) > 40 else ''} ({len(text)} characters) is not an id this client "
+        "names a folder with (letters, digits, '.', '_', '-'; at most 128): check that the API URL is the vendor's",
+        method="GET",
+        path=path,
+    )

@@ -10,12 +10,9 @@ the attempt: a body cut off mid-read is retried like a dropped connection.
 from __future__ import annotations
 
 import logging
-import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -25,18 +22,24 @@ from airflow_provider_ccanalytics import __version__
 from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     ConnectionFailedError,
-    RateLimitedError,
-    TruncatedResponseError,
 )
+from airflow_provider_ccanalytics.core.http.hosts import HostPolicy
 from airflow_provider_ccanalytics.core.http.ratelimit import Limiter
+from airflow_provider_ccanalytics.core.http.reading import (
+    MAX_BODY_BYTES,
+    REDIRECT_STATUSES,
+    check_json,
+    read_bounded,
+    redirected,
+)
 from airflow_provider_ccanalytics.core.http.redaction import Redactor
 from airflow_provider_ccanalytics.core.http.responses import (
     RETRYABLE_SERVER_STATUSES,
     api_error_from_response,
+    bounded_wait,
     checked_base_url,
     correlation_id,
     decoded_json,
-    is_json,
     json_body,
     parse_retry_after,
 )
@@ -45,10 +48,12 @@ from airflow_provider_ccanalytics.core.http.retry import (
     Budget,
     RetryPolicy,
     ambiguous,
-    cause,
     current,
+    honoured,
     not_sent,
+    retrying,
 )
+from airflow_provider_ccanalytics.core.http.stats import TransportStats
 
 __all__ = [  # what vendor modules import from the one request path
     "BODY_ERRORS",
@@ -69,6 +74,7 @@ __all__ = [  # what vendor modules import from the one request path
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
+
 ErrorMapper = Callable[[requests.Response, str], CcAnalyticsError]
 
 
@@ -84,51 +90,6 @@ class Authenticator(Protocol):
         ...
 
 
-@dataclass
-class TransportStats:
-    """Counters a run reports in its log and manifest."""
-
-    requests: int = 0
-    retries: int = 0
-    throttled: int = 0
-    reauthentications: int = 0
-    possible_orphan_jobs: int = 0
-    retried_failures: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, **counts: int) -> None:
-        with self._lock:
-            for name, value in counts.items():
-                setattr(self, name, getattr(self, name) + value)
-
-    def note_retry(self, error: BaseException) -> None:
-        with self._lock:
-            self.retries += 1
-            if isinstance(error, RateLimitedError):
-                self.throttled += 1
-            if len(self.retried_failures) < 100:
-                ident = getattr(error, "correlation_id", None) or type(error).__name__
-                status = getattr(error, "status", "")
-                self.retried_failures.append(f"{status} {ident}".strip())
-
-    def note_failure(self, text: str) -> None:
-        """Record a failure the run survived (it goes into the manifest's ``retried_failures``)."""
-        with self._lock:
-            if len(self.retried_failures) < 100:
-                self.retried_failures.append(text)
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "requests": self.requests,
-                "retries": self.retries,
-                "throttled": self.throttled,
-                "reauthentications": self.reauthentications,
-                "possible_orphan_jobs": self.possible_orphan_jobs,
-                "retried_failures": list(self.retried_failures),
-            }
-
-
 class HttpTransport:
     """Sends requests with pacing, retries, re-authentication and typed errors.
 
@@ -139,6 +100,9 @@ class HttpTransport:
     :param sleep: how to wait (tests may speed it up).
     :param clock: monotonic seconds, for the budget's time limit.
     :param redactor: removes secrets from vendor text before it becomes an error or a log line.
+    :param hosts: the hosts requests may go to (None: any host; redirects are never followed across hosts).
+    :param max_body_bytes: the largest answer read into memory (streamed downloads are not held, so not bounded);
+        a larger one is refused with :class:`HostileResponseError` after that many bytes, never read whole.
     """
 
     def __init__(
@@ -151,6 +115,8 @@ class HttpTransport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         redactor: Redactor | None = None,
+        hosts: HostPolicy | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
@@ -160,6 +126,8 @@ class HttpTransport:
         self._sleep = sleep
         self._clock = clock
         self.redactor = redactor or Redactor()
+        self.hosts = hosts
+        self.max_body_bytes = max_body_bytes
         self.stats = TransportStats()
 
     @contextmanager
@@ -202,31 +170,55 @@ class HttpTransport:
             taken effect (see :func:`ambiguous`) is raised at once, for the caller to resolve, never repeated.
         """
         ok_statuses = frozenset(ok)
-        retries = 0
+        self.check_host(method, url, credentials=self._credentials(authenticator, kwargs))
         with self.budget() as budget:
-            while True:
-                try:
-                    return self._send(method, url, authenticator, error_mapper, ok_statuses, paced, budget, kwargs)
-                except CcAnalyticsError as error:
-                    if getattr(error, "budget_exhausted", False):
-                        raise  # a nested request (the token) already spent this request's budget
-                    budget.attempts += 1  # failed attempts: a nested request's successes cost nothing
-                    budget.causes.append(cause(error))
-                    if not error.retryable or (not idempotent and ambiguous(error)):
-                        raise
-                    retries += 1
-                    self.wait_or_give_up(error, budget, retries)
+            loop = self.retrying(budget, final=lambda error: not idempotent and ambiguous(error))
+            return loop(self._send, method, url, authenticator, error_mapper, ok_statuses, paced, budget, kwargs)
 
-    def wait_or_give_up(self, error: CcAnalyticsError, budget: Budget, retries: int) -> None:
-        """Sleep before retry number ``retries`` of a failed request, or re-raise ``error`` (saying what was
-        tried) when the budget has no room for it."""
-        wait = self._wait(error, retries)
-        if not budget.allows(wait):
-            error.budget_exhausted = True  # type: ignore[attr-defined]
-            error.args = (f"{error}. {budget.describe()}",)
-            raise error
-        self._before_sleep(error, budget, wait)
-        self._sleep(wait)
+    def retrying(
+        self,
+        budget: Budget,
+        *,
+        final: Callable[[CcAnalyticsError], bool] = lambda error: False,
+        count: bool = True,
+        on_retry: Callable[[CcAnalyticsError], None] | None = None,
+    ) -> Any:
+        """The tenacity loop of this transport over ``budget`` (see :func:`~.retry.retrying`).
+
+        :param final: retryable errors raised at once instead (a create whose answer was lost).
+        :param count: count failures into the budget (False: the request inside counted them already).
+        :param on_retry: told of each error before its retry (besides the log line and the counters).
+        """
+
+        def before_sleep(error: CcAnalyticsError, wait: float) -> None:
+            if on_retry is not None:
+                on_retry(error)
+            self.stats.note_retry(error)
+            if honoured(error):
+                log.warning("Throttled (%s); waiting %.1f s as the vendor asked, then sending again", error, wait)
+                return
+            log.warning(
+                "Attempt %d of %d failed (%s); retrying in %.1f s",
+                budget.attempts,
+                self.retry.max_attempts,
+                error,
+                wait,
+            )
+
+        return retrying(budget, final=final, sleep=self._sleep, before_sleep=before_sleep, count=count)
+
+    @staticmethod
+    def _credentials(authenticator: Authenticator | None, kwargs: dict[str, Any]) -> bool:
+        headers = {str(name).lower() for name in (kwargs.get("headers") or {})}
+        return authenticator is not None or kwargs.get("auth") is not None or "authorization" in headers
+
+    def check_host(self, method: str, url: str, *, credentials: bool, what: str = "") -> None:
+        """Refuse a URL on a host this connection does not trust (see :class:`HostPolicy`), before sending.
+
+        :raises ForeignHostError: naming the host and the setting that extends the list.
+        """
+        if self.hosts is not None:
+            self.hosts.check(url, credentials=credentials, what=what or f"{method} {urlsplit(url).path[:80]}")
 
     def _send(
         self,
@@ -240,21 +232,29 @@ class HttpTransport:
         kwargs: dict[str, Any],
     ) -> requests.Response:
         reauthenticated = False
+        redirects = 0
         where = f"{method} {urlsplit(url).path}"
         while True:
+            if paced and self.limiter is not None:
+                if authenticator is not None:
+                    # a first read may be slow (a new worker loads the stored token): done before the slot, so the
+                    # slot is not spent seconds late, bunched with the next ones (429s through a shared bucket)
+                    authenticator.authorization()
+                # then the slot, then the token as of now: the wait for a slot (8 page workers queued at 5
+                # requests/s: up to 1.6 s) must not outlast the token's leeway, or the token expires on the way
+                self.limiter.acquire()
             headers = dict(kwargs.get("headers") or {})
             authorization = authenticator.authorization() if authenticator else None
             if authorization:
                 headers["Authorization"] = authorization
-            call = {**kwargs, "headers": headers}
+            streamed = bool(kwargs.get("stream"))
+            call = {**kwargs, "headers": headers, "allow_redirects": False, "stream": True}
             call.setdefault("timeout", self.timeout)
-            if paced and self.limiter is not None:
-                # the slot last, just before sending: a slot taken before a slow token lookup (a new worker reads
-                # the stored token) would be spent seconds later, bunched with the next slots' requests
-                self.limiter.acquire()
             self.stats.add(requests=1)
-            try:  # without stream=True the body is read here, inside the attempt
+            try:  # unless the caller streams, the body is read here, inside the attempt, and bounded
                 response = self.session.request(method, url, **call)
+                if not streamed:
+                    read_bounded(response, method, url, self.max_body_bytes)
             except BODY_ERRORS as exc:
                 failure = ConnectionFailedError(
                     f"{where}: the response body was cut off ({type(exc).__name__}) by {urlsplit(url).netloc}"
@@ -266,12 +266,19 @@ class HttpTransport:
                 raise failure from None
             if paced and self.limiter is not None:
                 throttled = response.status_code == 429
+                cap = self.retry.max_retry_after  # one cap, before any limiter sees the vendor's number
                 self.limiter.feedback(
-                    throttled, parse_retry_after(response.headers.get("Retry-After")) if throttled else None
+                    throttled, parse_retry_after(response.headers.get("Retry-After"), cap) if throttled else None
                 )
+            if response.status_code in REDIRECT_STATUSES and response.status_code not in ok:
+                response.close()
+                redirects += 1
+                method, url, kwargs = redirected(response, method, url, kwargs, redirects)
+                where = f"{method} {urlsplit(url).path}"
+                continue
             if response.status_code in ok:
-                if not call.get("stream"):
-                    self._check_json(response, method, url)
+                if not streamed:
+                    check_json(response, method, url)
                 return response
             if response.status_code == 401 and authenticator is not None and authorization and not reauthenticated:
                 response.close()
@@ -281,38 +288,9 @@ class HttpTransport:
                 authenticator.reauthenticate(authorization)
                 continue
             try:
-                raise self.redactor.scrub(error_mapper(response, method))
+                error = self.redactor.scrub(error_mapper(response, method))
+                if getattr(error, "retry_after", None) is not None:  # a vendor mapper's own reading, capped too
+                    error.retry_after = bounded_wait(error.retry_after, self.retry.max_retry_after)  # type: ignore[attr-defined]
+                raise error
             finally:
                 response.close()
-
-    def _check_json(self, response: requests.Response, method: str, url: str) -> None:
-        """Decode a JSON success now: a body that says JSON but does not parse was cut off (retried)."""
-        if not response.content or not is_json(response):
-            return
-        try:
-            decoded_json(response)
-        except ValueError:
-            raise TruncatedResponseError(
-                response.status_code,
-                f"the JSON body ended after {len(response.content)} bytes (cut off on the way)",
-                correlation_id=correlation_id(response),
-                method=method,
-                path=urlsplit(url).path,
-            ) from None
-
-    def _wait(self, error: BaseException, retries: int) -> float:
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            return min(float(retry_after), self.retry.max_retry_after)
-        backoff = self.retry.backoff_initial * 2 ** (retries - 1) + random.uniform(0, self.retry.backoff_initial)
-        return float(min(backoff, self.retry.backoff_max))
-
-    def _before_sleep(self, error: BaseException, budget: Budget, wait: float) -> None:
-        self.stats.note_retry(error)
-        log.warning(
-            "Attempt %d of %d failed (%s); retrying in %.1f s",
-            budget.attempts,
-            self.retry.max_attempts,
-            error,
-            wait,
-        )

@@ -8,11 +8,12 @@ real paths below them, so only base URLs differ from production:
   pre-signed result files ``/cxone/files``.
 - ``/_sandbox/stats`` (counters) and ``/_sandbox/reset`` for scripts in other processes.
 
-Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies),
-``base`` (state, bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``, ``genesys_users``,
-``genesys_org``, ``cxone_reporting``, ``cxone_jobs``, ``list_routes`` (the sandbox's table of GET lists: Genesys
-platform lists, CXone admin lists and summaries; :func:`register_sandbox_route` adds one), ``listings`` (serves
-them), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
+Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies), ``base`` (state,
+bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``, ``genesys_users``, ``genesys_org``,
+``cxone_reporting``, ``cxone_jobs``, ``foreign`` (another host, and faults that point links and redirects at it),
+``hostile`` (answers nested too deep, too large, or with control characters), ``list_routes`` (the sandbox's table
+of GET lists: Genesys platform lists, CXone admin lists and summaries; :func:`register_sandbox_route` adds one),
+``listings`` (serves them), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).
 
 The sandbox is written from the vendors' public sources (each module names its own), never from this
 package's client: nothing here imports the client's modules (``core``, hooks, operators, outputs...), so a
@@ -21,6 +22,7 @@ wrong client declaration meets a sandbox that disagrees instead of one built fro
 
 from airflow_provider_ccanalytics.testing.sandbox.app import Sandbox
 from airflow_provider_ccanalytics.testing.sandbox.config import Fault, SandboxConfig
+from airflow_provider_ccanalytics.testing.sandbox.foreign import ForeignHost
 from airflow_provider_ccanalytics.testing.sandbox.list_routes import (
     ListRoute,
     register_sandbox_route,
@@ -37,6 +39,7 @@ from airflow_provider_ccanalytics.testing.sandbox.problems import (
 __all__ = [
     "ApiProblem",
     "Fault",
+    "ForeignHost",
     "ListRoute",
     "RawJson",
     "Sandbox",

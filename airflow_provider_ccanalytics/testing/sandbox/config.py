@@ -96,6 +96,13 @@ class Fault:
         token endpoints and gateways do), to prove secrets never reach logs.
     :param rate: the share of matching requests that get the fault (e.g. 0.03 with a large ``times``: a
         proxy that cuts 3 % of responses), drawn from a generator seeded with the data seed.
+    :param foreign_links: serve the real answer (it takes effect) with its links (``nextUri``, ``resultFileURL``,
+        ``url``) moved to this base URL, another host (see :mod:`.foreign`).
+    :param redirect_to: answer ``status`` (a 3xx, e.g. 307) with ``Location`` = this base URL + the request's path.
+    :param retry_after_text: the ``Retry-After`` header verbatim (``inf``, ``nan``, ``-5``, ``soon``...).
+    :param hostile: answer ``status`` (default 200) with a hostile body (see :mod:`.hostile`): ``deep_json``,
+        ``huge_page`` (``hostile_size`` bytes; with ``short_body``, no Content-Length: it ends when the connection
+        closes), ``control_chars``.
     """
 
     pattern: str
@@ -112,6 +119,11 @@ class Fault:
     short_body: bool = False
     echo_request: bool = False
     rate: float = 1.0
+    foreign_links: str | None = None
+    redirect_to: str | None = None
+    retry_after_text: str | None = None
+    hostile: str | None = None
+    hostile_size: int = 100 * 2**20
 
 
 def mixed_faults(rate: float, pattern: str = r"^/genesys/api/") -> list[Fault]:

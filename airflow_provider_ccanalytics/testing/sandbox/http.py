@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_ccanalytics.testing.sandbox.config import Fault
+from airflow_provider_ccanalytics.testing.sandbox.foreign import rewrite_links
+from airflow_provider_ccanalytics.testing.sandbox.hostile import hostile_body
 
 if TYPE_CHECKING:
     from airflow_provider_ccanalytics.testing.sandbox.routing import Router
@@ -51,7 +53,13 @@ def make_handler(sandbox: Router) -> type[BaseHTTPRequestHandler]:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
-                if fault.status is not None:
+                if fault.redirect_to is not None:
+                    self._redirect(fault, parts)
+                    return
+                if fault.hostile is not None:
+                    self._hostile(fault)
+                    return
+                if fault.status is not None and fault.foreign_links is None:
                     if isinstance(fault.body, str):  # a raw body, e.g. a proxy's HTML page
                         payload, content_type = fault.body.encode(), "text/html; charset=utf-8"
                     else:
@@ -66,11 +74,17 @@ def make_handler(sandbox: Router) -> type[BaseHTTPRequestHandler]:
                     self.send_header("Content-Length", str(len(payload)))
                     if fault.retry_after is not None:
                         self.send_header("Retry-After", str(fault.retry_after))
+                    if fault.retry_after_text is not None:
+                        self.send_header("Retry-After", fault.retry_after_text)
                     self.end_headers()
                     self.wfile.write(payload)
                     return
             query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
             status, headers, data = sandbox.handle(self.command, parts.path, query, self.headers, body)
+            if fault is not None and fault.foreign_links is not None:
+                data = rewrite_links(data, fault.foreign_links)
+                with sandbox._lock:
+                    sandbox.counters["fault foreign links"] += 1
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -78,6 +92,37 @@ def make_handler(sandbox: Router) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if data:
                 self.wfile.write(data)
+
+        def _hostile(self, fault: Fault) -> None:
+            """A hostile body (:mod:`.hostile`), sent in chunks; a client that stops reading is not an error."""
+            content_type, length, chunks = hostile_body(fault.hostile or "", fault.hostile_size)
+            with sandbox._lock:
+                sandbox.counters[f"fault hostile {fault.hostile}"] += 1
+            self.send_response(fault.status or 200)
+            self.send_header("Content-Type", content_type)
+            if fault.short_body:  # no length announced: the body ends when the connection closes (RFC 9112 6.3)
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(length))
+            self.end_headers()
+            try:
+                for chunk in chunks:
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
+        def _redirect(self, fault: Fault, parts: Any) -> None:
+            """A redirect (``fault.status``, default 307) to the same path on ``fault.redirect_to``."""
+            location = f"{(fault.redirect_to or '').rstrip('/')}{parts.path}" + (
+                f"?{parts.query}" if parts.query else ""
+            )
+            with sandbox._lock:
+                sandbox.counters["fault redirect"] += 1
+            self.send_response(fault.status if fault.status and 300 <= fault.status < 400 else 307)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _serve_cut(self, fault: Fault, parts: Any, body: bytes) -> None:
             """The real answer (it takes effect), its body cut short; then close or reset the connection."""
