@@ -234,3 +234,9 @@ class JobFailedError(CcAnalyticsError):
 
 class OutputTooLargeError(CcAnalyticsError):
     """More records than the XCom cap allows."""
+
+
+class PartitionBusyError(CcAnalyticsError):
+    """Another live writer held a partition's commit lock for longer than its lease allows: retry the task."""
+
+    retryable = True
