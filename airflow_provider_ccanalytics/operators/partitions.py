@@ -1,4 +1,11 @@
-"""Writing a run's records as partitions: grain units and lookback, completeness, asset events."""
+"""Writing a run's records as partitions: grain units, lookback and the settle pass, the flags, asset events.
+
+A partition is ``available`` once the vendor indexed its window and ``settled`` once its window ended the
+dataset's settle horizon before the vendor's clock/watermark at its extraction (see
+:mod:`~airflow_provider_ccanalytics.core.partitions.completeness`). The settle pass (``settle=True``)
+re-extracts the few partitions whose horizon passed since and that are not settled yet (one per run for a
+daily DAG); lookback skips settled partitions unless ``force_lookback``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,22 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window, iso_z, parse_lookback
+from airflow_provider_ccanalytics.core.partitions import (
+    PartitionPlan,
+    PartitionStatus,
+    Window,
+    iso_z,
+    parse_lookback,
+    settle_units,
+)
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
-from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
+from airflow_provider_ccanalytics.outputs import (
+    RecordSource,
+    collect_for_xcom,
+    partition_path,
+    read_manifest,
+    write_partition,
+)
 from airflow_provider_ccanalytics.outputs.formats import check_output_options
 
 if TYPE_CHECKING:
@@ -41,6 +61,19 @@ class PartitionedOutput:
     lookback: Any = None
     #: the declared schema of typed output when it is not ``dataset``'s (declared endpoints: ``vendor.dataset``)
     schema_name: str | None = None
+    #: the settle horizon: ``"auto"`` (the dataset's default), a duration, or None (never settled)
+    settle_horizon: Any = "auto"
+    #: run the settle pass (re-extract the partitions whose settle horizon passed, once)
+    settle: bool = False
+    #: re-extract lookback partitions even when they are settled
+    force_lookback: bool = False
+    #: whether this operator's sources can fetch any partition on its own (the settle pass needs it)
+    supports_settle: bool = False
+    #: how many grain units before the latest one crossing its horizon the settle pass checks (missed runs)
+    settle_scan: int = 3
+    #: the vendor's documented window of late changes and its source (a shorter horizon is warned about)
+    documented_changes: tuple[timedelta, str] | None = None
+    _horizon_checked: bool = False
 
     def get_hook(self) -> CcAnalyticsHook:
         raise NotImplementedError
@@ -64,7 +97,57 @@ class PartitionedOutput:
 
     def partition_status(self, unit: Window) -> PartitionStatus:
         """A fresh completeness record for one partition (vendors add their watermark)."""
-        return PartitionStatus(unit, datetime.now(timezone.utc))
+        return PartitionStatus(unit, datetime.now(timezone.utc), settle_horizon=self.settle_horizon_delta())
+
+    def default_settle_horizon(self) -> timedelta | None:
+        """The dataset's settle horizon from the vendor's documentation (None: never settled)."""
+        return None
+
+    def settle_horizon_delta(self) -> timedelta | None:
+        """The settle horizon in force; one shorter than the vendor's documented changes is warned about, once."""
+        if self.settle_horizon == "auto":
+            return self.default_settle_horizon()
+        horizon = parse_lookback(self.settle_horizon)
+        if not self._horizon_checked and horizon is not None and self.documented_changes is not None:
+            self._horizon_checked = True
+            documented, source = self.documented_changes
+            if horizon < documented:
+                self.log.warning(
+                    "settle_horizon %s is shorter than the %s after which %s documents changes (%s): partitions "
+                    "marked settled may still change",
+                    horizon,
+                    documented,
+                    self.vendor,
+                    source,
+                )
+        return horizon
+
+    def vendor_reference(self) -> datetime | None:
+        """The vendor's clock or watermark as the run starts (after :meth:`prepare_partitions`; default: now)."""
+        return datetime.now(timezone.utc)
+
+    def refine_plan(self, plan: PartitionPlan) -> PartitionPlan:
+        """Drop settled lookback partitions (unless ``force_lookback``); add the settle pass's partitions."""
+        if not self.settle and (self.force_lookback or not plan.lookback):
+            return plan
+        manifests = {unit: self._stored_manifest(unit) for unit in plan.lookback}
+        lookback = [unit for unit in plan.lookback if self.force_lookback or not (manifests[unit] or {}).get("settled")]
+        if len(lookback) < len(plan.lookback):
+            self.log.info("Lookback skips %d settled partition(s)", len(plan.lookback) - len(lookback))
+        settle: list[Window] = []
+        horizon, reference = self.settle_horizon_delta(), self.vendor_reference()
+        if self.settle and horizon is not None and reference is not None:
+            for unit in settle_units(reference, horizon, self.grain, self.settle_scan):
+                manifest = self._stored_manifest(unit)
+                if manifest is not None and not manifest.get("settled"):
+                    settle.append(unit)
+        return plan.with_units(lookback, settle)
+
+    def _stored_manifest(self, unit: Window) -> dict[str, Any] | None:
+        folder = partition_path(
+            self.destination, self.vendor, self.dataset, unit, self.output_conn_id, self.partition_scope()
+        )
+        return read_manifest(folder)
 
     def prepare_partitions(self, plan: PartitionPlan) -> None:
         """Called once before a run writes its partitions (vendors read their watermark here)."""
@@ -104,17 +187,27 @@ class PartitionedOutput:
                 "start", f"{type(self).__name__} writes one partition per run: give a window of one {self.grain}"
             )
         self._warn_if_large(plan)
-        self.log.info("Writing %s", plan.describe())
         self.prepare_partitions(plan)
+        if self.settle and not (callable(sources) and self.supports_settle):
+            raise ConfigurationError(
+                "settle", f"{type(self).__name__} cannot run the settle pass: use a lookback reaching the horizon"
+            )
+        plan = self.refine_plan(plan)
+        self.log.info("Writing %s", plan.describe())
         # the run's own partitions first: a failing lookback partition does not hold back this run's data
-        written = [self._write_one(unit, unit in plan.lookback, sources, query) for unit in [*plan.own, *plan.lookback]]
+        written = [
+            self._write_one(unit, unit not in plan.own, sources, query, settle_pass=unit in plan.settle)
+            for unit in [*plan.own, *plan.lookback, *plan.settle]
+        ]
         manifests = sorted(written, key=lambda manifest: str(manifest["partition_key"]))
         own = [manifest for manifest in manifests if not manifest["lookback"]]
         emit_asset_events(context, self.outlets or [], manifests, self.partitioned_asset_events)
         return {
             "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
             "record_count": sum(manifest["record_count"] for manifest in own),
-            "complete": all(manifest["complete"] for manifest in own),
+            "available": all(manifest["available"] for manifest in own),
+            "settled": all(manifest["settled"] for manifest in own),
+            "complete": all(manifest["available"] for manifest in own),  # deprecated alias of "available"
             "uri": own[0]["uri"] if len(own) == 1 else None,
             "partitions": [{key: manifest[key] for key in SUMMARY_KEYS} for manifest in manifests],
         }
@@ -148,11 +241,15 @@ class PartitionedOutput:
         return {
             "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
             "record_count": sum(result["partitions"][label] for label in own),
-            "complete": all(statuses[unit].fields().get("complete", True) for unit in plan.own),
+            "available": all(statuses[unit].available for unit in plan.own),
+            "settled": all(statuses[unit].settled for unit in plan.own),
+            "complete": all(statuses[unit].available for unit in plan.own),  # deprecated alias of "available"
             **{key: result[key] for key in ("uri", "version", "partitions", "extra_fields")},
         }
 
-    def _write_one(self, unit: Window, lookback: bool, sources: Sources, query: dict[str, Any] | None) -> Any:
+    def _write_one(
+        self, unit: Window, lookback: bool, sources: Sources, query: dict[str, Any] | None, settle_pass: bool = False
+    ) -> Any:
         started, stats = time.monotonic(), self.get_hook().transport.stats
         before = stats.snapshot()
         status = self.partition_status(unit)
@@ -175,15 +272,17 @@ class PartitionedOutput:
                 "retried_failures": _api_delta(stats, before)["retried_failures"],
                 "grain": self.grain,
                 "lookback": lookback,
+                "settle_pass": settle_pass,
                 **status.fields(),
             },
         )
         self.log.info(
-            "%s partition %s: %d records, complete=%s, in %.1f s; API: %s",
-            "Lookback" if lookback else "Run's",
+            "%s partition %s: %d records, available=%s, settled=%s, in %.1f s; API: %s",
+            "Settle pass" if settle_pass else "Lookback" if lookback else "Run's",
             unit.label(),
             manifest["record_count"],
-            manifest["complete"],
+            manifest.get("available"),
+            manifest.get("settled"),
             time.monotonic() - started,
             _api_delta(stats, before),
         )
@@ -209,7 +308,7 @@ class PartitionedOutput:
         return len(plan.all)
 
 
-SUMMARY_KEYS = ("partition_key", "window", "record_count", "complete", "lookback", "uri")
+SUMMARY_KEYS = ("partition_key", "window", "record_count", "available", "settled", "complete", "lookback", "uri")
 
 
 def _watched(status: PartitionStatus, source: RecordSource) -> Iterator[dict[str, Any]]:

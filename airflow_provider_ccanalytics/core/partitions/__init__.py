@@ -15,6 +15,7 @@ from airflow_provider_ccanalytics.core.partitions.grain import (
     grain_step,
     lookback_units,
     parse_lookback,
+    settle_units,
 )
 from airflow_provider_ccanalytics.core.partitions.windows import SnapshotDate, Window, iso_z, parse_instant
 
@@ -30,4 +31,5 @@ __all__ = [
     "lookback_units",
     "parse_instant",
     "parse_lookback",
+    "settle_units",
 ]
