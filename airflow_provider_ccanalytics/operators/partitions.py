@@ -16,22 +16,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.partitions import (
-    PartitionPlan,
-    PartitionStatus,
-    Window,
-    iso_z,
-    parse_lookback,
-    settle_units,
-)
+from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window, iso_z, parse_lookback
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
-from airflow_provider_ccanalytics.outputs import (
-    RecordSource,
-    collect_for_xcom,
-    partition_path,
-    read_manifest,
-    write_partition,
-)
+from airflow_provider_ccanalytics.operators.settling import Settling
+from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
 from airflow_provider_ccanalytics.outputs.formats import check_output_options
 
 if TYPE_CHECKING:
@@ -42,7 +30,7 @@ LARGE_RUN_UNITS = {"day": 100, "hour": 24 * 100}
 Sources = Sequence[RecordSource] | Callable[[Window, PartitionStatus], Sequence[RecordSource]]
 
 
-class PartitionedOutput:
+class PartitionedOutput(Settling):
     """Mixed into the analytics operators: deliver records to XCom, or as one partition per grain unit."""
 
     log: Any
@@ -61,19 +49,6 @@ class PartitionedOutput:
     lookback: Any = None
     #: the declared schema of typed output when it is not ``dataset``'s (declared endpoints: ``vendor.dataset``)
     schema_name: str | None = None
-    #: the settle horizon: ``"auto"`` (the dataset's default), a duration, or None (never settled)
-    settle_horizon: Any = "auto"
-    #: run the settle pass (re-extract the partitions whose settle horizon passed, once)
-    settle: bool = False
-    #: re-extract lookback partitions even when they are settled
-    force_lookback: bool = False
-    #: whether this operator's sources can fetch any partition on its own (the settle pass needs it)
-    supports_settle: bool = False
-    #: how many grain units before the latest one crossing its horizon the settle pass checks (missed runs)
-    settle_scan: int = 3
-    #: the vendor's documented window of late changes and its source (a shorter horizon is warned about)
-    documented_changes: tuple[timedelta, str] | None = None
-    _horizon_checked: bool = False
 
     def get_hook(self) -> CcAnalyticsHook:
         raise NotImplementedError
@@ -98,59 +73,6 @@ class PartitionedOutput:
     def partition_status(self, unit: Window) -> PartitionStatus:
         """A fresh completeness record for one partition (vendors add their watermark)."""
         return PartitionStatus(unit, datetime.now(timezone.utc), settle_horizon=self.settle_horizon_delta())
-
-    def default_settle_horizon(self) -> timedelta | None:
-        """The dataset's settle horizon from the vendor's documentation (None: never settled)."""
-        return None
-
-    def settle_horizon_delta(self) -> timedelta | None:
-        """The settle horizon in force; one shorter than the vendor's documented changes is warned about, once."""
-        if self.settle_horizon == "auto":
-            return self.default_settle_horizon()
-        horizon = parse_lookback(self.settle_horizon)
-        if not self._horizon_checked and horizon is not None and self.documented_changes is not None:
-            self._horizon_checked = True
-            documented, source = self.documented_changes
-            if horizon < documented:
-                self.log.warning(
-                    "settle_horizon %s is shorter than the %s after which %s documents changes (%s): partitions "
-                    "marked settled may still change",
-                    horizon,
-                    documented,
-                    self.vendor,
-                    source,
-                )
-        return horizon
-
-    def vendor_reference(self) -> datetime | None:
-        """The vendor's clock or watermark as the run starts (after :meth:`prepare_partitions`; default: now)."""
-        return datetime.now(timezone.utc)
-
-    def refine_plan(self, plan: PartitionPlan) -> PartitionPlan:
-        """Drop settled lookback partitions (unless ``force_lookback``); add the settle pass's partitions."""
-        if not self.settle and (self.force_lookback or not plan.lookback):
-            return plan
-        manifests = {unit: self._stored_manifest(unit) for unit in plan.lookback}
-        lookback = [unit for unit in plan.lookback if self.force_lookback or not (manifests[unit] or {}).get("settled")]
-        if len(lookback) < len(plan.lookback):
-            self.log.info("Lookback skips %d settled partition(s)", len(plan.lookback) - len(lookback))
-        settle: list[Window] = []
-        horizon, reference = self.settle_horizon_delta(), self.vendor_reference()
-        if self.settle and horizon is not None and reference is not None:
-            for unit in settle_units(reference, horizon, self.grain, self.settle_scan):
-                manifest = self._stored_manifest(unit)
-                if manifest is not None and not manifest.get("settled"):
-                    settle.append(unit)
-        return plan.with_units(lookback, settle)
-
-    def _stored_manifest(self, unit: Window) -> dict[str, Any] | None:
-        folder = partition_path(
-            self.destination, self.vendor, self.dataset, unit, self.output_conn_id, self.partition_scope()
-        )
-        return read_manifest(folder)
-
-    def prepare_partitions(self, plan: PartitionPlan) -> None:
-        """Called once before a run writes its partitions (vendors read their watermark here)."""
 
     def deliver(self, window: Window, sources: Sources, query: dict[str, Any] | None = None) -> Any:
         """Send the records to XCom, or write one partition per grain unit (and lookback unit) to storage.
@@ -209,7 +131,10 @@ class PartitionedOutput:
             "settled": all(manifest["settled"] for manifest in own),
             "complete": all(manifest["available"] for manifest in own),  # deprecated alias of "available"
             "uri": own[0]["uri"] if len(own) == 1 else None,
-            "partitions": [{key: manifest[key] for key in SUMMARY_KEYS} for manifest in manifests],
+            "partitions": [
+                {key: manifest[key] for key in SUMMARY_KEYS if key in manifest or key not in OPTIONAL_KEYS}
+                for manifest in manifests
+            ],
         }
 
     def _write_delta(self, window: Window, plan: PartitionPlan, sources: Sources) -> Any:
@@ -286,7 +211,10 @@ class PartitionedOutput:
             time.monotonic() - started,
             _api_delta(stats, before),
         )
-        return {**manifest, "partition_key": unit.label()}
+        if manifest.get("superseded"):
+            self.log.warning("Partition %s was committed by another writer first: its output stands", unit.label())
+        # this run's role, even when another writer's commit won (its manifest says its own role)
+        return {**manifest, "partition_key": unit.label(), "lookback": lookback}
 
     def _warn_if_large(self, plan: PartitionPlan) -> None:
         warning = self.large_run_warning(plan)
@@ -308,7 +236,19 @@ class PartitionedOutput:
         return len(plan.all)
 
 
-SUMMARY_KEYS = ("partition_key", "window", "record_count", "available", "settled", "complete", "lookback", "uri")
+SUMMARY_KEYS = (
+    "partition_key",
+    "window",
+    "record_count",
+    "available",
+    "settled",
+    "complete",
+    "lookback",
+    "uri",
+    "superseded",
+)
+#: summary keys only some partitions have
+OPTIONAL_KEYS = {"superseded"}
 
 
 def _watched(status: PartitionStatus, source: RecordSource) -> Iterator[dict[str, Any]]:
