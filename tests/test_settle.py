@@ -169,3 +169,63 @@ def test_a_settle_horizon_shorter_than_genesys_documents_is_accepted_with_a_warn
     text = out.out + out.err
     assert text.count("help.mypurecloud.com/faqs/why-can-my-data-change") == 1 and "warning" in text
     assert GenesysConversationDetailsOperator(task_id="auto").settle_horizon_delta() == timedelta(days=4)
+
+
+LONG_CONTACTS = DataSpec(
+    contacts=200, start="2026-01-01T00:00:00Z", end="2026-01-01T06:00:00Z", contact_max_seconds=12 * HOUR
+)
+CXONE_DAG = """
+from datetime import datetime, timedelta, timezone
+from airflow.sdk import DAG
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow_provider_ccanalytics.operators.cxone import CxoneCompletedContactsOperator
+
+with DAG("cxone_long", schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    CxoneCompletedContactsOperator(task_id="contacts", output="{output}", grain="hour", {args})
+"""
+
+
+@pytest.mark.airflow
+def test_hourly_cxone_runs_lose_no_contact_up_to_the_longest_accepted(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any], tmp_path: Path
+) -> None:
+    from tests.conftest import partition_dirs
+
+    sandbox = sandbox_factory(LONG_CONTACTS, rate_limit=None)
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    data = sandbox.data
+    truth = set(data.contact_ids_started(data.start, data.end))
+    assert max(data.contact_seconds) > 11 * HOUR
+    clock = SimulatedClock("2026-01-01T01:30:00Z")
+    sandbox.clock = clock
+    variants = {
+        "old auto (margin + 1 h)": "lookback='PT90M'",
+        "auto, longest_contact=12 h": "longest_contact=timedelta(hours=12)",
+        "settle pass, longest_contact=12 h": "longest_contact=timedelta(hours=12), settle=True",
+    }
+    lost, requests, settled = {}, {}, {}
+    for label, args in variants.items():
+        out = tmp_path / str(len(lost))
+        before = sandbox.stats().get("GET cxone contacts/completed", 0)
+        for hour in range(0, 20):  # data in hours 0-5, contacts up to 12 h: the last settle by 18:30
+            clock.set(utc(2026, 1, 1, hour + 1, 30).timestamp())  # when the run starts: end + margin
+            run = run_dag(CXONE_DAG.format(output=out.as_uri(), args=args), utc(2026, 1, 1, hour + 1))
+            assert task_states(run) == {"contacts": "success"}
+        requests[label] = sandbox.stats().get("GET cxone contacts/completed", 0) - before
+        folders = partition_dirs(out, "cxone", "completed_contacts", start="2026-01-01T00:00:00Z")
+        every = [c["contactId"] for folder in folders for c in manifest_records(folder)]
+        assert len(every) == len(set(every))  # none twice
+        lost[label] = len(truth - set(every))
+        settled[label] = sum(
+            json.loads((folder / "_manifest.json").read_text())["settled"]
+            for folder in folders
+            if "2026-01-01T0" in folder.name and int(folder.name[-9:-7]) < 6
+        )
+    print(
+        f"\nlong CXone contacts (200, up to 12 h), 20 hourly runs: lost {lost}; contacts requests {requests}; "
+        f"settled data partitions (of 6) {settled}"
+    )
+    assert lost["old auto (margin + 1 h)"] > 0  # the test can fail
+    assert lost["auto, longest_contact=12 h"] == 0 and lost["settle pass, longest_contact=12 h"] == 0
+    assert settled["settle pass, longest_contact=12 h"] == 6

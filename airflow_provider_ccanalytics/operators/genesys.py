@@ -67,7 +67,7 @@ class _GenesysOperator(AnalyticsOperator):
     def default_settle_horizon(self) -> timedelta | None:
         return GENESYS_SETTLE_HORIZON
 
-    def vendor_reference(self) -> datetime | None:
+    def vendor_reference(self, plan: PartitionPlan) -> datetime | None:
         """The details jobs' ``dataAvailabilityDate`` read by :meth:`prepare_partitions`."""
         return self._available_until
 

@@ -66,7 +66,7 @@ class Settling:
                 )
         return horizon
 
-    def vendor_reference(self) -> datetime | None:
+    def vendor_reference(self, plan: PartitionPlan) -> datetime | None:
         """The vendor's clock or watermark as the run starts (after :meth:`prepare_partitions`; default: now)."""
         return datetime.now(timezone.utc)
 
@@ -79,7 +79,7 @@ class Settling:
         if len(lookback) < len(plan.lookback):
             self.log.info("Lookback skips %d settled partition(s)", len(plan.lookback) - len(lookback))
         settle: list[Window] = []
-        horizon, reference = self.settle_horizon_delta(), self.vendor_reference()
+        horizon, reference = self.settle_horizon_delta(), self.vendor_reference(plan)
         if self.settle and horizon is not None and reference is not None:
             for unit in settle_units(reference, horizon, self.grain, self.settle_scan):
                 manifest = self._stored_manifest(unit)

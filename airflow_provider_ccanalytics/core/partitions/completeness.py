@@ -42,6 +42,9 @@ class PartitionStatus:
     vendor_now: datetime | None = None
     #: how long after the window's end the vendor documents no further change (None: never settled)
     settle_horizon: timedelta | None = None
+    #: a known lower bound of the vendor's clock (CXone: the run's window end plus the settle time it waited
+    #: for), used for ``settled`` when no page brought the vendor's clock
+    clock_floor: datetime | None = None
     #: the vendor's clock at the first page: the next incremental run's ``updatedSince``
     watermark: datetime | None = None
     open_records: int = 0
@@ -78,9 +81,11 @@ class PartitionStatus:
     @property
     def vendor_reference(self) -> datetime | None:
         """The vendor's clock or watermark this extraction saw (Genesys ``dataAvailabilityDate``; CXone
-        ``lastPollTime``, else the local clock at the start)."""
+        ``lastPollTime``, else the local clock at the start, bounded by ``clock_floor``)."""
         if self.settle is not None:
-            return self.vendor_now or self.extracted_at
+            if self.vendor_now is not None:
+                return self.vendor_now
+            return self.extracted_at if self.clock_floor is None else min(self.extracted_at, self.clock_floor)
         return self.data_available_until
 
     @property
