@@ -104,7 +104,8 @@ def test_completed_contacts_operator_writes_each_contact_once(
     assert task_states(run) == {"contacts": "success"}
     folder = partition_dir(out_dir, "cxone", "completed_contacts")
     assert contact_ids(folder) == sandbox.data.contact_ids_started(sandbox.data.start, sandbox.data.end)
-    assert sandbox.count("GET cxone contacts/completed") == 3  # top=10000: 2 pages, 1 for the lookback day (204)
+    # top=10000: 2 pages, then 1 for each of the 2 lookback days (204): "auto" reaches a 24 h contact (+ 1.5 h)
+    assert sandbox.count("GET cxone contacts/completed") == 4
 
 
 def test_data_extraction_operator_defers_and_writes_the_ground_truth(
@@ -354,8 +355,8 @@ def test_completed_contacts_are_exact_under_either_field_names(
     expected = [sandbox.contact_record(i) for i in sandbox.data.contacts_started(sandbox.data.start, sandbox.data.end)]
     assert read_records(folder) == expected and len(expected) == 3000
     assert ("contactStartDate" in expected[0]) == (fields == "current")
-    # 3 pages (top capped at 1000 by the sandbox), then the lookback day's 204
-    assert sandbox.count("GET cxone contacts/completed") == 4
+    # 3 pages (top capped at 1000 by the sandbox), then the 2 lookback days' 204 (longest_contact 24 h + 1.5 h)
+    assert sandbox.count("GET cxone contacts/completed") == 5
 
 
 def test_a_contact_without_either_start_field_is_a_typed_error_naming_both(sandbox: Sandbox) -> None:

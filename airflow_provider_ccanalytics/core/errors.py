@@ -268,3 +268,9 @@ class ForeignHostError(ConfigurationError):
 
 class HostileResponseError(UnexpectedResponseError):
     """An answer the client refuses to read: too large, nested too deep, or a field no vendor sends."""
+
+
+class PartitionBusyError(CcAnalyticsError):
+    """Another live writer held a partition's commit lock for longer than its lease allows: retry the task."""
+
+    retryable = True

@@ -79,6 +79,12 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
     :param max_workers: parts fetched and written concurrently.
     :param partitioned_asset_events: on Airflow 3.2+, key each outlet asset event by its partition's
         ``interval_start`` (downstream DAGs then need a partition-aware schedule); False: one plain event.
+    :param settle_horizon: how long after a window's end the vendor documents no further change, on its
+        clock/watermark: ``"auto"`` (default: the dataset's, see the README), a duration, or None (never
+        ``settled``). Shorter than the vendor's documented change window: accepted with a warning.
+    :param settle: run the settle pass: re-extract, once, the stored partitions whose settle horizon has passed
+        and that are not settled yet (one extra partition per run for a daily DAG).
+    :param force_lookback: re-extract lookback partitions even when they are settled.
     """
 
     template_fields: Sequence[str] = ("start", "end", "destination", "output_conn_id")
@@ -98,6 +104,9 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
         max_xcom_records: int = 10_000,
         max_workers: int = 4,
         partitioned_asset_events: bool = True,
+        settle_horizon: Any = "auto",
+        settle: bool = False,
+        force_lookback: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -114,6 +123,9 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
         self.max_xcom_records = max_xcom_records
         self.max_workers = max_workers
         self.partitioned_asset_events = partitioned_asset_events
+        self.settle_horizon = settle_horizon
+        self.settle = settle
+        self.force_lookback = force_lookback
 
     def get_hook(self) -> CcAnalyticsHook:
         raise NotImplementedError

@@ -11,7 +11,7 @@ from typing import Any
 from airflow_provider_ccanalytics.core.catalog import schema_for
 from airflow_provider_ccanalytics.core.cxone import CXONE_EXTRACTION_JOBS, CXONE_REPORT_JOBS
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.partitions import PartitionStatus, Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.core.records import conform_rows
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
@@ -59,10 +59,22 @@ class _CxoneOperator(AnalyticsOperator):
     def get_hook(self) -> CcAnalyticsHook:
         return self.hook
 
+    _clock_floor: datetime | None = None
+
+    def vendor_reference(self, plan: PartitionPlan) -> datetime | None:
+        """A lower bound of the vendor's clock as the run starts: the run's window end plus the settle time
+        (the run waits for that), or now if earlier. Each extraction then reads ``lastPollTime``."""
+        return min(datetime.now(timezone.utc), plan.window.end + timedelta(seconds=self.late_data_margin))
+
+    def prepare_partitions(self, plan: PartitionPlan) -> None:
+        """Keep the lower bound of the vendor's clock, for partitions whose extraction saw no page (204)."""
+        self._clock_floor = self.vendor_reference(plan)
+
     def partition_status(self, unit: Window) -> PartitionStatus:
-        """Complete once the window's end plus the settle time (``late_data_margin``) has passed."""
+        """Available once the window's end plus the settle time (``late_data_margin``) has passed."""
         status = super().partition_status(unit)
         status.settle = timedelta(seconds=self.late_data_margin)
+        status.clock_floor = self._clock_floor
         return status
 
     def settled_window(self, context: Any) -> Window | None:
@@ -110,26 +122,48 @@ class CxoneCompletedContactsOperator(_CxoneOperator):
     :param output: None for XCom, or a URI / ObjectStoragePath (templated).
     :param late_data_margin: wait this long after the window's end (default 30 minutes).
     :param lookback: also re-extract the partitions overlapping this long before the window (templated;
-        ``"auto"`` (default): ``late_data_margin`` plus one hour; None: off).
+        ``"auto"`` (default): ``longest_contact`` + ``late_data_margin`` + 1 hour, so a contact is written
+        however long it lasted; with ``settle=True`` only ``late_data_margin`` + 1 hour, the settle pass
+        then writes the long contacts; None: off).
     :param mode: ``full`` (default): every partition is extracted in full; ``incremental``: a partition
         written before only fetches the contacts updated since its manifest's ``watermark`` (the vendor's
         ``lastPollTime``, as ``updatedSince``) and merges them in by ``contactId`` (needs file output).
+    :param longest_contact: the longest contact you accept (default 24 hours); with ``late_data_margin`` it is
+        the default settle horizon (a partition is ``settled`` once its window ended that long ago).
     """
 
     template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "lookback")
     dataset = "completed_contacts"
     MODES = ("full", "incremental")
+    supports_settle = True
 
-    def __init__(self, *, lookback: Any = "auto", mode: str = "full", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        lookback: Any = "auto",
+        mode: str = "full",
+        longest_contact: timedelta | float = timedelta(hours=24),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if mode not in self.MODES:
             raise ConfigurationError("mode", f"{mode!r} is not one of {self.MODES}")
         self.lookback = lookback
         self.mode = mode
+        self.longest_contact = seconds(longest_contact)
+
+    def default_settle_horizon(self) -> timedelta | None:
+        """The longest contact accepted plus the settle time: a contact is written once it has ended and
+        settled, so its start's partition changes no more after that (GUESS: NICE documents no reprocessing)."""
+        return timedelta(seconds=self.longest_contact + self.late_data_margin)
 
     def lookback_delta(self) -> timedelta | None:
+        """``"auto"``: long enough for the longest contact (``longest_contact`` + ``late_data_margin`` + 1 h);
+        with the settle pass, which re-extracts each partition once the longest contact has settled, only
+        ``late_data_margin`` + 1 h."""
         if self.lookback == "auto":
-            return timedelta(seconds=self.late_data_margin) + CXONE_LOOKBACK_MARGIN
+            short = timedelta(seconds=self.late_data_margin) + CXONE_LOOKBACK_MARGIN
+            return short if self.settle else short + timedelta(seconds=self.longest_contact)
         return super().lookback_delta()
 
     def extract(self, context: Any, window: Window) -> Any:

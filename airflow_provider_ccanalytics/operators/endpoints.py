@@ -170,7 +170,7 @@ class EndpointOperator(AnalyticsOperator):
             conn_id=self.output_conn_id,
             schema_name=endpoint.name,
             scope=self.hook.partition_scope(),
-            manifest_extra=lambda: {"query": query, "complete": True},
+            manifest_extra=lambda: {"query": query, "available": True, "settled": True, "complete": True},
         )
         self.log.info(
             "%s snapshot %s: %d records in %.1f s, %d requests",

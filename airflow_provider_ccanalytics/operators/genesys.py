@@ -31,6 +31,13 @@ from airflow_provider_ccanalytics.operators.partitions import current_context
 from airflow_provider_ccanalytics.operators.spool import PartitionSpool
 from airflow_provider_ccanalytics.triggers.jobs import DataAvailabilityTrigger
 
+#: Genesys' FAQ on late changes (the settle horizon's source)
+GENESYS_DATA_CHANGES = "https://help.mypurecloud.com/faqs/why-can-my-data-change"
+#: its nightly pipeline reprocesses data at least 48 h old, and may start on a change once a conversation is
+#: at least 3 days old; one more nightly run (the job "can take longer") on top: 4 days past the window's end,
+#: on the ``dataAvailabilityDate`` watermark. GUESS: the extra day; Genesys documents no upper bound.
+GENESYS_SETTLE_HORIZON = timedelta(days=4)
+
 
 class _GenesysOperator(AnalyticsOperator):
     vendor = "genesys"
@@ -53,6 +60,16 @@ class _GenesysOperator(AnalyticsOperator):
     def prepare_partitions(self, plan: PartitionPlan) -> None:
         """Read the details jobs' ``dataAvailabilityDate`` once, before extracting (the manifests' watermark)."""
         self._available_until = self.watermark_jobs.availability(self.hook.client)
+
+    #: Genesys' nightly pipeline may change a conversation until it is at least 3 days old
+    documented_changes = (timedelta(days=3), GENESYS_DATA_CHANGES)
+
+    def default_settle_horizon(self) -> timedelta | None:
+        return GENESYS_SETTLE_HORIZON
+
+    def vendor_reference(self, plan: PartitionPlan) -> datetime | None:
+        """The details jobs' ``dataAvailabilityDate`` read by :meth:`prepare_partitions`."""
+        return self._available_until
 
     def partition_status(self, unit: Window) -> PartitionStatus:
         status = super().partition_status(unit)
@@ -88,6 +105,7 @@ class GenesysConversationDetailsOperator(_GenesysOperator):
     template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "query", "lookback")
     template_fields_renderers = {"query": "json"}
     dataset = "conversation_details"
+    supports_settle = True
 
     def __init__(
         self,

@@ -1,4 +1,11 @@
-"""Writing a run's records as partitions: grain units and lookback, completeness, asset events."""
+"""Writing a run's records as partitions: grain units, lookback and the settle pass, the flags, asset events.
+
+A partition is ``available`` once the vendor indexed its window and ``settled`` once its window ended the
+dataset's settle horizon before the vendor's clock/watermark at its extraction (see
+:mod:`~airflow_provider_ccanalytics.core.partitions.completeness`). The settle pass (``settle=True``)
+re-extracts the few partitions whose horizon passed since and that are not settled yet (one per run for a
+daily DAG); lookback skips settled partitions unless ``force_lookback``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window, iso_z, parse_lookback
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
+from airflow_provider_ccanalytics.operators.settling import Settling
 from airflow_provider_ccanalytics.outputs import RecordSource, collect_for_xcom, write_partition
 from airflow_provider_ccanalytics.outputs.formats import check_output_options
 
@@ -22,7 +30,7 @@ LARGE_RUN_UNITS = {"day": 100, "hour": 24 * 100}
 Sources = Sequence[RecordSource] | Callable[[Window, PartitionStatus], Sequence[RecordSource]]
 
 
-class PartitionedOutput:
+class PartitionedOutput(Settling):
     """Mixed into the analytics operators: deliver records to XCom, or as one partition per grain unit."""
 
     log: Any
@@ -66,10 +74,7 @@ class PartitionedOutput:
 
     def partition_status(self, unit: Window) -> PartitionStatus:
         """A fresh completeness record for one partition (vendors add their watermark)."""
-        return PartitionStatus(unit, datetime.now(timezone.utc))
-
-    def prepare_partitions(self, plan: PartitionPlan) -> None:
-        """Called once before a run writes its partitions (vendors read their watermark here)."""
+        return PartitionStatus(unit, datetime.now(timezone.utc), settle_horizon=self.settle_horizon_delta())
 
     def deliver(self, window: Window, sources: Sources, query: dict[str, Any] | None = None) -> Any:
         """Send the records to XCom, or write one partition per grain unit (and lookback unit) to storage.
@@ -106,10 +111,18 @@ class PartitionedOutput:
                 "start", f"{type(self).__name__} writes one partition per run: give a window of one {self.grain}"
             )
         self._warn_if_large(plan)
-        self.log.info("Writing %s", plan.describe())
         self.prepare_partitions(plan)
+        if self.settle and not (callable(sources) and self.supports_settle):
+            raise ConfigurationError(
+                "settle", f"{type(self).__name__} cannot run the settle pass: use a lookback reaching the horizon"
+            )
+        plan = self.refine_plan(plan)
+        self.log.info("Writing %s", plan.describe())
         # the run's own partitions first: a failing lookback partition does not hold back this run's data
-        written = [self._write_one(unit, unit in plan.lookback, sources, query) for unit in [*plan.own, *plan.lookback]]
+        written = [
+            self._write_one(unit, unit not in plan.own, sources, query, settle_pass=unit in plan.settle)
+            for unit in [*plan.own, *plan.lookback, *plan.settle]
+        ]
         manifests = sorted(written, key=lambda manifest: str(manifest["partition_key"]))
         own = [manifest for manifest in manifests if not manifest["lookback"]]
         self.written_outputs = manifests
@@ -117,9 +130,14 @@ class PartitionedOutput:
         return {
             "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
             "record_count": sum(manifest["record_count"] for manifest in own),
-            "complete": all(manifest["complete"] for manifest in own),
+            "available": all(manifest["available"] for manifest in own),
+            "settled": all(manifest["settled"] for manifest in own),
+            "complete": all(manifest["available"] for manifest in own),  # deprecated alias of "available"
             "uri": own[0]["uri"] if len(own) == 1 else None,
-            "partitions": [{key: manifest[key] for key in SUMMARY_KEYS} for manifest in manifests],
+            "partitions": [
+                {key: manifest[key] for key in SUMMARY_KEYS if key in manifest or key not in OPTIONAL_KEYS}
+                for manifest in manifests
+            ],
         }
 
     def _write_delta(self, window: Window, plan: PartitionPlan, sources: Sources) -> Any:
@@ -152,11 +170,15 @@ class PartitionedOutput:
         return {
             "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
             "record_count": sum(result["partitions"][label] for label in own),
-            "complete": all(statuses[unit].fields().get("complete", True) for unit in plan.own),
+            "available": all(statuses[unit].available for unit in plan.own),
+            "settled": all(statuses[unit].settled for unit in plan.own),
+            "complete": all(statuses[unit].available for unit in plan.own),  # deprecated alias of "available"
             **{key: result[key] for key in ("uri", "version", "partitions", "extra_fields")},
         }
 
-    def _write_one(self, unit: Window, lookback: bool, sources: Sources, query: dict[str, Any] | None) -> Any:
+    def _write_one(
+        self, unit: Window, lookback: bool, sources: Sources, query: dict[str, Any] | None, settle_pass: bool = False
+    ) -> Any:
         started, stats = time.monotonic(), self.get_hook().transport.stats
         before = stats.snapshot()
         status = self.partition_status(unit)
@@ -179,19 +201,24 @@ class PartitionedOutput:
                 "retried_failures": _api_delta(stats, before)["retried_failures"],
                 "grain": self.grain,
                 "lookback": lookback,
+                "settle_pass": settle_pass,
                 **status.fields(),
             },
         )
         self.log.info(
-            "%s partition %s: %d records, complete=%s, in %.1f s; API: %s",
-            "Lookback" if lookback else "Run's",
+            "%s partition %s: %d records, available=%s, settled=%s, in %.1f s; API: %s",
+            "Settle pass" if settle_pass else "Lookback" if lookback else "Run's",
             unit.label(),
             manifest["record_count"],
-            manifest["complete"],
+            manifest.get("available"),
+            manifest.get("settled"),
             time.monotonic() - started,
             _api_delta(stats, before),
         )
-        return {**manifest, "partition_key": unit.label()}
+        if manifest.get("superseded"):
+            self.log.warning("Partition %s was committed by another writer first: its output stands", unit.label())
+        # this run's role, even when another writer's commit won (its manifest says its own role)
+        return {**manifest, "partition_key": unit.label(), "lookback": lookback}
 
     def _warn_if_large(self, plan: PartitionPlan) -> None:
         warning = self.large_run_warning(plan)
@@ -213,7 +240,19 @@ class PartitionedOutput:
         return len(plan.all)
 
 
-SUMMARY_KEYS = ("partition_key", "window", "record_count", "complete", "lookback", "uri")
+SUMMARY_KEYS = (
+    "partition_key",
+    "window",
+    "record_count",
+    "available",
+    "settled",
+    "complete",
+    "lookback",
+    "uri",
+    "superseded",
+)
+#: summary keys only some partitions have
+OPTIONAL_KEYS = {"superseded"}
 
 
 def _watched(status: PartitionStatus, source: RecordSource) -> Iterator[dict[str, Any]]:

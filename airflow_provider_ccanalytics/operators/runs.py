@@ -46,9 +46,10 @@ def emit_asset_events(
 ) -> int:
     """One asset event per written partition on each Asset outlet; returns the events emitted per asset.
 
-    Each event's extra holds ``partitions``: ``{interval_start: {window, record_count, complete, path,
-    lookback}}``. Where Airflow has partitioned asset events (3.2+) and ``partitioned`` is set, every
-    partition is its own event keyed by its ``interval_start``; otherwise one event carries them all.
+    Each event's extra holds ``partitions``: ``{interval_start: {window, record_count, available, settled,
+    complete (deprecated alias of available), path, lookback}}``. Where Airflow has partitioned asset events
+    (3.2+) and ``partitioned`` is set, every partition is its own event keyed by its ``interval_start``;
+    otherwise one event carries them all.
     """
     from airflow.sdk import Asset
 
@@ -60,7 +61,9 @@ def emit_asset_events(
         manifest["partition_key"]: {
             "window": manifest["window"],
             "record_count": manifest["record_count"],
-            "complete": manifest.get("complete"),
+            "available": manifest.get("available", manifest.get("complete")),
+            "settled": manifest.get("settled", False),
+            "complete": manifest.get("complete"),  # deprecated alias of "available", kept one release
             "path": manifest["uri"],
             "lookback": manifest.get("lookback", False),
         }

@@ -18,6 +18,13 @@ One write of a partition folder:
 
 So ``_manifest.json`` always lists a complete partition, and whenever ``_SUCCESS`` exists the ``part-*``
 files of the folder are exactly the ones it lists. No Airflow import (a crash test drives it bare).
+
+Several writers at once (:mod:`.lease`): each holds a lease for its whole write and stages under its own id;
+recovery (step 1) and the commit (step 3) run under the partition's commit lock. **The first commit wins**: under
+the lock, a writer whose partition was committed by another writer since its own recovery discards its parts
+and returns the winner's manifest with ``superseded: true`` (both extracted the same window; the partition is
+whole either way). On S3 the manifest is also put with ``If-Match`` on what was checked, a fence against a
+writer whose lock expired while it was paused.
 """
 
 from __future__ import annotations
@@ -29,74 +36,16 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_ccanalytics.outputs.formats import FormatWriter, HashingWriter
+from airflow_provider_ccanalytics.outputs.recovery import MANIFEST, SUCCESS, Committed, load_manifest, recover
 from airflow_provider_ccanalytics.outputs.storage import StagedFile, Store
 from airflow_provider_ccanalytics.outputs.swap import FolderSwap
 from airflow_provider_ccanalytics.outputs.tables import RECORDS, PartLayout, TablesWriter
 
 log = logging.getLogger("airflow_provider_ccanalytics")
-
-MANIFEST = "_manifest.json"
-SUCCESS = "_SUCCESS"
-
-
-@dataclass
-class Committed:
-    """The committed state of a folder after recovery.
-
-    :param manifest: the committed manifest (None for a fresh partition).
-    :param raw: its bytes.
-    :param present: the files in the folder after recovery.
-    """
-
-    manifest: dict[str, Any] | None
-    raw: bytes | None
-    present: set[str] = field(default_factory=set)
-
-    def names(self) -> list[str]:
-        return [entry["path"] for entry in self.manifest["files"]] if self.manifest else []
-
-
-def load_manifest(raw: bytes | None) -> dict[str, Any] | None:
-    """A manifest from its bytes; None for none or for bytes that are not a manifest."""
-    if not raw:
-        return None
-    try:
-        manifest = json.loads(raw)
-    except ValueError:
-        return None
-    return manifest if isinstance(manifest, dict) and isinstance(manifest.get("files"), list) else None
-
-
-def recover(store: Store) -> Committed:
-    """Remove what a killed or failed run left and restore ``_SUCCESS`` on a complete committed partition."""
-    if store.local:
-        leftovers = FolderSwap(store.folder)
-        for path in leftovers.leftovers():
-            leftovers.remove(path)
-            log.info("Removed %s (a staging or swapped-out folder left by an earlier run)", path)
-    names = store.files()
-    raw = store.read(MANIFEST) if MANIFEST in names else None
-    manifest = load_manifest(raw)
-    if raw and manifest is None:
-        log.warning("%s is not a manifest: the partition is rewritten", store.path(MANIFEST))
-    listed = [entry["path"] for entry in manifest["files"]] if manifest else []
-    keep = {*listed, MANIFEST, SUCCESS} if manifest else set()
-    for name in names:
-        if name not in keep:
-            store.remove(name)
-            log.info("Removed %s (not in the committed manifest: left by an earlier run)", store.path(name))
-    aborted = store.abort_uploads()
-    if aborted:
-        log.info("Aborted %d unfinished multipart upload(s) under %s", aborted, store.folder)
-    present = {name for name in names if name in keep}
-    if manifest is not None and SUCCESS not in present and all(name in present for name in listed):
-        store.put_atomic(SUCCESS, b"")
-        present.add(SUCCESS)
-    return Committed(manifest, raw if manifest else None, present)
 
 
 def part_names(committed: Committed, count: int, suffix: str, table: str = "") -> list[str]:
@@ -208,13 +157,18 @@ def commit_partition(
         if writer is None:
             raise TypeError("commit_partition needs writer or layout")
         layout = PartLayout(suffix, (RECORDS,), _one_table(writer))
-    committed = recover(store)
-    swap = store.start_swap(allowed=swap_folder)
+    store.begin()
     try:
-        return _write(store, committed, sources, layout, describe, progress, max_workers)
+        with store.locked():
+            committed = recover(store)
+        swap = store.start_swap(allowed=swap_folder)
+        try:
+            return _write(store, committed, sources, layout, describe, progress, max_workers)
+        finally:
+            if swap is not None:
+                swap.drop()  # the unfinished new partition, or the old one once swapped out
     finally:
-        if swap is not None:
-            swap.drop()  # the unfinished new partition, or the old one once swapped out
+        store.end()
 
 
 def _write(
@@ -253,11 +207,29 @@ def _write(
     if raw == committed.raw and SUCCESS in committed.present:
         log.info("Partition %s unchanged: nothing to commit", store.folder)
         return manifest
-    if store.swap is not None:
-        _commit_swap(store.swap, {entry["path"] for entry in files} - {part.entry["path"] for part in publish}, raw)
-    else:
-        _commit(store, committed, publish, raw)
+    with store.locked():
+        etag = store.leases.etag(MANIFEST) if store.leases is not None else None
+        current = store.read(MANIFEST)
+        if current != committed.raw:  # another writer committed since this one's recovery: it won
+            return _superseded(store, publish, current, manifest)
+        if store.swap is not None:
+            reused = {entry["path"] for entry in files} - {part.entry["path"] for part in publish}
+            _commit_swap(store.swap, reused, raw)
+        elif not _commit(store, committed, publish, raw, etag):
+            return _superseded(store, [], store.read(MANIFEST), manifest)
     return manifest
+
+
+def _superseded(store: Store, publish: list[Staged], current: bytes | None, manifest: dict[str, Any]) -> dict[str, Any]:
+    """End a writer that lost the race cleanly: discard its parts, return the winner's manifest marked so."""
+    for part in publish:
+        part.file.discard()
+    log.warning(
+        "Partition %s was committed by another writer while this one extracted it: the first commit wins, "
+        "this writer's output is discarded (the partition is complete either way)",
+        store.folder,
+    )
+    return {**(load_manifest(current) or manifest), "superseded": True}
 
 
 def _commit_swap(swap: FolderSwap, reused: set[str], raw: bytes) -> None:
@@ -269,8 +241,12 @@ def _commit_swap(swap: FolderSwap, reused: set[str], raw: bytes) -> None:
     swap.swap_in()  # the commit point: the folder is now the new partition, whole
 
 
-def _commit(store: Store, committed: Committed, publish: list[Staged], raw: bytes) -> None:
-    """Publish the staged parts, put the manifest (the commit point), delete the old files, put ``_SUCCESS``."""
+def _commit(store: Store, committed: Committed, publish: list[Staged], raw: bytes, etag: str | None) -> bool:
+    """Publish the staged parts, put the manifest (the commit point), delete the old files, put ``_SUCCESS``.
+
+    On S3 the manifest is put only if it still has ``etag`` (absent: only if still absent), which fences a
+    writer whose commit lock expired; False (parts removed again) when that condition failed.
+    """
     store.remove(SUCCESS)
     published: list[str] = []
     try:
@@ -285,12 +261,19 @@ def _commit(store: Store, committed: Committed, publish: list[Staged], raw: byte
         if committed.manifest is not None and all(name in committed.present for name in committed.names()):
             store.put_atomic(SUCCESS, b"")
         raise
-    store.put_atomic(MANIFEST, raw)  # the commit point (if this fails, the next run's recovery decides)
+    if store.leases is not None:
+        if not store.leases.put_if(MANIFEST, raw, etag):  # the commit point, fenced
+            for name in published:
+                store.remove(name)
+            return False
+    else:
+        store.put_atomic(MANIFEST, raw)  # the commit point (if this fails, the next run's recovery decides)
     kept = {entry["path"] for entry in load_manifest(raw)["files"]}  # type: ignore[index]
     for name in committed.names():
         if name not in kept:
             store.remove(name)
     store.put_atomic(SUCCESS, b"")
+    return True
 
 
 def _one_table(writer: FormatWriter) -> TablesWriter:

@@ -2,6 +2,9 @@
 
 Every change the protocol makes goes through :class:`Store` and :class:`StagedFile` (a crash test wraps
 them to kill the writer at each step). No Airflow import: it runs on a bare fsspec filesystem.
+
+Each ``Store`` is one writer (its own id, see :mod:`.lease`): its temp files and staging folder carry that id,
+and :meth:`Store.writer_gone` says whether another writer's leftovers may be removed.
 """
 
 from __future__ import annotations
@@ -9,9 +12,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import uuid
+import re
+from collections.abc import Iterator
 from typing import Any
 
+from airflow_provider_ccanalytics.outputs.lease import (
+    LEASE_SECONDS,
+    LocalLease,
+    S3Leases,
+    local_lock,
+    local_writer_gone,
+    new_writer,
+)
 from airflow_provider_ccanalytics.outputs.swap import FolderSwap, exchange_supported
 
 log = logging.getLogger("airflow_provider_ccanalytics")
@@ -22,9 +34,13 @@ def _is_local(fs: Any) -> bool:
     return "file" in protocol or "local" in protocol
 
 
-def _hidden_temp(folder: str, name: str) -> str:
-    """A staging name in the folder that folder readers skip (leading dot) and a next run removes."""
-    return f"{folder}/.{name}.{uuid.uuid4().hex[:12]}.tmp"
+#: a hidden temp file's name: ``.<final name>.<writer id>.tmp``
+HIDDEN_TEMP = re.compile(r"\.(?P<name>.+)\.(?P<writer>[0-9a-f]{12})\.tmp")
+
+
+def _hidden_temp(folder: str, name: str, writer: str) -> str:
+    """A staging name in the folder that folder readers skip (leading dot), naming its writer."""
+    return f"{folder}/.{name}.{writer}.tmp"
 
 
 def _local_files(folder: str, depth: int = 1) -> list[str]:
@@ -60,7 +76,7 @@ class StagedFile:
             if store.swap:
                 self.temp = f"{store.swap.staging}/{name}"
             else:
-                self.temp = _hidden_temp(os.path.dirname(self.final), base)
+                self.temp = _hidden_temp(os.path.dirname(self.final), base, store.writer)
             os.makedirs(os.path.dirname(self.temp), exist_ok=True)
             self.handle: Any = open(self.temp, "wb")  # noqa: SIM115 (closed by close())
         else:
@@ -102,20 +118,61 @@ class Store:
 
     :param fs: the filesystem (``ObjectStoragePath.fs``).
     :param folder: the folder's path on ``fs`` (``ObjectStoragePath.path``; no protocol).
+    :param lease_seconds: on S3, how long this writer's lease and commit lock last without renewal (another
+        writer treats it as gone after that); POSIX leases end with the process.
     """
 
-    def __init__(self, fs: Any, folder: str) -> None:
+    def __init__(self, fs: Any, folder: str, lease_seconds: float = LEASE_SECONDS) -> None:
         self.fs = fs
         self.folder = folder.rstrip("/")
         self.local = _is_local(fs)
+        #: this writer's id (in its temp files, staging folder and lease)
+        self.writer = new_writer()
         #: the staging folder of a write by folder swap (POSIX where the kernel exchanges folders atomically)
         self.swap: FolderSwap | None = None
+        self.parent, self.base = os.path.split(self.folder)
+        self.local_lease: LocalLease | None = None
+        #: S3 leases and lock (None off S3: other object stores have no conditional writes through fsspec)
+        self.leases: S3Leases | None = None
+        if not self.local and getattr(fs, "call_s3", None) is not None:
+            self.leases = S3Leases(fs, self.folder, self.writer, lease_seconds)
+
+    def begin(self) -> None:
+        """Take this writer's lease (before anything is staged)."""
+        if self.local:
+            self.local_lease = LocalLease(self.parent, self.base, self.writer)
+            self.local_lease.acquire()
+        elif self.leases is not None:
+            self.leases.start()
+
+    def end(self) -> None:
+        """Give the lease back (after everything staged is published or discarded)."""
+        if self.local_lease is not None:
+            self.local_lease.release()
+            self.local_lease = None
+        elif self.leases is not None:
+            self.leases.stop()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the partition's commit lock (POSIX: ``flock`` on the parent folder; S3: ``_commit.lock``)."""
+        if self.local:
+            with local_lock(self.parent):
+                yield
+        elif self.leases is not None:
+            with self.leases.lock():
+                yield
+        else:
+            yield
+
+    def writer_gone(self, writer: str) -> bool:
+        """Whether another POSIX writer is provably gone (its lease is not held), so its leftovers may go."""
+        return writer != self.writer and local_writer_gone(self.parent, self.base, writer)
 
     def start_swap(self, allowed: bool = True) -> FolderSwap | None:
         """Open a staging folder for a write by folder swap, when this is POSIX and the kernel can do it."""
-        parent = os.path.dirname(self.folder)
-        if self.local and allowed and os.path.isdir(parent) and exchange_supported(parent):
-            self.swap = FolderSwap(self.folder)
+        if self.local and allowed and os.path.isdir(self.parent) and exchange_supported(self.parent):
+            self.swap = FolderSwap(self.folder, self.writer)
             self.swap.open()
         return self.swap
 
@@ -150,7 +207,7 @@ class Store:
         if not self.local:
             self.fs.pipe_file(self.path(name), data)
             return
-        temp = _hidden_temp(self.folder, name)
+        temp = _hidden_temp(self.folder, name, self.writer)
         try:
             with open(temp, "wb") as handle:
                 handle.write(data)
@@ -176,11 +233,20 @@ class Store:
         """Open a staged part that publishes as ``name``."""
         return StagedFile(self, name)
 
-    def abort_uploads(self) -> int:
-        """Abort unfinished S3 multipart uploads under the folder (a killed run's staged parts); returns how many."""
+    def abort_uploads(self, names: list[str] | None = None) -> int:
+        """Abort unfinished S3 multipart uploads under the folder (a killed run's staged parts); returns how many.
+
+        An upload's key does not say which writer opened it: while another writer's lease in ``names`` (the
+        folder's files) is live, none is aborted (a later run with no live writer aborts what is left).
+        """
         call = getattr(self.fs, "call_s3", None)
         if self.local or call is None:
             return 0
+        if self.leases is not None:
+            live = self.leases.live_others(names if names is not None else self.files())
+            if live:
+                log.info("Left unfinished uploads under %s alone: writer(s) %s are live", self.folder, sorted(live))
+                return 0
         bucket, key, _ = self.fs.split_path(self.folder)
         prefix = key.rstrip("/") + "/"
         aborted, markers = 0, dict[str, str]()

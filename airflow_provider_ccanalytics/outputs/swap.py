@@ -11,8 +11,10 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import re
 import shutil
 import uuid
+from collections.abc import Callable
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -63,24 +65,34 @@ def _fsync_folder(path: str) -> None:
 
 
 class FolderSwap:
-    """The hidden sibling folder ``.<partition>.<random>.tmp`` where the new partition is built.
+    """The hidden sibling folder ``.<partition>.<writer id>.tmp`` where the new partition is built.
 
     :param folder: the partition folder.
+    :param writer: the writer's id (see :mod:`.lease`).
     """
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, writer: str = "") -> None:
         self.folder = folder
         self.parent, self.base = os.path.split(folder)
+        self.writer = writer or uuid.uuid4().hex[:12]
         self.staging = ""
 
-    def leftovers(self) -> list[str]:
-        """Sibling folders a killed run left (its staging folder, or the old partition it swapped out)."""
-        prefix = f".{self.base}."
+    def leftovers(self, gone: Callable[[str], bool]) -> list[str]:
+        """Sibling folders a killed run left (its staging folder, or the old partition it swapped out).
+
+        :param gone: whether the writer of this id is provably gone; a live writer's folder is never listed.
+        """
+        pattern = re.compile(re.escape(f".{self.base}.") + r"(.+)\.tmp")
         try:
             names = os.listdir(self.parent)
         except FileNotFoundError:
             return []
-        return [f"{self.parent}/{name}" for name in sorted(names) if name.startswith(prefix) and name.endswith(".tmp")]
+        found = []
+        for name in sorted(names):
+            match = pattern.fullmatch(name)
+            if match and match.group(1) != self.writer and gone(match.group(1)):
+                found.append(f"{self.parent}/{name}")
+        return found
 
     def remove(self, path: str) -> None:
         """Delete a leftover or swapped-out folder."""
@@ -88,7 +100,7 @@ class FolderSwap:
 
     def open(self) -> str:
         """Create the staging folder; returns its path."""
-        self.staging = f"{self.parent}/.{self.base}.{uuid.uuid4().hex[:12]}.tmp"
+        self.staging = f"{self.parent}/.{self.base}.{self.writer}.tmp"
         os.makedirs(self.staging)
         return self.staging
 

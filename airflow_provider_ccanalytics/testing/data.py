@@ -93,6 +93,8 @@ class DataSpec:
         (None: the sandbox's ``settle_seconds`` for all).
     :param contact_change_max_seconds: CXone: a changing contact changes once more up to this long after
         it became visible (0: never).
+    :param reprocess_fraction: Genesys: the share of conversations its nightly pipeline changes once more,
+        48 to 78 hours after they end (0, the default: none; see ``late.py``).
     """
 
     seed: int = 7
@@ -105,6 +107,7 @@ class DataSpec:
     late_max_seconds: float = 0.0
     contact_settle_seconds: tuple[float, float] | None = None
     contact_change_max_seconds: float = 0.0
+    reprocess_fraction: float = 0.0
 
 
 class Dataset:
@@ -133,7 +136,12 @@ class Dataset:
     @property
     def changes_late(self) -> bool:
         """Whether records change after the fact (then what the API shows depends on the clock)."""
-        return self.spec.late_max_seconds > 0
+        return self.spec.late_max_seconds > 0 or self.spec.reprocess_fraction > 0
+
+    def reprocessed_at(self, index: int) -> float | None:
+        """When the nightly pipeline changes conversation ``index`` (None: never)."""
+        end = self.conv_starts[index] + self.conv_seconds[index]
+        return late.reprocessed_at(self.spec.seed, index, end, self.spec.reprocess_fraction)
 
     def conversation(self, index: int, as_of: float | None = None) -> dict[str, Any]:
         """The conversation at ``index`` (start order), as the details API shows it at ``as_of`` (None: final)."""
@@ -157,7 +165,11 @@ class Dataset:
         delay = late.late_delay(
             self.spec.seed, "conversation", index, self.spec.late_fraction, self.spec.late_max_seconds
         )
-        return late.conversation_stage(start, start + self.conv_seconds[index], delay, as_of)
+        stage = late.conversation_stage(start, start + self.conv_seconds[index], delay, as_of)
+        pipeline = self.reprocessed_at(index)
+        if stage == late.FINAL and pipeline is not None and as_of is not None and as_of < pipeline:
+            return late.UNPROCESSED
+        return stage
 
     def conversations_started(self, start: float, end: float, as_of: float | None = None) -> list[dict[str, Any]]:
         """Ground truth: the conversations that started in [start, end) as the API showed them at ``as_of``
@@ -222,6 +234,8 @@ class Dataset:
             for name, value in facts["metrics"].items()
             if value is not None
         ]
+        if self.reprocessed_at(index) is not None:  # the nightly pipeline adds a metric (see late.py)
+            metrics.append({"name": late.PIPELINE_METRIC, "value": 1, "emitDate": emit})
         customer = {
             "participantId": new_id(),
             "purpose": "customer",

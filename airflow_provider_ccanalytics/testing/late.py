@@ -13,6 +13,14 @@ Sources: Genesys' help FAQ "Why can my data change?" (reprocessing until a conve
 contacts settle about 30 minutes after they end. *Guessed*: the order in which a Genesys conversation
 gains its parts (end first, then wrap-up, metrics and MOS), and that a CXone contact's
 ``lastUpdateTime`` is at least the time it became visible (what ``updatedSince`` relies on).
+
+Genesys' nightly pipeline (``reprocess_fraction``): a share of conversations changes once more when the
+pipeline reprocesses them. The FAQ (https://help.mypurecloud.com/faqs/why-can-my-data-change): the
+pipeline "runs overnight and reprocesses data that is a minimum of 48 hours at the time that the job
+kicks off", "the job can take longer", and may begin on a change "after the conversation is at least three
+days old". Here: at the first kick-off at least 48 h after the conversation's end, plus the job's run time,
+so 48 to 78 h after it. *Guessed*: the kick-off hour (``PIPELINE_HOUR_UTC``), the run time (up to
+``PIPELINE_RUN_SECONDS``) and what it corrects (a metric the real-time stream missed is added).
 """
 
 from __future__ import annotations
@@ -22,6 +30,30 @@ import random
 from typing import Any
 
 ACTIVE, ENDED, FINAL = "active", "ended", "final"
+#: final as far as real time goes, not yet corrected by the nightly pipeline
+UNPROCESSED = "unprocessed"
+#: GUESS: the pipeline kicks off at 02:00 UTC ("overnight in all regions") and runs up to 6 hours
+PIPELINE_HOUR_UTC = 2
+PIPELINE_RUN_SECONDS = 6 * 3600.0
+#: the pipeline takes data at least this old when it kicks off (the FAQ's figure)
+PIPELINE_MIN_AGE_SECONDS = 48 * 3600.0
+#: the metric the pipeline adds (missed by the real-time stream)
+PIPELINE_METRIC = "nPipelineCorrected"
+
+
+def reprocessed_at(seed: int, index: int, end: float, fraction: float) -> float | None:
+    """When the nightly pipeline changes conversation ``index`` (None: it does not)."""
+    if fraction <= 0:
+        return None
+    rng = random.Random(f"{seed}:pipeline:{index}")
+    if rng.random() >= fraction:
+        return None
+    day = 86400.0
+    earliest = end + PIPELINE_MIN_AGE_SECONDS
+    kickoff = (earliest - PIPELINE_HOUR_UTC * 3600.0) // day * day + PIPELINE_HOUR_UTC * 3600.0
+    if kickoff < earliest:
+        kickoff += day
+    return kickoff + rng.uniform(0.0, PIPELINE_RUN_SECONDS)
 
 
 def late_delay(seed: int, kind: str, index: int, fraction: float, max_seconds: float) -> float:
@@ -50,6 +82,12 @@ def conversation_at_stage(final: dict[str, Any], stage: str) -> dict[str, Any]:
     if stage == FINAL:
         return final
     record = copy.deepcopy(final)
+    for participant in record["participants"]:  # before the pipeline: without the metric it adds
+        for session in participant["sessions"]:
+            if "metrics" in session:
+                session["metrics"] = [m for m in session["metrics"] if m["name"] != PIPELINE_METRIC]
+    if stage == UNPROCESSED:
+        return record
     record.pop("mediaStatsMinConversationMos", None)
     for participant in record["participants"]:
         for session in participant["sessions"]:

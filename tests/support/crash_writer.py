@@ -92,8 +92,9 @@ def run(config: dict[str, Any]) -> int:
     def describe(files: list[dict[str, Any]]) -> dict[str, Any]:
         return {"format": "jsonl.gz", "record_count": sum(entry["records"] for entry in files), "files": files}
 
+    # one writer at a time here: a killed writer's S3 lease counts as expired at once (POSIX: flock ends with it)
     commit_partition(
-        Store(fs, config["folder"]),
+        Store(fs, config["folder"], lease_seconds=float(config.get("lease_seconds", 0))),
         [source(part) for part in range(parts)],
         writer=write_jsonl_gz,
         suffix="jsonl.gz",

@@ -16,6 +16,7 @@ from airflow_provider_ccanalytics.core.partitions.grain import (
     lookback_units,
     parse_lookback,
     require_aligned,
+    settle_units,
     units,
 )
 from airflow_provider_ccanalytics.core.partitions.windows import (
@@ -40,5 +41,6 @@ __all__ = [
     "parse_instant",
     "parse_lookback",
     "require_aligned",
+    "settle_units",
     "units",
 ]

@@ -1,8 +1,13 @@
-"""Completeness of a partition: is the vendor's data for its window final? Recorded in the manifest.
+"""What a partition's manifest says about its data: ``available`` and ``settled``.
 
-Genesys: final when the window ends at or before the details jobs' ``dataAvailabilityDate`` and
-every conversation in it has ended. CXone: final once the window's end plus the settle time has
-passed on the vendor's clock (``lastPollTime``; the local clock when the vendor sent no page).
+``available`` (the vendor has indexed the window; the data may still change): Genesys, the window ends at or
+before the details jobs' ``dataAvailabilityDate`` and every conversation in it has ended; CXone, the window's
+end plus the settle time has passed on the vendor's clock (``lastPollTime``; the local clock when the vendor
+sent no page). ``complete`` is kept one release as an alias of ``available`` (deprecated).
+
+``settled`` (the vendor documents no further change): the window ends at least the dataset's **settle
+horizon** before the vendor's clock or watermark at this extraction (Genesys ``dataAvailabilityDate``; CXone
+``lastPollTime``), and the partition is available. Dimension snapshots are settled at snapshot.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ class PartitionStatus:
     open_key: str = "open_records"
     is_open: Callable[[dict[str, Any]], bool] | None = None
     vendor_now: datetime | None = None
+    #: how long after the window's end the vendor documents no further change (None: never settled)
+    settle_horizon: timedelta | None = None
+    #: a known lower bound of the vendor's clock (CXone: the run's window end plus the settle time it waited
+    #: for), used for ``settled`` when no page brought the vendor's clock
+    clock_floor: datetime | None = None
     #: the vendor's clock at the first page: the next incremental run's ``updatedSince``
     watermark: datetime | None = None
     open_records: int = 0
@@ -65,6 +75,30 @@ class PartitionStatus:
 
     @property
     def complete(self) -> bool:
+        """Deprecated alias of :attr:`available` (kept one release)."""
+        return self.available
+
+    @property
+    def vendor_reference(self) -> datetime | None:
+        """The vendor's clock or watermark this extraction saw (Genesys ``dataAvailabilityDate``; CXone
+        ``lastPollTime``, else the local clock at the start, bounded by ``clock_floor``)."""
+        if self.settle is not None:
+            if self.vendor_now is not None:
+                return self.vendor_now
+            return self.extracted_at if self.clock_floor is None else min(self.extracted_at, self.clock_floor)
+        return self.data_available_until
+
+    @property
+    def settled(self) -> bool:
+        """The window ended at least the settle horizon before the vendor's clock/watermark, and is available."""
+        reference = self.vendor_reference
+        if self.settle_horizon is None or reference is None:
+            return False
+        return self.available and self.window.end + self.settle_horizon <= reference
+
+    @property
+    def available(self) -> bool:
+        """The vendor has indexed the window (its data may still change: see :attr:`settled`)."""
         if self.settle is not None:
             return self.window.end + self.settle <= (self.vendor_now or self.extracted_at)
         return (
@@ -77,7 +111,10 @@ class PartitionStatus:
         """The manifest fields."""
         out: dict[str, Any] = {
             "extracted_at": iso_z(self.extracted_at),
-            "complete": self.complete,
+            "available": self.available,
+            "settled": self.settled,
+            "complete": self.available,  # deprecated alias of "available", kept one release
+            "settle_horizon_seconds": None if self.settle_horizon is None else self.settle_horizon.total_seconds(),
             "data_available_until": None if self.data_available_until is None else iso_z(self.data_available_until),
         }
         if self.is_open is not None:

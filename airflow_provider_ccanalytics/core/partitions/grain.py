@@ -8,7 +8,7 @@ adds the earlier units that overlap ``[window.start - lookback, window.start)``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -116,11 +116,13 @@ class PartitionPlan:
     :param window: the run's own window.
     :param own: its grain units.
     :param lookback: the earlier units it re-extracts.
+    :param settle: the units the settle pass re-extracts once (their settle horizon passed).
     """
 
     window: Window
     own: list[Window]
     lookback: list[Window]
+    settle: list[Window] = field(default_factory=list)
 
     @classmethod
     def of(cls, window: Window, grain: str, lookback: timedelta | None = None) -> PartitionPlan:
@@ -129,7 +131,7 @@ class PartitionPlan:
     @property
     def all(self) -> list[Window]:
         """Every partition, oldest first (lookback, then the run's own)."""
-        return [*self.lookback, *self.own]
+        return [*self.settle, *self.lookback, *self.own]
 
     @property
     def span(self) -> Window:
@@ -140,4 +142,21 @@ class PartitionPlan:
         text = f"{len(self.own)} partition(s) for {self.window.interval()}"
         if self.lookback:
             text += f" + {len(self.lookback)} lookback partition(s) from {iso_z(self.lookback[0].start)}"
+        if self.settle:
+            text += f" + {len(self.settle)} settle partition(s): {', '.join(u.label() for u in self.settle)}"
         return text
+
+    def with_units(self, lookback: list[Window], settle: list[Window]) -> PartitionPlan:
+        """The same run with other lookback and settle units (oldest first, none of the run's own)."""
+        own = set(self.own)
+        settle = sorted({unit for unit in settle if unit not in own and unit not in lookback}, key=lambda u: u.start)
+        return PartitionPlan(self.window, self.own, lookback, settle)
+
+
+def settle_units(reference: datetime, horizon: timedelta, grain: str, scan: int) -> list[Window]:
+    """The grain units whose settle horizon has passed at ``reference`` most recently: the ``scan`` latest units
+    ending at or before ``reference - horizon`` (a run per grain unit crosses one; a few more catch up missed runs).
+    """
+    step = grain_step(grain)
+    last_end = floor(reference - horizon, grain)
+    return [Window(last_end - step * (index + 1), last_end - step * index) for index in reversed(range(scan))]
