@@ -13,10 +13,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ import pytest
 
 from airflow_provider_ccanalytics.outputs.reader import iter_records
 from tests.support.concurrent_writer import filesystem, parts_of
+from tests.support.moto import moto_server
 
 WRITER = Path(__file__).parent / "support" / "concurrent_writer.py"
 BUCKET = "concurrency"
@@ -39,27 +38,8 @@ FIGURES: Counter[str] = Counter()
 def moto_endpoint() -> Iterator[str]:
     pytest.importorskip("s3fs")
     boto3 = pytest.importorskip("boto3")
-    import requests
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # generous: moto imports slowly on a busy machine
-        while True:
-            try:
-                requests.get(endpoint, timeout=10)
-                break
-            except requests.RequestException:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"moto did not answer on {endpoint} within 120 s") from None
-                time.sleep(0.5)
+    with moto_server() as endpoint:
         boto3.client(
             "s3",
             endpoint_url=endpoint,
@@ -68,9 +48,6 @@ def moto_endpoint() -> Iterator[str]:
             aws_secret_access_key="testing",
         ).create_bucket(Bucket=BUCKET)
         yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def expected(label: str, round_: int) -> list[tuple[str, int, int, int]]:

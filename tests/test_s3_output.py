@@ -5,18 +5,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from airflow_provider_ccanalytics.testing import Sandbox
 from tests.conftest import partition_folder, task_states, utc
+from tests.support.moto import moto_server
 
 pytestmark = pytest.mark.airflow
 boto3 = pytest.importorskip("boto3")
@@ -26,29 +22,8 @@ pytest.importorskip("airflow.providers.amazon")
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # generous: moto imports slowly on a busy machine
-        while True:
-            try:
-                requests.get(endpoint, timeout=10)
-                break
-            except requests.RequestException:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"moto did not answer on {endpoint} within 120 s") from None
-                time.sleep(0.5)
+    with moto_server() as endpoint:
         yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_details_to_s3_are_complete_and_a_rerun_replaces_the_partition(
