@@ -21,6 +21,7 @@ from airflow_provider_ccanalytics.operators.base import (
     default_deferrable,
     seconds,
 )
+from airflow_provider_ccanalytics.operators.cxone_changes import DEFAULT_MAX_WATERMARK_AGE, ChangeCapture
 from airflow_provider_ccanalytics.operators.spool import merged_source
 from airflow_provider_ccanalytics.outputs import partition_path, read_manifest
 from airflow_provider_ccanalytics.triggers.jobs import WaitUntilTrigger
@@ -128,13 +129,18 @@ class CxoneCompletedContactsOperator(_CxoneOperator):
     :param mode: ``full`` (default): every partition is extracted in full; ``incremental``: a partition
         written before only fetches the contacts updated since its manifest's ``watermark`` (the vendor's
         ``lastPollTime``, as ``updatedSince``) and merges them in by ``contactId`` (needs file output).
+        ``changes``: every contact updated since the connection's watermark (an Airflow Variable), whatever its
+        start, merged into the partition of its own start (see :mod:`.cxone_changes` and the README).
+    :param max_watermark_age: ``changes``: an older watermark re-extracts the partitions it covers in full
+        (default 7 days, a GUESS: NICE publishes no limit for ``updatedSince``).
+    :param watermark_variable: ``changes``: the Variable holding the watermark (default ``ccanalytics_cdc_<conn id>``).
     :param longest_contact: the longest contact you accept (default 24 hours); with ``late_data_margin`` it is
         the default settle horizon (a partition is ``settled`` once its window ended that long ago).
     """
 
     template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "lookback")
     dataset = "completed_contacts"
-    MODES = ("full", "incremental")
+    MODES = ("full", "incremental", "changes")
     supports_settle = True
 
     def __init__(
@@ -143,9 +149,13 @@ class CxoneCompletedContactsOperator(_CxoneOperator):
         lookback: Any = "auto",
         mode: str = "full",
         longest_contact: timedelta | float = timedelta(hours=24),
+        max_watermark_age: timedelta | float = DEFAULT_MAX_WATERMARK_AGE,
+        watermark_variable: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.max_watermark_age = timedelta(seconds=seconds(max_watermark_age))
+        self.watermark_variable = watermark_variable
         if mode not in self.MODES:
             raise ConfigurationError("mode", f"{mode!r} is not one of {self.MODES}")
         self.lookback = lookback
@@ -167,6 +177,8 @@ class CxoneCompletedContactsOperator(_CxoneOperator):
         return super().lookback_delta()
 
     def extract(self, context: Any, window: Window) -> Any:
+        if self.mode == "changes":
+            return ChangeCapture(self).run(window)
         client = self.hook.client
 
         def sources(unit: Window, status: PartitionStatus) -> list[Any]:

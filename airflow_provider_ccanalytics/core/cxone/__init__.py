@@ -27,6 +27,7 @@ from airflow_provider_ccanalytics.core.cxone.shapes import (
     EXTRACTION_JOBS,
     KNOWN_EXTRACTION_ENTITIES,
     REPORT_JOBS,
+    contact_start,
     job_id_from_answer,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "CxoneClient",
     "CxoneSettings",
     "OidcConfiguration",
+    "contact_start",
     "discover",
     "forget_discovery",
     "job_id_from_answer",

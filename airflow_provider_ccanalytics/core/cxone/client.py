@@ -160,16 +160,22 @@ class CxoneClient(CxoneReports):
 
     def iter_completed_contacts(
         self,
-        window: Window,
+        window: Window | None,
         updated_since: datetime | None = None,
         on_page: Callable[[dict[str, Any]], None] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Completed contacts that started in ``window``, once each (skip/top, ``_links.next``, 204 = none).
 
+        :param window: None with ``updated_since``: every contact updated since, whatever its start (no
+            ``startDate``/``endDate`` sent, as singer-io/tap-nice-incontact's ``ContactsCompleted`` asks real tenants).
         :param updated_since: only contacts updated after this instant (incremental runs).
         :param on_page: called with each page's body (``lastPollTime``: the vendor's clock and next watermark).
         """
-        params: dict[str, Any] = {"startDate": iso_z(window.start), "endDate": iso_z(window.end)}
+        if window is None and updated_since is None:
+            raise ValueError("iter_completed_contacts needs a window or updated_since")
+        params: dict[str, Any] = (
+            {} if window is None else {"startDate": iso_z(window.start), "endDate": iso_z(window.end)}
+        )
         if self.settings.contacts_order_by:
             params["orderBy"] = self.settings.contacts_order_by
         if updated_since is not None:
@@ -181,14 +187,14 @@ class CxoneClient(CxoneReports):
             request,
             SkipTopPaginator(self.settings.top),
             "completedContacts",
-            what=f"completed contacts {window.label()}",
+            what=f"completed contacts {window.label() if window else 'updated since ' + params['updatedSince']}",
         )
         for body, records in pages:
             if on_page is not None:
                 on_page(body)
             for record in records:
                 key = record.get("contactId")
-                if key in seen or not window.contains(contact_start(record)):
+                if key in seen or (window is not None and not window.contains(contact_start(record))):
                     continue
                 seen.add(key)
                 yield record

@@ -17,6 +17,7 @@ from airflow_provider_ccanalytics.core.partitions.grain import (
     parse_lookback,
     require_aligned,
     settle_units,
+    unit_of,
     units,
 )
 from airflow_provider_ccanalytics.core.partitions.windows import (
@@ -42,5 +43,6 @@ __all__ = [
     "parse_lookback",
     "require_aligned",
     "settle_units",
+    "unit_of",
     "units",
 ]

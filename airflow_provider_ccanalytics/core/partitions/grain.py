@@ -44,6 +44,12 @@ def floor(moment: datetime, grain: str) -> datetime:
     return _EPOCH + ((moment - _EPOCH) // step) * step
 
 
+def unit_of(moment: datetime, grain: str) -> Window:
+    """The grain unit (partition window) holding ``moment``."""
+    start = floor(moment, grain)
+    return Window(start, start + grain_step(grain))
+
+
 def require_aligned(window: Window, grain: str) -> None:
     """Refuse a window that does not start and end on grain boundaries.
 

@@ -94,7 +94,12 @@ class CxoneReportingMixin(CxoneCommon):
 
     def _completed_contacts(self, query: dict[str, str]) -> tuple[int, Any]:
         try:
-            start, end = parse_ts(query["startDate"]), parse_ts(query["endDate"])
+            if "updatedSince" in query and "startDate" not in query and "endDate" not in query:
+                # every contact updated since, whatever its start: how singer-io/tap-nice-incontact's
+                # ``ContactsCompleted`` asks real tenants (``updatedSince`` and ``orderBy`` only)
+                start, end = float("-inf"), float("inf")
+            else:
+                start, end = parse_ts(query["startDate"]), parse_ts(query["endDate"])
         except (KeyError, ValueError):
             raise ApiProblem(
                 400,
