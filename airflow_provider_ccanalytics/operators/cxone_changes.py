@@ -23,6 +23,7 @@ re-extracted in full, and the watermark set again.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -34,6 +35,8 @@ from airflow_provider_ccanalytics.core.partitions import PartitionStatus, Window
 from airflow_provider_ccanalytics.operators.partitions import current_context
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
 from airflow_provider_ccanalytics.outputs import PartitionChangedError, partition_path, read_manifest, read_partition
+
+log = logging.getLogger("airflow_provider_ccanalytics")
 
 #: the Variable name prefix of the watermarks (``ccanalytics_cdc_<conn id>``)
 WATERMARK_PREFIX = "ccanalytics_cdc_"
@@ -128,7 +131,7 @@ class ChangeCapture:
         if age > op.max_watermark_age:
             reach = timedelta(seconds=op.longest_contact + op.late_data_margin)
             affected = units(Window(unit_of(since - reach, op.grain).start, window.end), op.grain)
-            op.log.warning(
+            log.warning(  # the package's logger: one line, whatever the task logging setup
                 "The watermark in Variable %s (%s) is %s old, more than max_watermark_age %s: the vendor may no "
                 "longer answer changes that far back. Re-extracting in full the %d partitions from %s to %s instead",
                 self.name,
