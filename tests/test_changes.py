@@ -214,3 +214,15 @@ def test_a_merge_superseded_by_another_writer_is_redone_on_the_winners_commit(
     manifest = ChangeCapture(operator)._write(unit, sources)
     assert len(reads) == 2 and not manifest.get("superseded")
     assert sorted(record["contactId"] for record in read_partition(folder)) == [1, 2]
+
+
+@pytest.mark.parametrize("options", [{}, {"output": "file:///tmp/x", "output_format": "delta"}])
+def test_change_capture_needs_file_partitions(options: dict[str, Any]) -> None:
+    from airflow_provider_ccanalytics.core.errors import ConfigurationError
+    from airflow_provider_ccanalytics.core.partitions import Window
+    from airflow_provider_ccanalytics.operators.cxone import CxoneCompletedContactsOperator
+    from airflow_provider_ccanalytics.operators.cxone_changes import ChangeCapture
+
+    operator = CxoneCompletedContactsOperator(task_id="t", grain="hour", mode="changes", **options)
+    with pytest.raises(ConfigurationError, match="file partitions"):
+        ChangeCapture(operator).run(Window.of("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"))

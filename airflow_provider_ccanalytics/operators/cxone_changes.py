@@ -120,6 +120,8 @@ class ChangeCapture:
         op = self.op
         if op.destination in (None, "") or op.output_format == "delta":
             raise ConfigurationError("mode", 'mode="changes" writes file partitions: set output= (not XCom, not delta)')
+        if op.settle or op.lookback not in ("auto", None):
+            op.log.info('mode="changes" rewrites every partition a change touches: lookback and settle are not used')
         own = units(window, op.grain)
         floor = min(datetime.now(timezone.utc), window.end + timedelta(seconds=op.late_data_margin))
         op._clock_floor = floor
