@@ -90,6 +90,7 @@ def test_every_dataset_reads_back_typed_and_flattened_tables_join_back(
     checks += [("records", "cxone", "data_extraction", "", 1)]
     checks += [("tables", "genesys", "conversation_details", t, 3) for t in ("conversations", "participants")]
     checks += [("tables", "genesys", "conversation_details", t, 3) for t in ("sessions", "segments", "metrics")]
+    checks += [("tables", "genesys", "conversation_details", t, 3) for t in ("evaluations", "surveys", "resolutions")]
     for root, vendor, dataset, table, partitions in checks:
         folders = partition_dirs(out_dir / root, vendor, dataset)
         assert len(folders) == partitions, (root, vendor, dataset)
@@ -133,6 +134,11 @@ def test_every_dataset_reads_back_typed_and_flattened_tables_join_back(
                 rows[table] += 1
         assert {table: len(found) for table, found in tables.items()} == rows
         assert nest_conversations(tables) == expected
+        # exactly the sandbox's evaluations, surveys and resolutions, each keyed by its conversation
+        for table, key in (("evaluations", "evaluationId"), ("surveys", "surveyId"), ("resolutions", "eventTime")):
+            truth_items = sorted((r["conversationId"], item[key]) for r in expected for item in r.get(table, []))
+            assert truth_items, table  # the sandbox emits some on every day
+            assert sorted((row["conversationId"], row[key]) for row in tables[table]) == truth_items
 
     # DuckDB joins the tables with their parent keys: segments per conversation equal the nested records'
     base = f"{out_dir}/tables/genesys/conversation_details"

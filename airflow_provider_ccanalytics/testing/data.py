@@ -6,7 +6,8 @@ conversation ids, contacts and metrics in every process. ``iso``, ``parse_ts`` a
 
 Sources: the records have the vendors' shapes: Genesys conversation details and aggregates as the official
 Genesys SDK models them (``AnalyticsConversationQueryResponse``: conversations with participants, sessions,
-segments, metrics; ``ConversationAggregateQueryResponse``: ``results[].data[].metrics[].stats``); CXone
+segments, metrics, and evaluations, surveys, resolutions (:mod:`.quality`);
+``ConversationAggregateQueryResponse``: ``results[].data[].metrics[].stats``); CXone
 completed contacts with the field names of NICE's v34 API (older ``contactStart``/``mediaTypeName``, or the
 published spec's ``contactStartDate``/``mediaTypeId``: :meth:`Dataset.contact_as`). Values are sandbox values.
 """
@@ -27,6 +28,7 @@ from typing import Any
 from airflow_provider_ccanalytics.testing import dimensions, late
 from airflow_provider_ccanalytics.testing.activity import UserActivity, cxone_agent_states, cxone_summary
 from airflow_provider_ccanalytics.testing.common import CONVERSATION_MAX_SECONDS, iso, parse_ts
+from airflow_provider_ccanalytics.testing.quality import conversation_quality, search_item
 
 QUEUES = dimensions.QUEUE_IDS
 USERS = dimensions.USER_IDS
@@ -317,6 +319,7 @@ class Dataset:
             "mediaStatsMinConversationMos": facts["mos"],
             "divisionIds": [dimensions.queue_division(facts["queueId"])],
             "participants": participants,
+            **conversation_quality(self.spec.seed, index, facts, end),
         }
 
     def aggregates(
@@ -460,6 +463,21 @@ class Dataset:
     def contact_ids_started(self, start: float, end: float) -> list[int]:
         """Ground truth: ids of contacts that started in [start, end)."""
         return [self.contact(i)["contactId"] for i in self.contacts_started(start, end)]
+
+    @cached_property
+    def evaluation_items(self) -> list[dict[str, Any]]:
+        """Every evaluation of the conversations as the quality search answers it (their final state), by id."""
+        items = [
+            search_item(record, evaluation)
+            for record in (self.conversation(index) for index in range(len(self.conv_starts)))
+            for evaluation in record.get("evaluations", [])
+        ]
+        return sorted(items, key=lambda item: item["id"])
+
+    def evaluations_changed(self, start: float, end: float) -> list[dict[str, Any]]:
+        """Ground truth of the evaluations dataset: the evaluations whose last event (created, submitted,
+        released: the latest of ``createdDate``, ``submittedDate``, ``releaseDate``) is in [start, end), by id."""
+        return [item for item in self.evaluation_items if start <= parse_ts(item["changedDate"]) < end]
 
     # -- dimensions, agent activity, summaries (ground truth of the declared endpoints) --------------
 

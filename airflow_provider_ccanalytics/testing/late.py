@@ -89,6 +89,8 @@ def conversation_at_stage(final: dict[str, Any], stage: str) -> dict[str, Any]:
     if stage == UNPROCESSED:
         return record
     record.pop("mediaStatsMinConversationMos", None)
+    for name in ("evaluations", "surveys", "resolutions"):  # these come after the call (testing/quality.py)
+        record.pop(name, None)
     for participant in record["participants"]:
         for session in participant["sessions"]:
             session["segments"] = [s for s in session["segments"] if s.get("segmentType") != "wrapup"]

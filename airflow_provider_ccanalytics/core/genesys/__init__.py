@@ -13,7 +13,12 @@ May import: everything below it (the foundation, ``http``, ``auth``, ``partition
 from __future__ import annotations
 
 from airflow_provider_ccanalytics.core.genesys.client import GenesysClient, GenesysSettings, details_windows
-from airflow_provider_ccanalytics.core.genesys.endpoints import ENDPOINTS, user_detail_rows
+from airflow_provider_ccanalytics.core.genesys.endpoints import (
+    ENDPOINTS,
+    EVALUATION_EVENT_DATES,
+    evaluation_rows,
+    user_detail_rows,
+)
 from airflow_provider_ccanalytics.core.genesys.flatten import FLATTENERS, nest_conversations, nest_user_details
 from airflow_provider_ccanalytics.core.genesys.jobs import GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS, JOB_TYPES
 from airflow_provider_ccanalytics.core.genesys.regions import DEFAULT_REGION, GENESYS_REGIONS, genesys_base_urls
@@ -39,6 +44,7 @@ __all__ = [
     "DETAILS_JOBS",
     "DETAILS_QUERY",
     "ENDPOINTS",
+    "EVALUATION_EVENT_DATES",
     "FLATTENERS",
     "GENESYS_CONVERSATION_JOBS",
     "GENESYS_REGIONS",
@@ -49,6 +55,7 @@ __all__ = [
     "GenesysSettings",
     "conversation_start",
     "details_windows",
+    "evaluation_rows",
     "first_start",
     "genesys_base_urls",
     "iter_user_details",

@@ -4,7 +4,9 @@ Adding a Genesys endpoint is one declaration here (added to :data:`ENDPOINTS`), 
 from the vendor's docs. List shapes follow the platform API's entity listings (``entities``, ``pageSize``,
 ``pageNumber``, ``total``, ``pageCount``, ``nextUri``) and the official SDK's models; agent activity follows
 ``UserDetailsQuery`` and ``AnalyticsUserDetailsQueryResponse`` (``userDetails[]`` with ``primaryPresence[]``
-and ``routingStatus[]``).
+and ``routingStatus[]``); evaluations follow ``QualityApi.post_quality_evaluations_search``
+(``EvaluationSearchRequestDTO``: ``query``, ``pageSize``, ``pageNumber``, ``sortBy``; ``EvaluationSearchResponse``:
+``results[]`` of ``EvaluationSearchItemResponse``; permission ``quality:evaluation:searchAny``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from airflow_provider_ccanalytics.core.datasets import Endpoint
-from airflow_provider_ccanalytics.core.records import Columns, boolean, columns, int64, json_text, string, timestamp
+from airflow_provider_ccanalytics.core.partitions import parse_instant
+from airflow_provider_ccanalytics.core.records import (
+    Columns,
+    boolean,
+    columns,
+    float64,
+    int64,
+    json_text,
+    string,
+    string_list,
+    timestamp,
+)
 
 GENESYS_USER_DETAILS_QUERY = "/api/v2/analytics/users/details/query"
+GENESYS_EVALUATIONS_SEARCH = "/api/v2/quality/evaluations/search"
+#: the evaluation dates the search can filter on that mark a change: created, (re)submitted (a rescore
+#: resubmits), released; ``changedDate`` itself is not a search field (``EvaluationSearchCriteriaDTO.field``)
+EVALUATION_EVENT_DATES = ("createdDate", "submittedDate", "releaseDate")
 
 #: the columns of an agent-activity row: one per presence or routing-status interval
 USER_INTERVAL_COLUMNS = (
@@ -51,6 +68,31 @@ def user_detail_rows(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def interval_is_open(row: dict[str, Any]) -> bool:
     """An agent-activity interval that has not ended (no ``endTime``)."""
     return not row.get("endTime")
+
+
+def evaluation_rows(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One ``EvaluationSearchItemResponse`` as a row: the item, plus ``lastEventDate`` (the latest of
+    :data:`EVALUATION_EVENT_DATES`: the partition key) and the ids and total score flat, for joins and reports."""
+    events = [item[name] for name in EVALUATION_EVENT_DATES if item.get(name)]
+    last = max(events, key=lambda value: parse_instant(value, "evaluation date")) if events else None
+
+    def ref(name: str) -> Any:
+        value = item.get(name)
+        return value.get("id") if isinstance(value, dict) else None
+
+    answers = item.get("answers")
+    if not isinstance(answers, dict):
+        answers = {}
+    yield {
+        **item,
+        "lastEventDate": last,
+        "conversationId": ref("conversation"),
+        "agentId": ref("agent"),
+        "evaluatorId": ref("evaluator"),
+        "formId": ref("evaluationForm"),
+        "queueId": ref("queue"),
+        "totalScore": answers.get("totalScore"),
+    }
 
 
 def _genesys_list(dataset: str, path: str, schema: Columns, doc: str, **more: Any) -> Endpoint:
@@ -130,6 +172,36 @@ GENESYS_USER_DETAILS = Endpoint(
     doc="agent activity: presence and routing-status intervals, each in the partition of its startTime",
 )
 
+GENESYS_EVALUATIONS = Endpoint(
+    "genesys",
+    "evaluations",
+    GENESYS_EVALUATIONS_SEARCH,
+    "results",
+    method="POST",
+    paging="body_fields",
+    partition="by_time",
+    # read by GenesysEvaluationsOperator: one DATE_RANGE search per event date and partition (the search ANDs
+    # its criteria), each evaluation kept once, in the partition of its latest event
+    time_field="lastEventDate",
+    settings=(),
+    page_size=100,  # GUESS: the SDK documents no maximum; 100 as for the platform lists
+    rows=evaluation_rows,
+    schema=columns(
+        string("id", "conversationId", "agentId", "evaluatorId", "formId", "queueId", "status"),
+        float64("totalScore"),
+        timestamp("lastEventDate", "createdDate", "submittedDate", "releaseDate", "changedDate"),
+        timestamp("assignedDate", "revisionCreatedDate", "dateAssigneeChanged"),
+        timestamp("conversationDate", "conversationEndDate"),
+        boolean("rescore", "agentHasRead", "assigneeApplicable", "neverRelease", "assigned", "redacted"),
+        string_list("mediaType", "divisionIds"),
+        json_text("conversation", "evaluationForm", "evaluator", "agent", "assignee", "queue", "calibration"),
+        json_text("answers", "evaluationSource", "aiScoring"),
+        string("name", "resourceId", "resourceType", "selfUri"),
+    ),
+    doc="quality evaluations, each in the partition of its latest event (created, submitted, released)",
+    guess="page size 100; whether a DATE_RANGE's end is inclusive (the client keeps [start, end) either way)",
+)
+
 #: every declared Genesys endpoint (the registry, :mod:`airflow_provider_ccanalytics.core.catalog`, reads this)
 ENDPOINTS: tuple[Endpoint, ...] = (
     GENESYS_USERS,
@@ -140,4 +212,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     GENESYS_LANGUAGES,
     GENESYS_FLOWS,
     GENESYS_USER_DETAILS,
+    GENESYS_EVALUATIONS,
 )

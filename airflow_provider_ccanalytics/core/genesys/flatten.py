@@ -1,8 +1,10 @@
 """The Genesys datasets' ``tables`` layout: conversation details and users details as related tables.
 
 Conversation details (``AnalyticsConversationWithoutAttributes`` and its participants, sessions, segments and
-metrics in the official SDK's models) become six tables keyed by their parents; users details
-(``AnalyticsUserDetail``) become users, presence and routing_status. Each has its inverse, for readers and tests.
+metrics in the official SDK's models) become six tables keyed by their parents, plus evaluations, surveys and
+resolutions (``AnalyticsEvaluation``, ``AnalyticsSurvey``, ``AnalyticsResolution``) keyed by ``conversationId``;
+users details (``AnalyticsUserDetail``) become users, presence and routing_status. Each has its inverse, for
+readers and tests.
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ from typing import Any
 
 from airflow_provider_ccanalytics.core.records import Flattener, Row, without
 
+#: the conversation's quality lists, each a table of its own (an absent or empty list writes no row and nests
+#: back as absent)
+QUALITY = ("evaluations", "surveys", "resolutions")
+
 
 def conversation_rows(conversation: Row) -> Iterator[tuple[str, Row]]:
     """A conversation details record as rows of conversations, participants, attributes, sessions, segments,
-    metrics; each row keyed by ``conversationId`` (+ ``participantId``, ``sessionId``, ``segmentIndex`` /
-    ``metricIndex``: the position in the vendor's list, from 0)."""
+    metrics, evaluations, surveys, resolutions; each row keyed by ``conversationId`` (+ ``participantId``,
+    ``sessionId``, ``segmentIndex`` / ``metricIndex`` / ``resolutionIndex``: the position in the vendor's list,
+    from 0; evaluations and surveys also carry their own ``evaluationId`` / ``surveyId``)."""
     conversation_id = conversation.get("conversationId")
-    yield "conversations", without(conversation, "participants")
+    yield "conversations", without(conversation, "participants", *QUALITY)
     for participant in conversation.get("participants") or []:
         participant_id = participant.get("participantId")
         yield "participants", {"conversationId": conversation_id, **without(participant, "sessions", "attributes")}
@@ -32,6 +39,10 @@ def conversation_rows(conversation: Row) -> Iterator[tuple[str, Row]]:
                 yield "segments", {**session_keys, "segmentIndex": index, **segment}
             for index, metric in enumerate(session.get("metrics") or []):
                 yield "metrics", {**session_keys, "metricIndex": index, **metric}
+    for table in QUALITY:
+        for index, item in enumerate(conversation.get(table) or []):
+            position = {"resolutionIndex": index} if table == "resolutions" else {}
+            yield table, {"conversationId": conversation_id, **position, **item}
 
 
 def nest_conversations(tables: dict[str, list[Row]]) -> list[Row]:
@@ -62,8 +73,19 @@ def nest_conversations(tables: dict[str, list[Row]]) -> list[Row]:
             participant["attributes"] = attributes[pair]
         participant["sessions"] = sessions.get(pair, [])
         participants.setdefault(row["conversationId"], []).append(participant)
+    quality: dict[Any, dict[str, list[Row]]] = {}
+    for table in QUALITY:  # written order, resolutions by their position
+        for row in sorted(tables.get(table, []), key=lambda row: row.get("resolutionIndex") or 0):
+            quality.setdefault(row["conversationId"], {}).setdefault(table, []).append(
+                without(row, "conversationId", "resolutionIndex")
+            )
     return [
-        {**row, "participants": participants.get(row["conversationId"], [])} for row in tables.get("conversations", [])
+        {
+            **row,
+            "participants": participants.get(row["conversationId"], []),
+            **quality.get(row["conversationId"], {}),
+        }
+        for row in tables.get("conversations", [])
     ]
 
 
@@ -92,7 +114,8 @@ def nest_user_details(tables: dict[str, list[Row]]) -> list[Row]:
 #: the Genesys datasets with a tables layout, by dataset name
 FLATTENERS: dict[str, Flattener] = {
     "conversation_details": Flattener(
-        ("conversations", "participants", "attributes", "sessions", "segments", "metrics"), conversation_rows
+        ("conversations", "participants", "attributes", "sessions", "segments", "metrics", *QUALITY),
+        conversation_rows,
     ),
     "user_details": Flattener(("users", "presence", "routing_status"), user_detail_table_rows),
 }

@@ -2,7 +2,8 @@
 
 Columns follow the official Genesys SDK's models (purecloudplatformclientv2):
 ``AnalyticsConversationWithoutAttributes``, ``AnalyticsParticipantWithoutAttributes``, ``AnalyticsSession``,
-``AnalyticsConversationSegment`` and ``AnalyticsSessionMetric`` for conversation details;
+``AnalyticsConversationSegment``, ``AnalyticsSessionMetric``, ``AnalyticsEvaluation``, ``AnalyticsSurvey`` and
+``AnalyticsResolution`` for conversation details;
 ``AnalyticsUserDetail``, ``AnalyticsUserPresenceRecord`` and ``AnalyticsRoutingStatusRecord`` for agent
 activity. The evolution rule is :mod:`...records.schemas`'.
 """
@@ -85,6 +86,24 @@ SEGMENT = columns(
     string("groupId", "subject", "sourceConversationId", "destinationConversationId"),
     boolean("audioMuted", "videoMuted"),
 )
+EVALUATION = columns(
+    string("evaluationId", "evaluatorId", "assigneeId"),
+    boolean("assigneeApplicable"),
+    string("calibrationId", "contextId", "formId", "formName", "evaluationStatus"),
+    timestamp("eventTime"),
+    boolean("released", "rescored", "deleted", "systemSubmitted"),
+    string("queueId", "userId"),
+    int64("oTotalScore", "oTotalCriticalScore"),
+)
+SURVEY = columns(
+    string("surveyId", "surveyFormId", "surveyFormName", "surveyFormContextId"),
+    timestamp("eventTime"),
+    string("userId", "queueId", "surveyStatus"),
+    int64("surveyPromoterScore"),
+    timestamp("surveyCompletedDate"),
+    int64("oSurveyTotalScore"),
+)
+RESOLUTION = columns(timestamp("eventTime"), string("queueId", "userId"), int64("nNextContactAvoided"))
 _CONVERSATION_KEY = string("conversationId")
 _PARTICIPANT_KEY = columns(_CONVERSATION_KEY, string("participantId"))
 _SESSION_KEY = columns(_PARTICIPANT_KEY, string("sessionId"))
@@ -92,7 +111,12 @@ _INTERVAL = timestamp("startTime", "endTime")
 
 SCHEMAS: tuple[DatasetSchema, ...] = (
     # records layout: the top-level fields typed, the nested participants as JSON text
-    DatasetSchema("conversation_details", 1, columns(CONVERSATION, json_text("participants"))),
+    # version 2: the quality lists (AnalyticsEvaluation, AnalyticsSurvey, AnalyticsResolution) as JSON text
+    DatasetSchema(
+        "conversation_details",
+        2,
+        columns(CONVERSATION, json_text("participants"), json_text("evaluations", "surveys", "resolutions")),
+    ),
     # tables layout (Fivetran names the same tables conversation, conversation_participant, ...)
     DatasetSchema("conversation_details/conversations", 1, CONVERSATION),
     DatasetSchema("conversation_details/participants", 1, columns(_CONVERSATION_KEY, PARTICIPANT)),
@@ -104,6 +128,12 @@ SCHEMAS: tuple[DatasetSchema, ...] = (
         "conversation_details/metrics",
         1,
         columns(_SESSION_KEY, int64("metricIndex"), string("name"), int64("value"), timestamp("emitDate")),
+    ),
+    # the quality lists, one row per item keyed by conversationId (resolutions have no id: their position)
+    DatasetSchema("conversation_details/evaluations", 1, columns(_CONVERSATION_KEY, EVALUATION)),
+    DatasetSchema("conversation_details/surveys", 1, columns(_CONVERSATION_KEY, SURVEY)),
+    DatasetSchema(
+        "conversation_details/resolutions", 1, columns(_CONVERSATION_KEY, int64("resolutionIndex"), RESOLUTION)
     ),
     # conversation aggregates as flat rows (GenesysClient.iter_aggregate_rows): the groupBy dimensions most
     # used; other dimensions land in _extra until declared here

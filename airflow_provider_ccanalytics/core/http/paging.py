@@ -94,6 +94,25 @@ class PageNumberPaginator:
 
 
 @dataclass
+class BodyFieldsPaginator:
+    """``pageSize`` and ``pageNumber`` as top-level JSON body fields, and no total in the answer (Genesys'
+    quality evaluations search): stops on a short page (a full last page costs one empty request)."""
+
+    page_size: int
+    page_number: int = 1
+
+    def start(self, request: PageRequest) -> None:
+        request.json = {**(request.json or {}), "pageSize": self.page_size, "pageNumber": self.page_number}
+
+    def advance(self, request: PageRequest, body: dict[str, Any], records: list[Any]) -> bool:
+        if len(records) < self.page_size:
+            return False
+        self.page_number += 1
+        request.json = {**(request.json or {}), "pageNumber": self.page_number}
+        return True
+
+
+@dataclass
 class CursorPaginator:
     """An opaque cursor in the body, sent back as a query parameter (Genesys job results)."""
 
@@ -241,11 +260,13 @@ class SinglePage:
 
 
 #: paging styles by name: ``platform`` (Genesys lists: pageSize/pageNumber params, pageCount, nextUri), ``page_body``
-#: (Genesys analytics queries: ``paging`` in the JSON body, ``totalHits``), ``cursor`` (Genesys job results),
+#: (Genesys analytics queries: ``paging`` in the JSON body, ``totalHits``), ``body_fields`` (``pageSize``/``pageNumber``
+#: body fields, no total: Genesys quality search), ``cursor`` (Genesys job results),
 #: ``skip_top`` (CXone: skip/top params, ``_links.next``), ``none`` (one answer)
 PAGINATORS: dict[str, Callable[[int], Paginator]] = {
     "platform": PlatformPaginator,
     "page_body": PageNumberPaginator,
+    "body_fields": BodyFieldsPaginator,
     "cursor": CursorPaginator,
     "skip_top": SkipTopPaginator,
     "none": lambda page_size: SinglePage(),

@@ -19,6 +19,7 @@ from airflow_provider_ccanalytics.testing.sandbox.cxone_jobs import CxoneJobsMix
 from airflow_provider_ccanalytics.testing.sandbox.cxone_reporting import CxoneReportingMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJobsMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_org import ORGANIZATION, GenesysOrgMixin
+from airflow_provider_ccanalytics.testing.sandbox.genesys_quality import EVALUATIONS_SEARCH, GenesysQualityMixin
 from airflow_provider_ccanalytics.testing.sandbox.listings import ListRoutesMixin
 from airflow_provider_ccanalytics.testing.sandbox.oauth import OAuthMixin
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem, RawJson, genesys_problem, json_body
@@ -30,7 +31,15 @@ GENESYS_JOB_FAMILIES = (
 )
 
 
-class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin, CxoneJobsMixin, ListRoutesMixin):
+class Router(
+    OAuthMixin,
+    GenesysJobsMixin,
+    GenesysOrgMixin,
+    GenesysQualityMixin,
+    CxoneReportingMixin,
+    CxoneJobsMixin,
+    ListRoutesMixin,
+):
     """Dispatch one request to its route; every answer is counted."""
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
@@ -129,6 +138,8 @@ class Router(OAuthMixin, GenesysJobsMixin, GenesysOrgMixin, CxoneReportingMixin,
             return "genesys aggregates/query", 200, {}, self._aggregates_query(json_body(body))
         if path == "/api/v2/analytics/users/details/query" and method == "POST":
             return "genesys users details/query", 200, {}, self._users_details_query(json_body(body))
+        if path == EVALUATIONS_SEARCH and method == "POST":
+            return "genesys evaluations/search", 200, {}, self._evaluations_search(json_body(body))
         for kind, jobs, label in GENESYS_JOB_FAMILIES:
             if path.startswith(jobs):
                 return self._genesys_jobs_route(kind, label, method, path[len(jobs) :], query, body)
