@@ -109,17 +109,12 @@ def free_port() -> int:
 
 
 @dataclass
-class Cluster:
-    """A running Airflow (api-server, scheduler, dag-processor, triggerer) and the sandboxes its DAGs use."""
+class RunningAirflow:
+    """A running Airflow (api-server, scheduler, dag-processor, triggerer): its CLI, database and logs."""
 
     env: dict[str, str]
     home: Path
-    out: Path
-    deferring: Sandbox
-    instant: Sandbox
-    resumable: Sandbox
     logs: Path
-    port: int
 
     def tail(self) -> str:
         return "\n".join(
@@ -151,6 +146,17 @@ class Cluster:
                 return sorted(runs)
             assert time.monotonic() < deadline, f"runs still going after {RUN_DEADLINE:.0f} s: {runs}\n{self.tail()}"
             time.sleep(1)
+
+
+@dataclass
+class Cluster(RunningAirflow):
+    """This module's Airflow and the sandboxes its DAGs use."""
+
+    out: Path
+    deferring: Sandbox
+    instant: Sandbox
+    resumable: Sandbox
+    port: int
 
 
 def _wait_healthy(port: int, components: tuple[str, ...], processes: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -228,6 +234,30 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         textwrap.dedent(DAG_HEAD.format() + ROLLUP_DAGS.format(out=(root / "rollup").as_uri()))
     )
     env = {
+        **airflow_env(home, port),
+        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps(deferring.genesys_connection()),
+        "AIRFLOW_CONN_NICE_CXONE_DEFAULT": json.dumps(deferring.cxone_connection(poll_interval_seconds=1)),
+        "AIRFLOW_CONN_GENESYS_INSTANT": json.dumps(instant.genesys_connection()),
+        "AIRFLOW_CONN_CXONE_INSTANT": json.dumps(instant.cxone_connection(poll_interval_seconds=1)),
+        "AIRFLOW_CONN_GENESYS_RESUMABLE": json.dumps(resumable.genesys_connection()),
+        "AIRFLOW_CONN_CXONE_RESUMABLE": json.dumps(resumable.cxone_connection(poll_interval_seconds=1)),
+    }
+    try:
+        with running_airflow(env, logs, port):
+            yield Cluster(env, home, logs, out, deferring, instant, resumable, port)
+    finally:
+        deferring.stop()
+        instant.stop()
+        resumable.stop()
+
+
+def airflow_env(home: Path, port: int) -> dict[str, str]:
+    """The environment of an Airflow home's components: SQLite, LocalExecutor, few workers, patient timeouts.
+
+    :param home: the AIRFLOW_HOME (its ``dags`` folder is the DAGs folder).
+    :param port: the api-server's port.
+    """
+    env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "AIRFLOW_HOME": str(home),
@@ -255,15 +285,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "120",
         "AIRFLOW__DAG_PROCESSOR__HEALTH_CHECK_THRESHOLD": "120",
-        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps(deferring.genesys_connection()),
-        "AIRFLOW_CONN_NICE_CXONE_DEFAULT": json.dumps(deferring.cxone_connection(poll_interval_seconds=1)),
-        "AIRFLOW_CONN_GENESYS_INSTANT": json.dumps(instant.genesys_connection()),
-        "AIRFLOW_CONN_CXONE_INSTANT": json.dumps(instant.cxone_connection(poll_interval_seconds=1)),
-        "AIRFLOW_CONN_GENESYS_RESUMABLE": json.dumps(resumable.genesys_connection()),
-        "AIRFLOW_CONN_CXONE_RESUMABLE": json.dumps(resumable.cxone_connection(poll_interval_seconds=1)),
     }
     # the production hold before a deferred job task resumes (conftest turns it off for dag.test())
     env.pop("AIRFLOW__CCANALYTICS__MIN_DEFERRAL_SECONDS", None)
+    return env
+
+
+@contextlib.contextmanager
+def running_airflow(env: dict[str, str], logs: Path, port: int) -> Iterator[None]:
+    """Migrate the database, start api-server, dag-processor, triggerer and scheduler; wait until healthy.
+
+    :param env: the components' environment (see :func:`airflow_env`).
+    :param logs: the folder of each component's log.
+    :param port: the api-server's port.
+    """
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
     processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -284,12 +319,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         start("triggerer", "triggerer")
         start("scheduler", "scheduler")
         _wait_healthy(port, ("metadatabase", "scheduler", "triggerer", "dag_processor"), processes)
-        yield Cluster(env, home, out, deferring, instant, resumable, logs, port)
+        yield
     finally:
         _stop(processes)
-        deferring.stop()
-        instant.stop()
-        resumable.stop()
 
 
 @pytest.fixture(scope="module")
