@@ -263,3 +263,22 @@ def start_login(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[
         if line.startswith("http"):
             return login, line.strip()
     raise AssertionError(login.stderr.read() if login.stderr else "no URL printed")
+
+
+#: files that take minutes (real Airflow clusters, venvs of other Airflow versions, a browser, worker processes):
+#: collected first, so the two workers of ``pytest -n 2 --dist loadfile`` start them early instead of ending the
+#: run on one of them while the other worker idles
+SLOW_FIRST = (
+    "test_examples_unpaused.py",
+    "test_real_airflow.py",
+    "test_version_matrix.py",
+    "test_browser_ui.py",
+    "test_scale_out.py",
+    "test_concurrent_writers.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow files first (see :data:`SLOW_FIRST`); every other test keeps its order (a stable sort)."""
+    rank = {name: index for index, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
