@@ -73,7 +73,7 @@ def docs_table(vendor: str | None = None) -> str:
 # -- schemas -------------------------------------------------------------------------------------------------
 
 _SCHEMAS: dict[str, DatasetSchema] = {
-    **{schema.name: schema for schema in (*genesys.SCHEMAS, *cxone.SCHEMAS)},
+    **{schema.name: schema for schema in (*genesys.SCHEMAS, *genesys.WORKFORCE_SCHEMAS, *cxone.SCHEMAS)},
     **{e.name: DatasetSchema(e.name, e.schema_version, e.schema) for e in REGISTRY.values() if e.schema},
 }
 
@@ -106,7 +106,7 @@ def declared(name: str) -> bool:
 
 # -- tables layouts ------------------------------------------------------------------------------------------
 
-_FLATTENERS: dict[str, Flattener] = {**genesys.FLATTENERS}
+_FLATTENERS: dict[str, Flattener] = {**genesys.FLATTENERS, **genesys.WORKFORCE_FLATTENERS}
 
 
 def flattener_for(dataset: str) -> Flattener:

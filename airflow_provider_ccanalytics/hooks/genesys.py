@@ -36,6 +36,20 @@ class GenesysCloudHook(CcAnalyticsHook):
     hook_name = "Genesys Cloud"
     grant_types = ("client_credentials", "authorization_code")
     default_job_type = GENESYS_CONVERSATION_JOBS.name
+    #: pre-signed downloads (WFM ``downloadUrls``) may come from these domains and their subdomains, plus the
+    #: connection's own hosts. GUESS: Genesys documents no download domains; its result files are served from
+    #: S3 pre-signed URLs or the region's own domains. Set the ``download_hosts`` extra to narrow or extend it.
+    default_download_hosts = (
+        "amazonaws.com",
+        "pure.cloud",
+        "mypurecloud.com",
+        "mypurecloud.ie",
+        "mypurecloud.de",
+        "mypurecloud.com.au",
+        "mypurecloud.jp",
+        "us-gov-pure.cloud",
+        "eusc-pure.cloud",
+    )
 
     def __init__(self, genesys_cloud_conn_id: str = default_conn_name, **kwargs: object) -> None:
         super().__init__(genesys_cloud_conn_id, **kwargs)  # type: ignore[arg-type]

@@ -5,7 +5,7 @@
 job ids, the 400s that mean 'split'); ``endpoints.py`` the declared platform lists and users details (a new Genesys
 endpoint goes there); ``schemas.py`` the typed columns of conversation details, aggregates and users
 details; ``flatten.py`` their ``tables`` layout; ``jobs.py`` the details job families; ``users.py`` agent
-activity's partitioning rules.
+activity's partitioning rules; ``workforce.py`` WFM management units and the historical adherence bulk job.
 
 May import: everything below it (the foundation, ``http``, ``auth``, ``partitions``, ``records``,
 ``datasets``), and nothing of the other vendor: what both vendors need belongs in one of those."""
@@ -37,6 +37,14 @@ from airflow_provider_ccanalytics.core.genesys.users import (
     split_by_partition,
     user_has_open_interval,
 )
+from airflow_provider_ccanalytics.core.genesys.workforce import (
+    GENESYS_ADHERENCE_JOBS,
+    GENESYS_MANAGEMENT_UNITS,
+    WORKFORCE_FLATTENERS,
+    WORKFORCE_SCHEMAS,
+    adherence_records,
+    day_start,
+)
 
 __all__ = [
     "AGGREGATES_QUERY",
@@ -46,14 +54,20 @@ __all__ = [
     "ENDPOINTS",
     "EVALUATION_EVENT_DATES",
     "FLATTENERS",
+    "GENESYS_ADHERENCE_JOBS",
     "GENESYS_CONVERSATION_JOBS",
+    "GENESYS_MANAGEMENT_UNITS",
     "GENESYS_REGIONS",
     "GENESYS_USER_JOBS",
     "JOB_TYPES",
     "SCHEMAS",
+    "WORKFORCE_FLATTENERS",
+    "WORKFORCE_SCHEMAS",
     "GenesysClient",
     "GenesysSettings",
+    "adherence_records",
     "conversation_start",
+    "day_start",
     "details_windows",
     "evaluation_rows",
     "first_start",

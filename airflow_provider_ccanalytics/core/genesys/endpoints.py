@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from airflow_provider_ccanalytics.core.datasets import Endpoint
+from airflow_provider_ccanalytics.core.genesys.workforce import GENESYS_MANAGEMENT_UNITS
 from airflow_provider_ccanalytics.core.partitions import parse_instant
 from airflow_provider_ccanalytics.core.records import (
     Columns,
@@ -213,4 +214,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     GENESYS_FLOWS,
     GENESYS_USER_DETAILS,
     GENESYS_EVALUATIONS,
+    GENESYS_MANAGEMENT_UNITS,  # declared in workforce.py with the adherence job
 )

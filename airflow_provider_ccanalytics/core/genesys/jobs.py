@@ -19,6 +19,7 @@ from airflow_provider_ccanalytics.core.genesys.shapes import (
     job_id_from_answer,
     jobs_path,
 )
+from airflow_provider_ccanalytics.core.genesys.workforce import GENESYS_ADHERENCE_JOBS
 from airflow_provider_ccanalytics.core.http import CursorPaginator, PageRequest
 from airflow_provider_ccanalytics.core.partitions import Window
 
@@ -92,4 +93,4 @@ GENESYS_CONVERSATION_JOBS = GenesysConversationJobs("genesys.conversation_detail
 GENESYS_USER_JOBS = GenesysUserJobs("genesys.user_details", "users", "userDetails")
 
 #: the Genesys job families (the registry reads this)
-JOB_TYPES: tuple[JobType, ...] = (GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS)
+JOB_TYPES: tuple[JobType, ...] = (GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS, GENESYS_ADHERENCE_JOBS)

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 #: the JSON keys holding a link the client may follow (Genesys ``nextUri``, CXone ``resultFileURL`` and ``url``)
 LINK_KEYS = ("nextUri", "resultFileURL", "url", "next")
+#: the JSON keys holding a list of links (Genesys WFM ``downloadUrls``)
+LINK_LIST_KEYS = ("downloadUrls",)
 
 
 def rewrite_links(data: bytes, base: str) -> bytes:
@@ -32,7 +34,11 @@ def rewrite_links(data: bytes, base: str) -> bytes:
     def move(value: Any) -> Any:
         if isinstance(value, dict):
             return {
-                key: _moved(item, base) if key in LINK_KEYS and isinstance(item, str) else move(item)
+                key: _moved(item, base)
+                if key in LINK_KEYS and isinstance(item, str)
+                else [_moved(link, base) for link in item]
+                if key in LINK_LIST_KEYS and isinstance(item, list)
+                else move(item)
                 for key, item in value.items()
             }
         if isinstance(value, list):

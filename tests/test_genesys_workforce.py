@@ -1,0 +1,172 @@
+"""Genesys workforce management: the management units snapshot and historical adherence through the bulk job,
+against the sandbox's ground truth (:mod:`airflow_provider_ccanalytics.testing.workforce`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_ccanalytics.core.catalog import flattener_for, schema_for
+from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
+from airflow_provider_ccanalytics.testing.common import iso, parse_ts
+from airflow_provider_ccanalytics.testing.sandbox.foreign import ForeignHost
+from airflow_provider_ccanalytics.testing.workforce import Adherence, management_units
+from tests.conftest import manifest_records, partition_dir, partition_dirs, task_states, utc
+
+TWO_DAYS = DataSpec(conversations=600, start="2026-01-01T00:00:00Z", end="2026-01-03T00:00:00Z")
+DAYS = ("2026-01-01", "2026-01-02")
+
+DAG = """
+from datetime import datetime, timezone
+from airflow.sdk import DAG
+from airflow_provider_ccanalytics.operators.endpoints import GenesysEntitiesOperator
+from airflow_provider_ccanalytics.operators.genesys_workforce import GenesysHistoricalAdherenceOperator
+with DAG("workforce", schedule=None, start_date=datetime(2025, 12, 1, tzinfo=timezone.utc)) as dag:
+    GenesysEntitiesOperator(task_id="management_units", entity="management_units", output="{out}")
+    GenesysHistoricalAdherenceOperator(task_id="adherence", output="{out}", start="{start}", end="{end}",
+                                       poll_interval=0.2, deferrable={deferrable}{more})
+"""
+
+
+@pytest.fixture
+def foreign() -> Iterator[ForeignHost]:
+    with ForeignHost("127.0.0.2") as host:
+        yield host
+
+
+def truth(sandbox: Sandbox, day: str) -> list[dict[str, Any]]:
+    """The sandbox's user-day rows of ``day`` as the dataset writes them (instants as ISO text)."""
+    start = parse_ts(f"{day}T00:00:00Z")
+    rows = []
+    for row in Adherence(sandbox.data.activity, sandbox.data.spec.seed).user_days(start, start + 86_400):
+        rows.append(
+            {
+                **row,
+                "dayStart": iso(row["dayStart"]),
+                "exceptions": [(iso(e["start"]), iso(e["end"]), e["impact"]) for e in row["exceptions"]],
+                "actuals": [(iso(a), iso(b), c) for a, b, c in row["actuals"]],
+            }
+        )
+    return rows
+
+
+def written(record: dict[str, Any]) -> dict[str, Any]:
+    """A written record in the shape of :func:`truth` (exceptions and actuals reduced to their spans)."""
+    return {
+        **{key: value for key, value in record.items() if key != "timeZone"},
+        "exceptions": [(e["startTime"], e["endTime"], e["impact"]) for e in record["exceptions"]],
+        "actuals": [(a["startTime"], a["endTime"], a["actualActivityCategory"]) for a in record["actuals"]],
+    }
+
+
+def same_instant(left: str, right: str) -> bool:
+    return parse_ts(left) == parse_ts(right)
+
+
+def check_days(sandbox: Sandbox, out_dir: Path) -> int:
+    folders = partition_dirs(out_dir, "genesys", "adherence")
+    assert [folder.name for folder in folders] == [f"interval_start={day}T00:00:00Z" for day in DAYS]
+    total = 0
+    for day, folder in zip(DAYS, folders, strict=True):
+        records = manifest_records(folder)
+        expected = truth(sandbox, day)
+        assert len(records) == len(expected) == 25  # every user of every management unit, once
+        got = {(r["managementUnitId"], r["userId"]): written(r) for r in records}
+        for row in expected:
+            mine = got[(row["managementUnitId"], row["userId"])]
+            assert same_instant(mine.pop("dayStart"), row["dayStart"])
+            mine["exceptions"] = [(parse_ts(a), parse_ts(b), i) for a, b, i in mine["exceptions"]]
+            mine["actuals"] = [(parse_ts(a), parse_ts(b), c) for a, b, c in mine["actuals"]]
+            want = {key: value for key, value in row.items() if key != "dayStart"}
+            want["exceptions"] = [(parse_ts(a), parse_ts(b), i) for a, b, i in want["exceptions"]]
+            want["actuals"] = [(parse_ts(a), parse_ts(b), c) for a, b, c in want["actuals"]]
+            assert mine == want
+        assert set().union(*records) <= set(schema_for("adherence").names)
+        total += len(records)
+    return total
+
+
+@pytest.mark.airflow
+def test_adherence_is_the_ground_truth_over_two_days_and_a_rerun_is_byte_identical(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path
+) -> None:
+    sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    source = DAG.format(
+        out=out_dir.as_uri(), start="2026-01-01T00:00:00Z", end="2026-01-03T00:00:00Z", deferrable=False, more=""
+    )
+    started = time.monotonic()
+    states = task_states(run_dag(source, utc(2026, 1, 3)))
+    seconds = time.monotonic() - started
+    assert states == {"management_units": "success", "adherence": "success"}
+    units = sorted(out_dir.glob("genesys/management_units/*/snapshot_date=*"))
+    assert [record["id"] for record in manifest_records(units[0])] == [unit["id"] for unit in management_units()]
+    assert manifest_records(units[0]) == management_units()
+    total = check_days(sandbox, out_dir)
+    polls = sandbox.count("GET genesys adherence/bulk/jobs")
+    assert sandbox.count("POST genesys adherence/bulk") == 1 and polls >= 3  # one job, a few polls
+    assert sandbox.count("GET genesys management_units") == 2  # the snapshot, and the operator's unit list
+    assert sandbox.count("GET genesys wfm file") == 3  # a file per management unit, fetched without the token
+    print(f"adherence: {total} records, {sandbox.count('requests')} requests, {seconds:.1f} s for two sandbox days")
+
+    folder = partition_dir(out_dir, "genesys", "adherence", DAYS[0])
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix != ".json"}
+    assert task_states(run_dag(source, utc(2026, 1, 3)))["adherence"] == "success"
+    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix != ".json"}
+    assert after == before and before
+
+
+@pytest.mark.airflow
+def test_adherence_defers_while_the_job_runs_and_writes_tables(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path
+) -> None:
+    sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    source = DAG.format(
+        out=out_dir.as_uri(),
+        start="2026-01-01T00:00:00Z",
+        end="2026-01-03T00:00:00Z",
+        deferrable=True,
+        more=", layout='tables'",
+    )
+    assert task_states(run_dag(source, utc(2026, 1, 3)))["adherence"] == "success"
+    assert sandbox.count("GET genesys adherence/bulk/jobs") >= 3
+    folder = partition_dir(out_dir, "genesys", "adherence", DAYS[0])
+    tables = {path.name for path in folder.iterdir() if path.is_dir()}
+    assert tables == set(flattener_for("adherence").tables)
+    expected = truth(sandbox, DAYS[0])
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    counts = {entry["table"]: entry["records"] for entry in manifest["files"]}
+    assert counts == {
+        "days": len(expected),
+        "exceptions": sum(len(row["exceptions"]) for row in expected),
+        "actuals": sum(len(row["actuals"]) for row in expected),
+    }
+
+
+@pytest.mark.airflow
+@pytest.mark.parametrize("listed", [False, True])
+def test_the_result_files_come_only_from_a_download_host_and_never_with_the_token(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path, foreign: ForeignHost, listed: bool
+) -> None:
+    sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
+    extra = {"download_hosts": "127.0.0.2"} if listed else {}
+    connect("genesys_cloud_default", sandbox.genesys_connection(**extra))
+    sandbox.add_fault(
+        r"/adherence/historical/bulk/jobs/", status=None, method="GET", times=1000, foreign_links=foreign.base_url
+    )
+    source = DAG.format(
+        out=out_dir.as_uri(), start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z", deferrable=False, more=""
+    )
+    states = task_states(run_dag(source, utc(2026, 1, 2)))
+    assert foreign.authorizations() == []
+    if listed:  # the user's own download host: fetched, without the bearer token (its planted CSV is no result)
+        assert foreign.requests and all("/wfm-files/" in path for _method, path, _headers in foreign.requests)
+    else:  # 127.0.0.2 is neither the connection's host nor a download host: refused before a byte is sent
+        assert foreign.requests == [] and states["adherence"] == "failed"
+        assert not list(out_dir.glob("**/adherence/**/*.jsonl.gz"))
