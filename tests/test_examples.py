@@ -30,7 +30,9 @@ def test_each_example_writes_its_own_partitions() -> None:
                 key = (str(destination), writer.vendor, writer.dataset)
                 assert key not in writers, f"{module.dag.dag_id} and {writers[key]} both write {key}"
                 writers[key] = module.dag.dag_id
-    assert len(writers) == 13  # contact_centre_model: 6 snapshots, conversation details and user details
+    # contact_centre_model: 6 snapshots, conversation details and user details; quality_and_workforce: evaluations,
+    # management units and queues snapshots, adherence
+    assert len(writers) == 17
     assert "genesys_many_orgs" in writers.values()
 
 

@@ -16,7 +16,7 @@ from airflow_provider_ccanalytics.testing import DataSpec, Sandbox
 from airflow_provider_ccanalytics.testing.common import iso, parse_ts
 from airflow_provider_ccanalytics.testing.sandbox.foreign import ForeignHost
 from airflow_provider_ccanalytics.testing.workforce import Adherence, management_units
-from tests.conftest import manifest_records, partition_dir, partition_dirs, task_states, utc
+from tests.conftest import ROOT, manifest_records, partition_dir, partition_dirs, task_states, utc, xcom_result
 
 TWO_DAYS = DataSpec(conversations=600, start="2026-01-01T00:00:00Z", end="2026-01-03T00:00:00Z")
 DAYS = ("2026-01-01", "2026-01-02")
@@ -170,3 +170,61 @@ def test_the_result_files_come_only_from_a_download_host_and_never_with_the_toke
     else:  # 127.0.0.2 is neither the connection's host nor a download host: refused before a byte is sent
         assert foreign.requests == [] and states["adherence"] == "failed"
         assert not list(out_dir.glob("**/adherence/**/*.jsonl.gz"))
+
+
+def expected_report(sandbox: Sandbox, day: str) -> dict[str, list[dict[str, Any]]]:
+    """The report's figures computed from the sandbox's own model (evaluations, schedules and activity)."""
+    start = parse_ts(f"{day}T00:00:00Z")
+    queue_names = {queue["id"]: queue["name"] for queue in sandbox.data.entities("genesys", "queues")}
+    scores: dict[str, list[float]] = {}
+    for item in sandbox.data.evaluations_changed(start, start + 86_400):
+        scores.setdefault(queue_names[item["queue"]["id"]], []).append(item["answers"]["totalScore"])
+    by_queue = [
+        {"queue": name, "evaluations": len(values), "average_score": round(sum(values) / len(values), 1)}
+        for name, values in scores.items()
+    ]
+    unit_names = {unit["id"]: unit["name"] for unit in management_units()}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in Adherence(sandbox.data.activity, sandbox.data.spec.seed).user_days(start, start + 86_400):
+        groups.setdefault(unit_names[row["managementUnitId"]], []).append(row)
+    by_unit = []
+    for name, rows in groups.items():
+        planned = sum(row["adherenceScheduleSeconds"] for row in rows)
+        kept = sum(row["adherenceScheduleSeconds"] * row["adherencePercentage"] / 100 for row in rows)
+        queue = sum(row["conformanceScheduleSeconds"] for row in rows)
+        by_unit.append(
+            {
+                "management_unit": name,
+                "users": len(rows),
+                "scheduled_hours": round(planned / 3600, 1),
+                "adherence_pct": round(100 * kept / planned, 1),
+                "conformance_pct": round(100 * sum(row["conformanceActualSeconds"] for row in rows) / queue, 1),
+            }
+        )
+    return {
+        "evaluations_by_queue": sorted(by_queue, key=lambda row: (-row["evaluations"], row["queue"])),
+        "adherence_by_management_unit": sorted(by_unit, key=lambda row: row["management_unit"]),
+    }
+
+
+@pytest.mark.airflow
+def test_the_quality_and_workforce_example_reports_the_ground_truth(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = sandbox_factory(
+        DataSpec(conversations=600, start="2026-01-01T00:00:00Z", end="2026-01-06T00:00:00Z"), rate_limit=None
+    )
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    monkeypatch.setenv("CCANALYTICS_OUTPUT", out_dir.as_uri())
+    monkeypatch.setenv("CCANALYTICS_POLL_SECONDS", "0.2")
+    source = (ROOT / "example_dags" / "quality_and_workforce.py").read_text()
+    run = run_dag(source, utc(2026, 1, 6), "quality_and_workforce")
+    assert set(task_states(run).values()) == {"success"} and len(task_states(run)) == 5, task_states(run)
+    root = out_dir / "quality_and_workforce"
+    [folder] = partition_dirs(root, "genesys", "adherence")
+    day = folder.name.removeprefix("interval_start=")[:10]
+    report = xcom_result(run, "report")
+    expected = expected_report(sandbox, day)
+    assert report == expected
+    assert expected["evaluations_by_queue"] and len(expected["adherence_by_management_unit"]) == 3
+    assert partition_dir(root, "genesys", "evaluations", day).is_dir()

@@ -28,13 +28,14 @@ from urllib.parse import urlsplit
 from airflow_provider_ccanalytics.core.catalog import endpoint_named, schema_for
 from airflow_provider_ccanalytics.core.cxone import COMPLETED_CONTACTS, EXTRACTION_JOBS, REPORT_JOBS
 from airflow_provider_ccanalytics.core.datasets import Endpoint
-from airflow_provider_ccanalytics.core.genesys import AGGREGATES_QUERY, DETAILS_QUERY, jobs_path
+from airflow_provider_ccanalytics.core.genesys import AGGREGATES_QUERY, DETAILS_QUERY, WFM_ADHERENCE_BULK, jobs_path
 from airflow_provider_ccanalytics.core.records import DatasetSchema
 
 #: the endpoint each job family reads (by its registry name)
 JOB_ENDPOINTS = {
     "genesys.conversation_details": jobs_path("conversations"),
     "genesys.user_details": jobs_path("users"),
+    "genesys.historical_adherence": WFM_ADHERENCE_BULK,
     "cxone.data_extraction": EXTRACTION_JOBS,
     "cxone.report": REPORT_JOBS,
 }

@@ -40,6 +40,7 @@ from airflow_provider_ccanalytics.core.genesys.users import (
 from airflow_provider_ccanalytics.core.genesys.workforce import (
     GENESYS_ADHERENCE_JOBS,
     GENESYS_MANAGEMENT_UNITS,
+    WFM_ADHERENCE_BULK,
     WORKFORCE_FLATTENERS,
     WORKFORCE_SCHEMAS,
     adherence_records,
@@ -61,6 +62,7 @@ __all__ = [
     "GENESYS_USER_JOBS",
     "JOB_TYPES",
     "SCHEMAS",
+    "WFM_ADHERENCE_BULK",
     "WORKFORCE_FLATTENERS",
     "WORKFORCE_SCHEMAS",
     "GenesysClient",
