@@ -228,3 +228,49 @@ def test_the_quality_and_workforce_example_reports_the_ground_truth(
     assert report == expected
     assert expected["evaluations_by_queue"] and len(expected["adherence_by_management_unit"]) == 3
     assert partition_dir(root, "genesys", "evaluations", day).is_dir()
+
+
+class StateStore:
+    """A task state store in memory (Airflow 3.3's ``task_state_store``: kept across a task's tries)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def set(self, key: str, value: Any, retention: Any = None) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
+@pytest.mark.airflow
+def test_a_retry_reattaches_to_the_adherence_job_an_earlier_try_started(
+    sandbox_factory: Any, connect: Any, monkeypatch: pytest.MonkeyPatch, airflow_db: Path
+) -> None:
+    from airflow_provider_ccanalytics.core.partitions import Window
+    from airflow_provider_ccanalytics.operators import resume
+    from airflow_provider_ccanalytics.operators.genesys_workforce import GenesysHistoricalAdherenceOperator
+
+    sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    store = StateStore()
+    monkeypatch.setattr(resume, "task_state_store", lambda: store)
+    window = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
+    units = [unit["id"] for unit in management_units()]
+
+    def killed(job_id: str, window: Any) -> Any:
+        raise RuntimeError("the worker was killed while the job ran")
+
+    first = GenesysHistoricalAdherenceOperator(task_id="adherence", poll_interval=0.1, deferrable=False)
+    monkeypatch.setattr(first, "run_job", killed)
+    with pytest.raises(RuntimeError):
+        first.start_job(window, management_unit_ids=units, time_zone="UTC")
+    assert store.values[resume.JOB_STATE_KEY]["job_type"] == "genesys.historical_adherence"
+
+    retry = GenesysHistoricalAdherenceOperator(task_id="adherence", poll_interval=0.1, deferrable=False)
+    records = retry.start_job(window, management_unit_ids=units, time_zone="UTC")
+    assert sandbox.count("POST genesys adherence/bulk") == 1  # the retry used the first try's job
+    assert len(records) == 25 and store.values == {}  # written, then forgotten

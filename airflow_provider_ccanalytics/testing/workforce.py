@@ -13,11 +13,11 @@ impacts ``Positive``, ``Negative``, ``Neutral``, ``Unknown``).
 
 Sandbox rules (not the vendor's): three management units, user ``i`` in unit ``i % 3``; each user is scheduled
 every day for eight hours of ``OnQueueWork`` from a seeded start between 07:00 and 10:00 (the query's time zone),
-with a 30-minute ``Break`` after four hours; the user actually works ``OnQueueWork`` from the start of the first
-conversation they handled that day to the end of the last (their ``INTERACTING`` routing status), else is
-``Unavailable``. Every second where schedule and actual differ is an exception (``Negative`` when on-queue work
-was scheduled, else ``Neutral``); adherence is the scheduled time without exceptions over the scheduled time,
-conformance the on-queue time worked over the on-queue time scheduled; times are whole seconds.
+with a 30-minute ``Break`` after four hours; on a day the user handled a conversation (their ``INTERACTING``
+routing status in the agent activity) they actually work that shape, a seeded few minutes off at each edge, else
+they are ``Unavailable`` all day. Every second where schedule and actual differ is an exception (``Negative``
+when on-queue work was scheduled, else ``Neutral``); adherence is the scheduled time without exceptions over the
+scheduled time, conformance the on-queue time worked over the on-queue time scheduled; times are whole seconds.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ MANAGEMENT_UNITS = [
     for i, name in enumerate(["Dublin contact centre", "Manila support", "Remote agents"])
 ]
 ON_QUEUE, BREAK, AWAY = "OnQueueWork", "Break", "Unavailable"
+#: the system presence of each actual activity (``HistoricalAdherenceExceptionInfo.systemPresence`` values)
+PRESENCES = {ON_QUEUE: "OnQueue", BREAK: "Break", "Unavailable": "Offline"}
 #: the activity code ids of the schedule's activities (sandbox values)
 ACTIVITY_CODES = {ON_QUEUE: "0", BREAK: "1"}
 DAY = 86_400
@@ -112,13 +114,19 @@ class Adherence:
         return [(begin, lunch, ON_QUEUE), (lunch, lunch + 1800, BREAK), (lunch + 1800, begin + 8 * 3600, ON_QUEUE)]
 
     def actual(self, user: str, day: int) -> list[Span]:
-        """What the user actually did that day: on-queue work from their first conversation to their last."""
-        busy = [
-            (a, b) for a, b, status in self.activity.routing[user] if status == "INTERACTING" and day <= a < day + DAY
-        ]
-        if not busy:
+        """What the user actually did that day: nothing unless they handled a conversation that day (their
+        ``INTERACTING`` routing status); then the schedule's shape, a seeded few minutes off at each edge (late or
+        early in, a longer break, overtime or an early leave)."""
+        routing = self.activity.routing[user]
+        if not any(status == "INTERACTING" and day <= a < day + DAY for a, _b, status in routing):
             return []
-        return [(math.floor(busy[0][0]), min(math.ceil(max(b for _a, b in busy)), day + DAY), ON_QUEUE)]
+        rng = random.Random(f"{self.seed}:actual:{user}:{day}")
+        (begin, lunch, _c), (_l, back, _b), (_r, end, _q) = self.schedule(user, day)
+        begin += rng.randrange(-300, 1201, 60)
+        lunch += rng.randrange(0, 901, 60)
+        back = lunch + 1800 + rng.randrange(0, 601, 60)
+        end = min(max(end + rng.randrange(-900, 1801, 60), back + 60), day + DAY)
+        return [(begin, lunch, ON_QUEUE), (lunch, back, BREAK), (back, end, ON_QUEUE)]
 
     def exceptions(self, user: str, day: int) -> list[dict[str, Any]]:
         """Where schedule and actual differ that day (merged runs), as absolute ``start``/``end`` seconds."""
@@ -176,7 +184,7 @@ class Adherence:
                     **({"scheduledActivityCodeId": e["activityCodeId"]} if e["activityCodeId"] else {}),
                     "scheduledActivityCategory": e["scheduledActivityCategory"],
                     "actualActivityCategory": e["actualActivityCategory"],
-                    "systemPresence": "OnQueue" if e["actualActivityCategory"] == ON_QUEUE else "Offline",
+                    "systemPresence": PRESENCES[e["actualActivityCategory"]],
                     "impact": e["impact"],
                 }
                 for day in days
