@@ -274,3 +274,46 @@ def test_a_retry_reattaches_to_the_adherence_job_an_earlier_try_started(
     records = retry.start_job(window, management_unit_ids=units, time_zone="UTC")
     assert sandbox.count("POST genesys adherence/bulk") == 1  # the retry used the first try's job
     assert len(records) == 25 and store.values == {}  # written, then forgotten
+
+
+@pytest.mark.airflow
+def test_a_failed_job_fails_the_task_and_writes_nothing(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path
+) -> None:
+    sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    sandbox.fail_next_job()
+    source = DAG.format(
+        out=out_dir.as_uri(), start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z", deferrable=False, more=""
+    )
+    assert task_states(run_dag(source, utc(2026, 1, 2)))["adherence"] == "failed"
+    assert sandbox.count("GET genesys wfm file") == 0
+    assert not list(out_dir.glob("**/adherence/**/_manifest.json"))
+
+
+@pytest.mark.airflow
+def test_chosen_units_and_users_only_to_xcom(
+    sandbox_factory: Any, connect: Any, monkeypatch: pytest.MonkeyPatch, airflow_db: Path
+) -> None:
+    from airflow_provider_ccanalytics.core.partitions import Window
+    from airflow_provider_ccanalytics.operators import resume
+    from airflow_provider_ccanalytics.operators.genesys_workforce import GenesysHistoricalAdherenceOperator
+
+    sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    monkeypatch.setattr(resume, "task_state_store", lambda: None)
+    unit = management_units()[1]["id"]
+    expected = [row for row in truth(sandbox, DAYS[1]) if row["managementUnitId"] == unit][:2]
+    users = [row["userId"] for row in expected]
+    operator = GenesysHistoricalAdherenceOperator(
+        task_id="adherence", management_unit_ids=[unit], user_ids=users, poll_interval=0.1, deferrable=False
+    )
+    records = operator.start_job(
+        Window.of("2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"),
+        management_unit_ids=operator.management_units(),
+        time_zone="UTC",
+        user_ids=users,
+    )
+    assert sandbox.count("GET genesys management_units") == 0  # the units were given
+    assert [(r["managementUnitId"], r["userId"]) for r in records] == [(unit, user) for user in users]
+    assert [r["adherencePercentage"] for r in records] == [row["adherencePercentage"] for row in expected]

@@ -45,6 +45,7 @@ class GenesysWorkforceMixin:
     data: Any
     config: Any
     _lock: Any
+    _next_job_outcome: list[str]
     base_url: str
     #: status reads that answer ``Processing`` before a job is ``Complete``
     wfm_job_polls = 2
@@ -83,8 +84,10 @@ class GenesysWorkforceMixin:
         except (ZoneInfoNotFoundError, ValueError):
             raise genesys_problem(400, f"unknown timeZone {zone}", "invalid.value") from None
         job_id = str(uuid.uuid4())
-        with self._lock:
-            self._wfm_jobs()[job_id] = {"items": parsed, "timeZone": zone, "reads": 0, "body": body}
+        with self._lock:  # a scripted failure (Sandbox.fail_next_job) ends the job in Error
+            failed = bool(self._next_job_outcome) and bool(self._next_job_outcome.pop(0))
+            job = {"items": parsed, "timeZone": zone, "reads": 0, "body": body, "failed": failed}
+            self._wfm_jobs()[job_id] = job
         return {"job": self._wfm_reference(job_id, "Processing")}
 
     def _wfm_reference(self, job_id: str, status: str) -> dict[str, Any]:
@@ -99,6 +102,8 @@ class GenesysWorkforceMixin:
             done = job["reads"] > self.wfm_job_polls
         if not done:
             return {"job": self._wfm_reference(job_id, "Processing")}
+        if job["failed"]:
+            return {"job": self._wfm_reference(job_id, "Error")}
         urls = [f"{self.base_url}{WFM_FILES}{job_id}/{index}.json" for index in range(len(job["items"]))]
         return {"job": self._wfm_reference(job_id, "Complete"), "downloadUrls": urls}
 
