@@ -317,3 +317,18 @@ def test_chosen_units_and_users_only_to_xcom(
     assert sandbox.count("GET genesys management_units") == 0  # the units were given
     assert [(r["managementUnitId"], r["userId"]) for r in records] == [(unit, user) for user in users]
     assert [r["adherencePercentage"] for r in records] == [row["adherencePercentage"] for row in expected]
+
+
+@pytest.mark.airflow
+def test_a_refused_result_url_is_renewed_from_a_fresh_status_read(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path
+) -> None:
+    sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    sandbox.add_fault(r"/wfm-files/", status=403, times=1)  # as S3 answers an expired pre-signed URL
+    source = DAG.format(
+        out=out_dir.as_uri(), start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z", deferrable=False, more=""
+    )
+    assert task_states(run_dag(source, utc(2026, 1, 2)))["adherence"] == "success"
+    assert sandbox.count("fault 403") == 1 and sandbox.count("GET genesys wfm file") == 3  # refused, then fetched
+    assert len(manifest_records(partition_dir(out_dir, "genesys", "adherence", DAYS[0]))) == 25

@@ -27,7 +27,12 @@ from typing import Any
 import requests
 
 from airflow_provider_ccanalytics.core.datasets import Endpoint, JobStatus, JobType
-from airflow_provider_ccanalytics.core.errors import ConfigurationError, UnexpectedResponseError
+from airflow_provider_ccanalytics.core.errors import (
+    ApiError,
+    ConfigurationError,
+    ResultUrlExpiredError,
+    UnexpectedResponseError,
+)
 from airflow_provider_ccanalytics.core.http import json_body
 from airflow_provider_ccanalytics.core.partitions import Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.core.records import (
@@ -49,6 +54,8 @@ WFM_MANAGEMENT_UNITS = "/api/v2/workforcemanagement/managementunits"
 WFM_ADHERENCE_BULK = "/api/v2/workforcemanagement/adherence/historical/bulk"
 #: the bulk job's final states (``WfmHistoricalAdherenceBulkJobReference.status``, upper-cased)
 ADHERENCE_SUCCESS, ADHERENCE_FAILURE = frozenset({"COMPLETE"}), frozenset({"ERROR"})
+#: fresh ``downloadUrls`` asked for (a status read) when a file host refuses one (GUESS: they expire like S3's)
+DOWNLOAD_ATTEMPTS = 3
 #: the per-day metrics of a user (``WfmHistoricalAdherenceBulkUserDayMetrics``), kept as they are
 DAY_METRICS = (
     "adherenceScheduleSeconds",
@@ -180,13 +187,27 @@ class GenesysAdherenceJobs(JobType):
     def results(self, client: Any, job_id: str, window: Window, **spec: Any) -> Iterator[dict[str, Any]]:
         """The user-day records of every result file, in (``dayStart``, unit, user) order.
 
+        A file the host refuses (400/403: an expired pre-signed URL) is asked for again with the URL of a fresh
+        status read, :data:`DOWNLOAD_ATTEMPTS` times at most.
+
         :param spec: ``time_zone`` (kept on the records).
         """
         urls = self._job(client, job_id).get("downloadUrls") or []
         log.info("Adherence job %s: %d result files to download", job_id, len(urls))
         records: list[Row] = []
-        for url in urls:
-            response = client.transport.request("GET", url, paced=False, ok=(200,))  # no authenticator: no token
+        for index in range(len(urls)):
+            for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+                try:  # no authenticator: the token never goes to the file host
+                    response = client.transport.request("GET", urls[index], paced=False, ok=(200,))
+                    break
+                except ApiError as error:
+                    if error.status not in (400, 403):
+                        raise
+                    if attempt == DOWNLOAD_ATTEMPTS:
+                        raise ResultUrlExpiredError(job_id, attempt, error.message) from None
+                    log.info("Result file %d of job %s refused (%s); reading fresh URLs", index, job_id, error.status)
+                    client.transport.stats.note_retry(error)
+                    urls = self._job(client, job_id).get("downloadUrls") or urls
             records += adherence_records(json_body(response), spec.get("time_zone") or "UTC")
         records.sort(key=lambda r: (day_start(r), str(r["managementUnitId"]), str(r["userId"])))
         yield from records
