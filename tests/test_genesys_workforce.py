@@ -332,3 +332,36 @@ def test_a_refused_result_url_is_renewed_from_a_fresh_status_read(
     assert task_states(run_dag(source, utc(2026, 1, 2)))["adherence"] == "success"
     assert sandbox.count("fault 403") == 1 and sandbox.count("GET genesys wfm file") == 3  # refused, then fetched
     assert len(manifest_records(partition_dir(out_dir, "genesys", "adherence", DAYS[0]))) == 25
+
+
+@pytest.mark.airflow
+@pytest.mark.parametrize("layout", ["records", "tables"])
+def test_adherence_writes_typed_parquet(
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path, layout: str
+) -> None:
+    import pyarrow.parquet as pq
+
+    sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    more = f", output_format='parquet', layout='{layout}'"
+    source = DAG.format(
+        out=out_dir.as_uri(), start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z", deferrable=False, more=more
+    )
+    assert task_states(run_dag(source, utc(2026, 1, 2)))["adherence"] == "success"
+    folder = partition_dir(out_dir, "genesys", "adherence", DAYS[0])
+    tables = ["days", "exceptions", "actuals"] if layout == "tables" else [""]
+    for table in tables:
+        [part] = sorted((folder / table).glob("*.parquet"))
+        schema = pq.read_schema(part)
+        declared = schema_for("adherence", table if table else "")
+        assert [name for name in schema.names if name != "_extra"] == list(declared.names)
+        assert str(schema.field("dayStart").type).startswith("timestamp")
+    if layout == "records":
+        rows = pq.read_table(sorted(folder.glob("*.parquet"))[0]).to_pylist()
+        truth_rows = {(r["managementUnitId"], r["userId"]): r for r in truth(sandbox, DAYS[0])}
+        assert len(rows) == 25
+        for row in rows:
+            assert (
+                row["adherencePercentage"]
+                == truth_rows[(row["managementUnitId"], row["userId"])]["adherencePercentage"]
+            )
