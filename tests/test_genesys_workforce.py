@@ -123,8 +123,14 @@ def test_adherence_is_the_ground_truth_over_two_days_and_a_rerun_is_byte_identic
 
 @pytest.mark.airflow
 def test_adherence_defers_while_the_job_runs_and_writes_tables(
-    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path
+    sandbox_factory: Any, connect: Any, run_dag: Any, out_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from airflow_provider_ccanalytics.core.genesys.workforce import GenesysAdherenceJobs
+
+    def no_wait_in_place(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a deferrable task waits in the triggerer, not in place")
+
+    monkeypatch.setattr(GenesysAdherenceJobs, "wait", no_wait_in_place)
     sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
     connect("genesys_cloud_default", sandbox.genesys_connection())
     source = DAG.format(
