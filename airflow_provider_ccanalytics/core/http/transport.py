@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import requests
 
-from airflow_provider_ccanalytics import __version__
 from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     ConnectionFailedError,
@@ -54,6 +53,7 @@ from airflow_provider_ccanalytics.core.http.retry import (
     retrying,
 )
 from airflow_provider_ccanalytics.core.http.stats import TransportStats
+from airflow_provider_ccanalytics.core.version import __version__
 
 __all__ = [  # what vendor modules import from the one request path
     "BODY_ERRORS",
