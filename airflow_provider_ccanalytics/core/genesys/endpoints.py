@@ -219,7 +219,7 @@ GENESYS_TOPICS = Endpoint(
     "entities",
     paging="platform",
     options=("state",),
-    page_size=500,
+    page_size=100,  # under the documented maximum (500), as for the other platform lists
     schema=columns(
         _ID,
         string("description", "strictness", "matchingType", "dialect", "participants"),
