@@ -156,6 +156,24 @@ def test_the_budget_is_respected_to_the_request_and_later_runs_finish_every_tran
 
 
 @pytest.mark.airflow
+def test_a_budget_below_the_fixed_cost_ends_cleanly_and_says_to_raise_it(
+    genesys: Sandbox, run_dag: Any, out_dir: Path, log_text: Any
+) -> None:
+    before = genesys.stats().get("requests", 0)
+    source = DAG.format(
+        out=out_dir.as_uri(), start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z", args="max_requests=2"
+    )
+    run = run_dag(source, utc(2026, 1, 2))
+    assert task_states(run) == {"transcripts": "success"}
+    assert genesys.stats()["requests"] - before == 2  # token and org lookup; the details page was not sent
+    assert "fetched no transcript: max_requests=2 is below its fixed cost" in log_text()
+    assert "budget 2 requests reached; next run resumes at (its conversation details)" in log_text()
+    assert xcom_result(run, "transcripts")["checkpoint"]["pending"] == [
+        ["2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"]
+    ]
+
+
+@pytest.mark.airflow
 def test_a_transcript_url_on_a_foreign_host_is_refused_before_a_byte_is_sent(
     genesys: Sandbox, run_dag: Any, out_dir: Path
 ) -> None:

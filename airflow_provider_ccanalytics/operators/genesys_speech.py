@@ -17,6 +17,7 @@ once, as one run without a budget writes it), then does its own window. Never pa
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -38,6 +39,8 @@ from airflow_provider_ccanalytics.operators.budget import Checkpoint, checkpoint
 from airflow_provider_ccanalytics.operators.partitions import current_context
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
 from airflow_provider_ccanalytics.outputs import partition_path, read_manifest, read_partition, write_partition
+
+log = logging.getLogger("airflow_provider_ccanalytics")  # one logger: the task log and tests both see it
 
 
 class GenesysTranscriptsOperator(AnalyticsOperator):
@@ -122,11 +125,17 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
             requests=used,
             max_requests=self.max_requests,
         )
+        if stop and not any(manifest["transcripts"]["fetched"] for manifest in written):
+            log.warning(
+                "This run fetched no transcript: max_requests=%s is below its fixed cost (token, organization lookup, "
+                "the pending partition's conversation details: one request per 100 conversations). Raise it",
+                self.max_requests,
+            )
         done = sum(manifest["transcripts"]["done"] for manifest in written)
         total = sum(manifest["transcripts"]["of"] for manifest in written)
         records = sum(manifest["record_count"] for manifest in written)
         if stop:
-            self.log.warning(
+            log.warning(
                 "transcripts %d of %d communications (%d transcripts) in %.1f s, budget %d requests reached; "
                 "next run resumes at %s of partition %s (%d partitions pending, Variable %s)",
                 done,
@@ -140,7 +149,7 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
                 checkpoint.name,
             )
         else:
-            self.log.info(
+            log.info(
                 "transcripts %d of %d communications (%d transcripts) in %.1f s, %d requests: every partition done",
                 done,
                 total,
@@ -167,6 +176,8 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
         """Write one partition: its stored transcripts (when a run stopped in it) plus as many more as the budget
         allows. :raises RequestBudgetExhausted: when the budget ran out before the communications were listed."""
         client, scope = self.hook.client, self.partition_scope()
+        stats, started = self.hook.transport.stats, time.monotonic()
+        before = stats.requests
         folder = partition_path(self.destination, self.vendor, self.dataset, unit, self.output_conn_id, scope)
         communications = [
             found
@@ -177,7 +188,7 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
         last = tuple(previous["last"]) if previous.get("last") and not previous.get("complete") else None
         remaining = [found for found in communications if last is None or (*_fields(found),) > last]
         progress: dict[str, Any] = {"done": len(communications) - len(remaining), "of": len(communications)}
-        progress.update(last=list(last) if last else None, next=None, complete=False)
+        progress.update(last=list(last) if last else None, next=None, complete=False, fetched=0)
 
         def source() -> Iterator[dict[str, Any]]:
             if last is not None:  # carried over: the stored partition holds the communications up to `last`
@@ -194,6 +205,7 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
                     return
                 yield from rows
                 progress["done"] += 1
+                progress["fetched"] += 1
                 progress["last"] = list(_fields(found))
             progress["complete"] = True
 
@@ -217,12 +229,16 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
                 "transcripts": dict(progress),
             },
         )
-        self.log.info(
-            "transcripts %s: %d of %d communications, %d transcript files in the partition%s",
+        log.info(
+            "transcripts %s: %d of %d communications (%d this run), %d transcript files in the partition, "
+            "%d requests, %.1f s%s",
             unit.label(),
             progress["done"],
             progress["of"],
+            progress["fetched"],
             manifest["record_count"],
+            stats.requests - before,
+            time.monotonic() - started,
             "" if progress["complete"] else f"; stopped before {progress['next']}",
         )
         return {**manifest, "partition_key": unit.label(), "transcripts": dict(progress)}
