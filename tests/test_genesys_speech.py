@@ -155,6 +155,29 @@ def test_the_budget_is_respected_to_the_request_and_later_runs_finish_every_tran
     )
 
 
+UPSTREAM = """
+from datetime import datetime, timezone
+from airflow.sdk import DAG
+from airflow_provider_ccanalytics.operators.genesys import GenesysConversationDetailsOperator
+with DAG("speech_upstream", schedule=None, start_date=datetime(2025, 12, 1, tzinfo=timezone.utc)) as dag:
+    GenesysConversationDetailsOperator(task_id="details", output="{out}", layout="tables",
+                                       start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z")
+"""
+
+
+@pytest.mark.airflow
+def test_the_communications_can_come_from_the_upstream_details_partition(
+    genesys: Sandbox, run_dag: Any, out_dir: Path
+) -> None:
+    assert task_states(run_dag(UPSTREAM.format(out=out_dir.as_uri()), utc(2026, 1, 2))) == {"details": "success"}
+    listed = genesys.count("POST genesys details/query")
+    source = DAG.format(out=out_dir.as_uri(), start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z",
+                        args=f"conversations_from='{out_dir.as_uri()}'")  # fmt: skip
+    assert task_states(run_dag(source, utc(2026, 1, 2))) == {"transcripts": "success"}
+    assert genesys.count("POST genesys details/query") == listed  # the listing cost no request
+    assert by_key(stored(out_dir)[DAYS[0]]) == by_key(truth(genesys, DAYS[0]))
+
+
 @pytest.mark.airflow
 def test_a_budget_below_the_fixed_cost_ends_cleanly_and_says_to_raise_it(
     genesys: Sandbox, run_dag: Any, out_dir: Path, log_text: Any

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +28,7 @@ from airflow_provider_ccanalytics.core.genesys import (
     TRANSCRIPT_PURPOSES,
     Communication,
     download_transcript,
+    nest_conversations,
     transcript_rows,
     transcript_urls,
     voice_communications,
@@ -56,12 +57,16 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
     :param participant_purposes: whose voice sessions are asked for transcripts (default ``customer``,
         ``external``: GUESS, see the README).
     :param checkpoint_variable: the checkpoint Variable (default ``ccanalytics_budget_<dag_id>.<task_id>``).
+    :param conversations_from: the ``output`` of an upstream ``GenesysConversationDetailsOperator`` or details job
+        (same connection and grain, ``records`` or ``tables`` layout; templated): its partition of the window is
+        read instead of asking the details query (no request for the listing). A partition not there yet: the
+        details query is asked, as without it.
     :param output: the base URI (required: a run resumes from its stored partitions).
     :param start: window start (templated; default: the run's data interval).
     :param end: window end (templated).
     """
 
-    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "checkpoint_variable")
+    template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "checkpoint_variable", "conversations_from")
     honours_max_requests = True
     vendor = "genesys"
     dataset = "transcripts"
@@ -73,9 +78,11 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
         genesys_cloud_conn_id: str = GenesysCloudHook.default_conn_name,
         participant_purposes: Sequence[str] = TRANSCRIPT_PURPOSES,
         checkpoint_variable: str | None = None,
+        conversations_from: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.conversations_from = conversations_from
         self.genesys_cloud_conn_id = genesys_cloud_conn_id
         self.participant_purposes = tuple(participant_purposes)
         self.checkpoint_variable = checkpoint_variable
@@ -181,7 +188,7 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
         folder = partition_path(self.destination, self.vendor, self.dataset, unit, self.output_conn_id, scope)
         communications = [
             found
-            for found in voice_communications(client.iter_conversation_details(unit), self.participant_purposes)
+            for found in voice_communications(self._conversations(unit, scope), self.participant_purposes)
             if unit.contains(parse_instant(found.conversation_start, "conversationStart"))
         ]
         previous = (read_manifest(folder, self.output_conn_id) or {}).get("transcripts") or {}
@@ -242,6 +249,25 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
             "" if progress["complete"] else f"; stopped before {progress['next']}",
         )
         return {**manifest, "partition_key": unit.label(), "transcripts": dict(progress)}
+
+    def _conversations(self, unit: Window, scope: str) -> Iterable[dict[str, Any]]:
+        """The conversations of ``unit``: the upstream details partition (``conversations_from``) when it is
+        there, else the details query."""
+        if self.conversations_from not in (None, ""):
+            folder = partition_path(
+                self.conversations_from, "genesys", "conversation_details", unit, self.output_conn_id, scope
+            )
+            manifest = read_manifest(folder, self.output_conn_id)
+            if manifest is not None:
+                log.info("transcripts %s: conversations read from %s", unit.label(), folder)
+                if manifest.get("layout") == "tables":
+                    names = ("conversations", "participants", "sessions")
+                    return nest_conversations(
+                        {name: list(read_partition(folder, self.output_conn_id, table=name)) for name in names}
+                    )
+                return read_partition(folder, self.output_conn_id)
+            log.info("transcripts %s: no details partition at %s; asking the details query", unit.label(), folder)
+        return self.hook.client.iter_conversation_details(unit)
 
 
 def _fields(found: Communication) -> tuple[str, str, str]:
