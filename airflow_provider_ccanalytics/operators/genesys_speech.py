@@ -126,12 +126,14 @@ class GenesysTranscriptsOperator(AnalyticsOperator):
                     stop = {"partition": unit.label(), "next": progress["next"]}
                     unfinished.append(unit)
         used = spent(transport, before)
-        saved = checkpoint.save(
-            pending=[[iso_z(unit.start), iso_z(unit.end)] for unit in unfinished],
-            stopped_at=stop or None,
-            requests=used,
-            max_requests=self.max_requests,
-        )
+        saved: dict[str, Any] = {}
+        if self.max_requests is not None or pending:  # without a budget nothing is left pending: no Variable
+            saved = checkpoint.save(
+                pending=[[iso_z(unit.start), iso_z(unit.end)] for unit in unfinished],
+                stopped_at=stop or None,
+                requests=used,
+                max_requests=self.max_requests,
+            )
         if stop and not any(manifest["transcripts"]["fetched"] for manifest in written):
             log.warning(
                 "This run fetched no transcript: max_requests=%s is below its fixed cost (token, organization lookup, "
