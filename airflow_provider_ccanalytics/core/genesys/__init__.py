@@ -30,6 +30,14 @@ from airflow_provider_ccanalytics.core.genesys.shapes import (
     conversation_start,
     jobs_path,
 )
+from airflow_provider_ccanalytics.core.genesys.speech import (
+    TRANSCRIPT_PURPOSES,
+    Communication,
+    download_transcript,
+    transcript_rows,
+    transcript_urls,
+    voice_communications,
+)
 from airflow_provider_ccanalytics.core.genesys.users import (
     first_start,
     iter_user_details,
@@ -51,10 +59,13 @@ __all__ = [
     "GENESYS_USER_JOBS",
     "JOB_TYPES",
     "SCHEMAS",
+    "TRANSCRIPT_PURPOSES",
+    "Communication",
     "GenesysClient",
     "GenesysSettings",
     "conversation_start",
     "details_windows",
+    "download_transcript",
     "evaluation_rows",
     "first_start",
     "genesys_base_urls",
@@ -64,6 +75,9 @@ __all__ = [
     "nest_conversations",
     "nest_user_details",
     "split_by_partition",
+    "transcript_rows",
+    "transcript_urls",
     "user_detail_rows",
     "user_has_open_interval",
+    "voice_communications",
 ]

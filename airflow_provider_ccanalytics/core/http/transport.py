@@ -250,7 +250,7 @@ class HttpTransport:
             streamed = bool(kwargs.get("stream"))
             call = {**kwargs, "headers": headers, "allow_redirects": False, "stream": True}
             call.setdefault("timeout", self.timeout)
-            self.stats.add(requests=1)
+            self.stats.count_request()  # the one place requests are counted (and a max_requests enforced)
             try:  # unless the caller streams, the body is read here, inside the attempt, and bounded
                 response = self.session.request(method, url, **call)
                 if not streamed:
