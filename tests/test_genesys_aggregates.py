@@ -200,3 +200,14 @@ def test_the_old_import_path_and_the_named_operators() -> None:
     ]:
         operator = getattr(operators, name)(task_id="agg")
         assert operator.dataset == dataset and operator.job_type.name == f"genesys.{dataset}_jobs"
+
+
+@pytest.mark.parametrize("family", list(AGGREGATE_FAMILIES))
+def test_lineage_names_the_family_query_or_its_jobs(family: str) -> None:
+    from airflow_provider_ccanalytics.operators.genesys_aggregates import GenesysAggregatesOperator
+    from airflow_provider_ccanalytics.operators.lineage import endpoint_paths
+
+    by_query = GenesysAggregatesOperator(task_id="q", family=family)
+    by_job = GenesysAggregatesOperator(task_id="j", family=family, mode="job")
+    assert endpoint_paths(by_query) == [f"/api/v2/analytics/{family}/aggregates/query"]
+    assert endpoint_paths(by_job) == [f"/api/v2/analytics/{family}/aggregates/jobs"]

@@ -269,9 +269,10 @@ class GenesysConversationDetailsJobOperator(GenesysDetailsJobOperator):
 
 
 def __getattr__(name: str) -> Any:
-    """The aggregates operators moved to :mod:`.genesys_aggregates`; their old import path still works."""
+    """The aggregates operators moved to ``genesys_aggregates``; the old import path still works, through the
+    package (``operators/__init__.py`` loads them on first use)."""
     if name == "GenesysConversationAggregatesOperator":
-        from airflow_provider_ccanalytics.operators import genesys_aggregates
+        from airflow_provider_ccanalytics import operators
 
-        return genesys_aggregates.GenesysConversationAggregatesOperator
+        return operators.GenesysConversationAggregatesOperator
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
