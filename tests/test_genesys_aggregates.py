@@ -211,3 +211,58 @@ def test_lineage_names_the_family_query_or_its_jobs(family: str) -> None:
     by_job = GenesysAggregatesOperator(task_id="j", family=family, mode="job")
     assert endpoint_paths(by_query) == [f"/api/v2/analytics/{family}/aggregates/query"]
     assert endpoint_paths(by_job) == [f"/api/v2/analytics/{family}/aggregates/jobs"]
+
+
+def test_the_readme_aggregates_table_is_generated_from_the_declarations() -> None:
+    from airflow_provider_ccanalytics.core.genesys import aggregates_docs_table
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("<!-- aggregates-table")[1].split("-->", 1)[1].split("<!-- /aggregates-table -->")[0]
+    assert table.strip() == aggregates_docs_table(), "regenerate the README's table from aggregates_docs_table()"
+
+
+class _Store:
+    """A task state store (Airflow 3.3's ``task_state_store``) in memory."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def set(self, key: str, value: Any, retention: Any = None) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
+@pytest.mark.airflow
+def test_a_retry_reattaches_to_the_aggregates_job_an_earlier_try_started(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, monkeypatch: pytest.MonkeyPatch, airflow_db: Path
+) -> None:
+    from airflow_provider_ccanalytics.core.genesys import GENESYS_AGGREGATE_JOBS
+    from airflow_provider_ccanalytics.operators import resume
+    from airflow_provider_ccanalytics.operators.genesys_aggregates import GenesysAggregatesOperator
+
+    sandbox = sandbox_factory(SPEC, rate_limit=None, job_seconds=0.5)
+    connect("genesys_cloud_default", sandbox.genesys_connection())
+    store = _Store()
+    monkeypatch.setattr(resume, "task_state_store", lambda: store)
+    window = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
+    operator = GenesysAggregatesOperator(
+        task_id="agg",
+        family="surveys",
+        mode="job",
+        deferrable=False,
+        poll_interval=0.2,
+        start=f"{DAYS[0]}T00:00:00Z",
+        end=f"{DAYS[1]}T00:00:00Z",
+    )
+    jobs = GENESYS_AGGREGATE_JOBS["surveys"]
+    earlier = jobs.submit(operator.hook.client, window, body=operator.body())  # the try that died
+    resume.remember_job(earlier, jobs, window)
+    rows = operator.execute({})
+    assert canonical(rows) == truth(sandbox, "surveys", DAYS[0], {})
+    assert sandbox.count("POST genesys surveys aggregates jobs create") == 1  # reattached, none submitted
+    assert operator.job_id == earlier and store.values == {}  # forgotten once written

@@ -18,6 +18,7 @@ from airflow_provider_ccanalytics.core.genesys.aggregates import (
     AggregateFamily,
     aggregate_family,
     aggregate_rows,
+    aggregates_docs_table,
     row_start,
 )
 from airflow_provider_ccanalytics.core.genesys.client import GenesysClient, GenesysSettings, details_windows
@@ -73,6 +74,7 @@ __all__ = [
     "GenesysSettings",
     "aggregate_family",
     "aggregate_rows",
+    "aggregates_docs_table",
     "conversation_start",
     "details_windows",
     "evaluation_rows",

@@ -272,3 +272,30 @@ def aggregate_rows(results: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]
 def row_start(row: dict[str, Any]) -> datetime:
     """The start of an aggregate row's ``interval`` (``start/end``): the partition it belongs to."""
     return parse_instant(str(row["interval"]).split("/", 1)[0], "interval")
+
+
+#: the named operator of each family (README rows)
+OPERATOR_NAMES = {
+    "conversations": "GenesysConversationAggregatesOperator",
+    "users": "GenesysUserAggregatesOperator",
+    "flows": "GenesysFlowAggregatesOperator",
+    "evaluations": "GenesysEvaluationAggregatesOperator",
+    "surveys": "GenesysSurveyAggregatesOperator",
+}
+
+
+def aggregates_docs_table() -> str:
+    """The README's aggregates table (Markdown), from the family declarations."""
+    lines = [
+        "| dataset | operator | query / jobs | permission | default metrics | default groupBy | time dimensions |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in AGGREGATE_FAMILIES.values():
+        paths = f"`POST {f.query_path}` / `POST {f.jobs_path}`"
+        metrics, dims = ", ".join(f"`{m}`" for m in f.default_metrics), ", ".join(f"`{d}`" for d in f.default_group_by)
+        times = ", ".join(f"`{t}`" for t in f.time_dimensions)
+        lines.append(
+            f"| `{f.dataset}` | `{OPERATOR_NAMES[f.family]}` | {paths} | `{f.permission}` | {metrics} | {dims or '-'} "
+            f"| {times} |"
+        )
+    return "\n".join(lines)
