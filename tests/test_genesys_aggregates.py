@@ -114,7 +114,10 @@ def test_each_family_by_query_is_exact_over_two_days_and_reruns_identically(
 
 
 @pytest.mark.airflow
-@pytest.mark.parametrize(("family", "deferrable"), [("users", True), ("flows", True), ("conversations", False)])
+@pytest.mark.parametrize(
+    ("family", "deferrable"),
+    [("users", True), ("flows", True), ("surveys", True), ("conversations", False), ("evaluations", False)],
+)
 def test_an_aggregates_job_is_exact_deferred_or_in_place(
     family: str,
     deferrable: bool,
