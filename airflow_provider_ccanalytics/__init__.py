@@ -40,6 +40,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_ccanalytics.operators.endpoints",
                     "airflow_provider_ccanalytics.operators.genesys_users",
                     "airflow_provider_ccanalytics.operators.genesys_speech",
+                    "airflow_provider_ccanalytics.operators.genesys_aggregates",
                 ],
             },
             {

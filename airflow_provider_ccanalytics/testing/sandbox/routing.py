@@ -17,7 +17,7 @@ from airflow_provider_ccanalytics.testing.data import iso
 from airflow_provider_ccanalytics.testing.sandbox.config import Fault
 from airflow_provider_ccanalytics.testing.sandbox.cxone_jobs import CxoneJobsMixin
 from airflow_provider_ccanalytics.testing.sandbox.cxone_reporting import CxoneReportingMixin
-from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJobsMixin
+from airflow_provider_ccanalytics.testing.sandbox.genesys_aggregates import GenesysAggregatesMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_org import ORGANIZATION, GenesysOrgMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_quality import EVALUATIONS_SEARCH, GenesysQualityMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_speech import (
@@ -38,7 +38,7 @@ GENESYS_JOB_FAMILIES = (
 
 class Router(
     OAuthMixin,
-    GenesysJobsMixin,
+    GenesysAggregatesMixin,
     GenesysOrgMixin,
     GenesysQualityMixin,
     GenesysSpeechMixin,
@@ -150,6 +150,9 @@ class Router(
         transcript = TRANSCRIPT_URLS.fullmatch(path)
         if transcript and method == "GET":
             return "genesys transcripturls", 200, {}, self._transcript_urls(transcript.group(1), transcript.group(2))
+        aggregates = self._aggregates_route(method, path, query, body)  # every family's aggregates query and jobs
+        if aggregates is not None:
+            return aggregates
         for kind, jobs, label in GENESYS_JOB_FAMILIES:
             if path.startswith(jobs):
                 return self._genesys_jobs_route(kind, label, method, path[len(jobs) :], query, body)
