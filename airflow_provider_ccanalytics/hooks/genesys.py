@@ -36,9 +36,10 @@ class GenesysCloudHook(CcAnalyticsHook):
     hook_name = "Genesys Cloud"
     grant_types = ("client_credentials", "authorization_code")
     default_job_type = GENESYS_CONVERSATION_JOBS.name
-    #: pre-signed downloads (WFM ``downloadUrls``) may come from these domains and their subdomains, plus the
-    #: connection's own hosts. GUESS: Genesys documents no download domains; its result files are served from
-    #: S3 pre-signed URLs or the region's own domains. Set the ``download_hosts`` extra to narrow or extend it.
+    #: pre-signed downloads (speech & text analytics transcripts: "The pre-signed S3 URL of the transcript", SDK
+    #: ``SegmentUrl``; WFM historical adherence ``downloadUrls``) may come from these domains and their subdomains,
+    #: plus the connection's own hosts. GUESS: Genesys names no download domain; S3's, and the regions' own
+    #: domains. Set the ``download_hosts`` extra to narrow or extend it.
     default_download_hosts = (
         "amazonaws.com",
         "pure.cloud",
