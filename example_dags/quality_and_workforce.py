@@ -5,13 +5,16 @@ Each run, for the day of its data interval:
 - ``evaluations``: every quality evaluation created, submitted (rescored) or released that day, in its newest
   state (``{output}/genesys/evaluations/.../interval_start=<day>/``);
 - ``snapshot_management_units`` and ``snapshot_queues``: the names the report shows (dated snapshots);
+- ``evaluation_aggregates``: released evaluations of the day by queue (evaluations aggregates,
+  ``alternateTimeDimension`` ``evaluationReleaseDate``);
 - ``adherence``: one historical adherence bulk job for the day, every management unit, deferred while it runs;
   one record per user and day with its exceptions and actuals (``{output}/genesys/adherence/...``);
 - ``report``: average evaluation score by queue and adherence by management unit, logged as tables and
   returned (XCom).
 
 The output is ``quality_and_workforce/`` under the root the other examples read (``CCANALYTICS_OUTPUT``).
-Permissions: ``quality:evaluation:searchAny``, ``wfm:historicalAdherence:view``, ``routing:queue:view``.
+Permissions: ``quality:evaluation:searchAny``, ``analytics:evaluationAggregate:view``, ``wfm:historicalAdherence:view``,
+``routing:queue:view``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from airflow.sdk import DAG, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from airflow_provider_ccanalytics.operators.endpoints import GenesysEntitiesOperator
+from airflow_provider_ccanalytics.operators.genesys_aggregates import GenesysEvaluationAggregatesOperator
 from airflow_provider_ccanalytics.operators.genesys_quality import GenesysEvaluationsOperator
 from airflow_provider_ccanalytics.operators.genesys_workforce import GenesysHistoricalAdherenceOperator
 
@@ -50,9 +54,17 @@ with DAG(
     adherence = GenesysHistoricalAdherenceOperator(
         task_id="adherence", genesys_cloud_conn_id=CONN, output=OUTPUT, deferrable=True, poll_interval=POLL
     )
-    # -- evaluation aggregates: add the evaluations aggregates task here (issue 25's aggregate jobs), e.g. an
-    # -- aggregates operator over `evaluations/aggregates` with alternateTimeDimension="evaluationReleaseDate",
-    # -- and pass its output to the report below
+    # -- evaluation aggregates (issue 25's aggregates): released evaluations of the day by queue, from
+    # -- `POST /api/v2/analytics/evaluations/aggregates/query` with alternateTimeDimension=evaluationReleaseDate.
+    # -- Written beside the evaluations for dashboards; to report them too, pass `evaluation_aggregates.output` to
+    # -- the report and read it with `read_partition` (rows: queueId, metric, stat, value).
+    evaluation_aggregates = GenesysEvaluationAggregatesOperator(
+        task_id="evaluation_aggregates",
+        genesys_cloud_conn_id=CONN,
+        output=OUTPUT,
+        group_by=["queueId"],
+        alternate_time_dimension="evaluationReleaseDate",
+    )
 
     @task
     def report(evaluations: Any, adherence: Any, queues: Any, management_units: Any) -> dict[str, Any]:

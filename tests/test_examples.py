@@ -31,8 +31,8 @@ def test_each_example_writes_its_own_partitions() -> None:
                 assert key not in writers, f"{module.dag.dag_id} and {writers[key]} both write {key}"
                 writers[key] = module.dag.dag_id
     # contact_centre_model: 6 snapshots, conversation details and user details; quality_and_workforce: evaluations,
-    # management units and queues snapshots, adherence
-    assert len(writers) == 17
+    # evaluation aggregates, management units and queues snapshots, adherence
+    assert len(writers) == 18
     assert "genesys_many_orgs" in writers.values()
 
 

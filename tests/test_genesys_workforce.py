@@ -225,7 +225,7 @@ def test_the_quality_and_workforce_example_reports_the_ground_truth(
     monkeypatch.setenv("CCANALYTICS_POLL_SECONDS", "0.2")
     source = (ROOT / "example_dags" / "quality_and_workforce.py").read_text()
     run = run_dag(source, utc(2026, 1, 6), "quality_and_workforce")
-    assert set(task_states(run).values()) == {"success"} and len(task_states(run)) == 5, task_states(run)
+    assert set(task_states(run).values()) == {"success"} and len(task_states(run)) == 6, task_states(run)
     root = out_dir / "quality_and_workforce"
     [folder] = partition_dirs(root, "genesys", "adherence")
     day = folder.name.removeprefix("interval_start=")[:10]
@@ -234,6 +234,7 @@ def test_the_quality_and_workforce_example_reports_the_ground_truth(
     assert report == expected
     assert expected["evaluations_by_queue"] and len(expected["adherence_by_management_unit"]) == 3
     assert partition_dir(root, "genesys", "evaluations", day).is_dir()
+    assert partition_dir(root, "genesys", "evaluation_aggregates", day).is_dir()
 
 
 class StateStore:
