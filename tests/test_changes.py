@@ -25,8 +25,6 @@ LONG_CHANGING = DataSpec(
     end="2026-01-01T06:00:00Z",
     contact_max_seconds=12 * HOUR,
     late_fraction=0.3,
-    # each contact's lastUpdateTime is when it became visible (end + 30 min), as ``updatedSince`` relies on
-    contact_settle_seconds=(1800.0, 1800.0),
     contact_change_max_seconds=2 * HOUR,  # a changing contact is updated once more up to 2 h after it appears
 )
 DAG = """
@@ -99,7 +97,7 @@ def test_hourly_change_capture_loses_no_contact_up_to_12_hours_and_keeps_each_la
     changed_twice = [
         key
         for key, index in zip(truth, data.contacts_started(data.start, data.end), strict=True)
-        if cxone.contact_record(index, data.contact_settles_at(index, 1800.0)) != truth[key]
+        if cxone.contact_record(index, data.contact_settles_at(index)) != truth[key]
     ]
     assert len(changed_twice) > 20  # a share appears, then is updated once more
     before = cxone.stats().get("GET cxone contacts/completed", 0)

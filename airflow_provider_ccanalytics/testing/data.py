@@ -26,7 +26,7 @@ from airflow_provider_ccanalytics.testing import dimensions
 from airflow_provider_ccanalytics.testing.activity import UserActivity, cxone_agent_states, cxone_summary
 from airflow_provider_ccanalytics.testing.aggregates import conversation_aggregates, parse_duration
 from airflow_provider_ccanalytics.testing.common import CONVERSATION_MAX_SECONDS, iso, parse_ts
-from airflow_provider_ccanalytics.testing.contacts import CONTACT_FIELDS, ContactsMixin
+from airflow_provider_ccanalytics.testing.contacts import CONTACT_FIELDS, DEFAULT_SETTLE_SECONDS, ContactsMixin
 from airflow_provider_ccanalytics.testing.conversations import ConversationsMixin
 from airflow_provider_ccanalytics.testing.quality import search_item
 from airflow_provider_ccanalytics.testing.spec import DataSpec
@@ -49,8 +49,12 @@ def _ms(ts: float) -> float:
 class Dataset(ConversationsMixin, ContactsMixin):
     """Conversations and contacts, generated lazily per record from the spec."""
 
-    def __init__(self, spec: DataSpec) -> None:
+    def __init__(self, spec: DataSpec, settle_seconds: float = DEFAULT_SETTLE_SECONDS) -> None:
+        """:param spec: what to generate.
+        :param settle_seconds: CXone: seconds after its end until a contact is visible, for contacts the spec gives
+            no settle range (the sandbox passes its ``SandboxConfig.settle_seconds``)."""
         self.spec = spec
+        self.settle_seconds = settle_seconds
         self.start, self.end = parse_ts(spec.start), parse_ts(spec.end)
         if self.end <= self.start:
             raise ValueError("the data range must end after it starts")
