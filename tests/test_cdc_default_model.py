@@ -121,10 +121,14 @@ def test_a_quiet_tenant_loses_no_contact_when_runs_find_no_change(
     sandbox = sandbox_factory(DataSpec(contacts=12, end="2026-01-01T12:00:00Z"), rate_limit=None)
     connect("nice_cxone_default", sandbox.cxone_connection())
     sandbox.clock = SimulatedClock("2026-01-01T01:00:00Z")
-    hourly(sandbox, run_dag, tmp_path, range(13), VENDOR_MINUTES_PAST)
+    requests = hourly(sandbox, run_dag, tmp_path, range(13), VENDOR_MINUTES_PAST)
     visible, lost, twice, stale = outcome(sandbox, tmp_path, sandbox.clock())
-    print(f"\nquiet tenant, 13 hourly runs: lost {lost} of {visible}, stored twice {twice}, stale {stale}")
+    print(
+        f"\nquiet tenant, 13 hourly runs: lost {lost} of {visible}, stored twice {twice}, stale {stale}; "
+        f"contacts requests {sum(requests)}"
+    )
     assert visible == 12 and (lost, twice, stale) == (0, 0, 0)
+    assert requests == [1] * 13
 
 
 @pytest.mark.airflow
