@@ -132,6 +132,22 @@ def test_a_quiet_tenant_loses_no_contact_when_runs_find_no_change(
 
 
 @pytest.mark.airflow
+def test_a_first_run_answered_204_sets_a_watermark_the_vendor_has_passed(
+    sandbox_factory: Callable[..., Sandbox], connect: Any, airflow_db: Path, run_dag: Callable[..., Any], tmp_path: Path
+) -> None:
+    """One contact starting 00:45-00:50, at most 10 min long: it appears between 01:15 and 01:30 (vendor time).
+    The first run (window 00:00-01:00, at 01:10 vendor time) is answered 204: its watermark may not be the
+    worker's clock (01:30), or the contact, dated when it appears, would never be returned."""
+    forget_watermarks()
+    spec = DataSpec(contacts=1, start="2026-01-01T00:45:00Z", end="2026-01-01T00:50:00Z", contact_max_seconds=600)
+    sandbox = sandbox_factory(spec, rate_limit=None)
+    connect("nice_cxone_default", sandbox.cxone_connection())
+    sandbox.clock = SimulatedClock("2026-01-01T01:00:00Z")
+    hourly(sandbox, run_dag, tmp_path, range(3), VENDOR_MINUTES_PAST)
+    assert outcome(sandbox, tmp_path, sandbox.clock()) == (1, 0, 0, 0)
+
+
+@pytest.mark.airflow
 def test_a_watermark_from_the_clients_clock_instead_of_last_poll_time_would_lose_contacts(
     cxone: Sandbox, run_dag: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

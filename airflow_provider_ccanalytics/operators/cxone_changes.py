@@ -171,17 +171,24 @@ class ChangeCapture:
     def _full(self, affected: list[Window], window: Window, floor: datetime, why: str) -> dict[str, Any]:
         client, op = self.op.hook.client, self.op
         seen: list[datetime] = []
+        first_answered: list[bool] = []  # whether the first partition extracted answered a page
 
         def sources(unit: Window, status: PartitionStatus) -> list[Any]:
             def on_page(body: dict[str, Any]) -> None:
                 status.saw_vendor_time(body.get("lastPollTime"))
                 if status.watermark is not None:
                     seen.append(status.watermark)
+                    first_answered.append(unit == affected[0])
 
             return [lambda: client.iter_completed_contacts(unit, on_page=on_page)]
 
         written = [self._write(unit, sources) for unit in affected]
-        advanced = min([*seen, floor])  # the vendor's clock before the first extraction
+        # the vendor's clock before the first extraction: the first partition's first lastPollTime. When that
+        # partition was answered 204 (no lastPollTime), neither a later page's lastPollTime nor the worker's clock
+        # (``floor``, which can be ahead of the vendor's) bounds it: the run's window start does (the vendor's clock
+        # passed it unless it is more than the window plus late_data_margin behind the worker's)
+        below = [] if any(first_answered) else [window.start]
+        advanced = min([*seen, floor, *below])
         save_watermark(self.name, advanced)
         op.log.info("Watermark %s set to %s (%s)", self.name, iso_z(advanced), why)
         own = units(window, op.grain)
