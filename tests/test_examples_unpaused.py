@@ -8,7 +8,7 @@ configured so would have them, then driven only through Airflow's public REST AP
   first two runs are the sandbox's two days. The others (``catchup=False``) catch up through a backfill of the
   sandbox's two days (two hours for the hourly ones), Airflow 3's way to run past intervals.
 - unpaused: every example is unpaused, so the scheduler also creates the run of its latest interval (today,
-  where the sandbox has no data): that run must be green too.
+  where the sandbox has no data): that run must be green too (or, for CXone, waiting out its margin: below).
 
 ``genesys_delegated_access`` is skipped here: its connection needs a person's sign-in through
 ``ccanalytics-login`` first (covered by ``tests/test_login.py`` and the version matrix's login check).
@@ -201,3 +201,29 @@ def test_every_example_dag_is_green_for_two_catch_up_runs_when_unpaused(
     for dag_id, runs in states.items():
         catch_up = [(logical, state) for _, logical, state in runs if logical and logical < "2026-01-03"]
         assert [state for _, state in catch_up] == ["success", "success"], f"{dag_id}: two green catch-up runs: {runs}"
+
+
+class _Answers(Api):
+    """An :class:`Api` answering from a table (no Airflow): for the margin rule's test."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self.answers[path]
+
+
+def test_only_a_run_deferred_inside_the_late_data_margin_counts_as_waiting() -> None:
+    now = datetime.now(timezone.utc)
+    tasks = "dags/cxone/dagRuns/scheduled__x/taskInstances"
+    api = _Answers({tasks: {"task_instances": [{"state": "deferred"}]}})
+
+    def run(state: str, ended_ago: timedelta) -> dict[str, Any]:
+        end = (now - ended_ago).isoformat().replace("+00:00", "Z")
+        return {"state": state, "data_interval_end": end, "dag_run_id": "scheduled__x"}
+
+    assert waiting_out_the_margin(api, "cxone", run("running", timedelta(minutes=10)))
+    assert not waiting_out_the_margin(api, "cxone", run("running", timedelta(minutes=31)))  # past the margin
+    assert not waiting_out_the_margin(api, "cxone", run("queued", timedelta(minutes=10)))
+    api.answers[tasks] = {"task_instances": [{"state": "running"}]}  # working, not waiting
+    assert not waiting_out_the_margin(api, "cxone", run("running", timedelta(minutes=10)))
