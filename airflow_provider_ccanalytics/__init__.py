@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.2.0"
+from airflow_provider_ccanalytics.core.version import __version__
+
+__all__ = ["__version__", "get_provider_info"]
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -37,6 +39,8 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_ccanalytics.operators.genesys",
                     "airflow_provider_ccanalytics.operators.endpoints",
                     "airflow_provider_ccanalytics.operators.genesys_users",
+                    "airflow_provider_ccanalytics.operators.genesys_speech",
+                    "airflow_provider_ccanalytics.operators.genesys_aggregates",
                 ],
             },
             {

@@ -2,8 +2,8 @@
 
 One package per concern, lowest first; each may import only the ones above it in this list (a test checks it):
 
-- foundation modules ``errors`` (typed errors that name the fix), ``clock`` and ``jsoncodec``: import nothing
-  of the core;
+- foundation modules ``errors`` (typed errors that name the fix), ``clock``, ``jsoncodec`` and ``version``:
+  import nothing of the core;
 - ``partitions/``: windows, grains, lookback, a partition's status;
 - ``records/``: typed column declarations, the ``tables`` layout, CSV typing;
 - ``http/``: the one request path (transport, retry policy, limiters, responses, paging, the generic client);

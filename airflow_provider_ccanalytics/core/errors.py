@@ -274,3 +274,20 @@ class PartitionBusyError(CcAnalyticsError):
     """Another live writer held a partition's commit lock for longer than its lease allows: retry the task."""
 
     retryable = True
+
+
+class RequestBudgetExhausted(CcAnalyticsError):
+    """The task sent as many HTTP requests as its ``max_requests`` allows: the request was not sent.
+
+    Never retried; the operators that take ``max_requests`` catch it, record where they stopped and end the task
+    successfully (the next run goes on from there).
+
+    :param limit: the task's ``max_requests``.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            f"the request budget of this task ({limit} requests, max_requests) is spent: this request was not sent. "
+            "Raise max_requests to do more per run; the next run goes on where this one stopped"
+        )

@@ -36,6 +36,9 @@ class GenesysCloudHook(CcAnalyticsHook):
     hook_name = "Genesys Cloud"
     grant_types = ("client_credentials", "authorization_code")
     default_job_type = GENESYS_CONVERSATION_JOBS.name
+    #: pre-signed downloads (speech & text analytics transcripts: "The pre-signed S3 URL of the transcript",
+    #: SDK ``SegmentUrl``) come from S3. GUESS: the bucket's host is under amazonaws.com; ``download_hosts`` narrows it
+    default_download_hosts = ("amazonaws.com",)
 
     def __init__(self, genesys_cloud_conn_id: str = default_conn_name, **kwargs: object) -> None:
         super().__init__(genesys_cloud_conn_id, **kwargs)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from airflow_provider_ccanalytics.core.partitions import (
 )
 from airflow_provider_ccanalytics.core.records import check_layout
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
+from airflow_provider_ccanalytics.operators.budget import check_max_requests
 from airflow_provider_ccanalytics.operators.partitions import PartitionedOutput
 from airflow_provider_ccanalytics.operators.resume import forget_job, recall_job, remember_job
 from airflow_provider_ccanalytics.operators.runs import cron_window
@@ -95,11 +96,19 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
     :param settle: run the settle pass: re-extract, once, the stored partitions whose settle horizon has passed
         and that are not settled yet (one extra partition per run for a daily DAG).
     :param force_lookback: re-extract lookback partitions even when they are settled.
+    :param max_requests: a request budget per run: the most HTTP requests this task may send (every request of
+        its connection counts: pages, retries, token requests, downloads). Reached, the task ends successfully
+        with a checkpoint (Variable ``ccanalytics_budget_<dag_id>.<task_id>``) and the next run goes on from there
+        (see :mod:`.budget`). Taken by ``EndpointOperator`` and its Genesys and CXone entity operators,
+        ``GenesysEvaluationsOperator`` and ``GenesysTranscriptsOperator``; other operators refuse it.
+        None (default): no budget.
     """
 
     template_fields: Sequence[str] = ("start", "end", "destination", "output_conn_id")
     vendor = ""
     dataset = ""
+    #: whether this operator honours ``max_requests`` (ends cleanly at the budget with a checkpoint)
+    honours_max_requests = False
 
     def __init__(
         self,
@@ -118,9 +127,18 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
         settle_horizon: Any = "auto",
         settle: bool = False,
         force_lookback: bool = False,
+        max_requests: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.max_requests = check_max_requests(max_requests)
+        if self.max_requests is not None and not self.honours_max_requests:
+            raise ConfigurationError(
+                "max_requests",
+                f"{type(self).__name__} does not stop at a request budget; it is taken by the endpoint operators "
+                "(GenesysEntitiesOperator, CxoneEntitiesOperator, GenesysEvaluationsOperator, EndpointOperator) and "
+                "GenesysTranscriptsOperator",
+            )
         self.start = start
         self.end = end
         # stored as ``destination``: ``output`` is BaseOperator's XComArg property

@@ -42,6 +42,7 @@ class CxoneAgentStateHistoryOperator(EndpointOperator, _CxoneOperator):
 
     partition_kinds = ("by_time",)
     execute = _CxoneOperator.execute  # wait out the late-data margin, then extract()
+    honours_max_requests = False  # its execute is the margin wait's, not the budgeted one
     MODES = ("full", "incremental")
 
     def __init__(

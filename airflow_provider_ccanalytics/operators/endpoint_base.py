@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow_provider_ccanalytics.core.catalog import endpoint_named
 from airflow_provider_ccanalytics.core.datasets import PARTITION_KINDS, Endpoint, iter_endpoint
-from airflow_provider_ccanalytics.core.errors import ConfigurationError
+from airflow_provider_ccanalytics.core.errors import ConfigurationError, RequestBudgetExhausted
 from airflow_provider_ccanalytics.core.http import mapping_argument
 from airflow_provider_ccanalytics.core.partitions import PartitionStatus, SnapshotDate, Window
 from airflow_provider_ccanalytics.core.records import CredentialFilter, names_setting
@@ -25,6 +25,7 @@ from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
 from airflow_provider_ccanalytics.operators.base import AnalyticsOperator, resolve_window
+from airflow_provider_ccanalytics.operators.budget import Checkpoint, checkpoint_variable, request_budget, spent
 from airflow_provider_ccanalytics.operators.partitions import current_context
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
 from airflow_provider_ccanalytics.outputs import collect_for_xcom, write_partition
@@ -46,12 +47,17 @@ class EndpointOperator(AnalyticsOperator):
     :param end: windowed endpoints: window end (templated).
     :param output: None for XCom, or a URI / ObjectStoragePath (templated).
     :param output_format: ``jsonl.gz`` or ``parquet`` (typed by the declaration's schema).
+    :param max_requests: the most HTTP requests this task may send (see :mod:`.budget`). Reached, the task
+        succeeds without committing the partition it was extracting (partitions committed before stand), records
+        that partition in its checkpoint Variable, and the next run extracts it anew (a list cannot be resumed
+        mid-way: it may change between runs).
     """
 
     template_fields: Sequence[str] = (*AnalyticsOperator.template_fields, "snapshot_date", "options")
     template_fields_renderers = {"options": "json"}
     #: the partition kinds this operator takes (the vendor operators narrow it)
     partition_kinds: tuple[str, ...] = PARTITION_KINDS
+    honours_max_requests = True
 
     def __init__(
         self,
@@ -111,9 +117,30 @@ class EndpointOperator(AnalyticsOperator):
 
     def execute(self, context: Any) -> Any:
         self.options = mapping_argument(self.options, "options")  # as rendered
-        if self.endpoint.windowed:
-            return self.extract(context, self.window(context))
-        return self.snapshot(context)
+        transport = self.hook.transport
+        before = transport.stats.requests
+        windowed = self.endpoint.windowed
+        where = self.window(context).label() if windowed else self.snapshot_day(context).label()
+        try:
+            with request_budget(transport, self.max_requests):
+                return self.extract(context, self.window(context)) if windowed else self.snapshot(context)
+        except RequestBudgetExhausted:
+            used = spent(transport, before)
+            name = checkpoint_variable(context, self.task_id)
+            saved = Checkpoint(name).save(
+                dataset=self.endpoint.name, stopped_in=where, requests=used, max_requests=self.max_requests
+            )
+            self.log.warning(
+                "%s %s: budget of %d requests reached (%d sent) before the partition was complete; it was not "
+                "committed. Checkpoint in Variable %s; the next run extracts %s anew",
+                self.endpoint.name,
+                where,
+                self.max_requests,
+                used,
+                name,
+                where,
+            )
+            return {"budget_reached": True, "checkpoint": {"variable": name, **saved}}
 
     # -- windowed endpoints (summaries): the window/output contract of the other operators -------------
 

@@ -99,6 +99,7 @@ class CxoneReportingOperator(EndpointOperator, _CxoneOperator):
 
     partition_kinds = ("queried_window",)
     execute = _CxoneOperator.execute  # wait out the late-data margin, then extract()
+    honours_max_requests = False  # its execute is the margin wait's, not the budgeted one
 
     def __init__(self, *, report: str, nice_cxone_conn_id: str = NiceCxoneHook.default_conn_name, **kwargs: Any):
         super().__init__(

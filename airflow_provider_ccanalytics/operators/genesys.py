@@ -1,4 +1,4 @@
-"""Genesys Cloud analytics operators: conversation details (query and jobs) and aggregates."""
+"""Genesys Cloud analytics operators: conversation details (query and jobs); aggregates: ``genesys_aggregates``."""
 
 from __future__ import annotations
 
@@ -268,63 +268,11 @@ class GenesysConversationDetailsJobOperator(GenesysDetailsJobOperator):
         return self.deliver(window, sources, query)
 
 
-class GenesysConversationAggregatesOperator(_GenesysOperator):
-    """Conversation aggregates (the real ``aggregates/query``; there is no 'summary' endpoint).
+def __getattr__(name: str) -> Any:
+    """The aggregates operators moved to ``genesys_aggregates``; the old import path still works, through the
+    package (``operators/__init__.py`` loads them on first use)."""
+    if name == "GenesysConversationAggregatesOperator":
+        from airflow_provider_ccanalytics import operators
 
-    Rows are flattened to one per group x interval x metric x stat
-    (``{queueId..., interval, metric, stat, value}``), or the raw ``results`` with ``raw=True``.
-
-    :param metrics: metric names, e.g. ``["nOffered", "nConnected", "tHandle"]`` (templated).
-    :param granularity: ISO-8601 duration of each bucket, e.g. ``PT30M`` (templated).
-    :param group_by: dimensions, e.g. ``["queueId", "mediaType"]`` (templated).
-    :param filter: a Genesys aggregate filter (templated).
-    :param time_zone: the time zone for bucket boundaries, e.g. ``Europe/Dublin``.
-    :param raw: return the vendor's raw ``results`` groups instead of flat rows.
-    """
-
-    template_fields: Sequence[str] = (
-        *AnalyticsOperator.template_fields,
-        "metrics",
-        "granularity",
-        "group_by",
-        "filter",
-    )
-    template_fields_renderers = {"filter": "json"}
-    dataset = "conversation_aggregates"
-
-    def __init__(
-        self,
-        *,
-        metrics: list[str],
-        granularity: str | None = None,
-        group_by: list[str] | None = None,
-        filter: dict[str, Any] | None = None,
-        time_zone: str | None = None,
-        raw: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.metrics = metrics
-        self.granularity = granularity
-        self.group_by = group_by or []
-        self.filter = filter
-        self.time_zone = time_zone
-        self.raw = raw
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"metrics": list(self.metrics)}
-        if self.granularity:
-            body["granularity"] = self.granularity
-        if self.group_by:
-            body["groupBy"] = list(self.group_by)
-        if self.filter:
-            body["filter"] = self.filter
-        if self.time_zone:
-            body["timeZone"] = self.time_zone
-        return body
-
-    def execute(self, context: Any) -> Any:
-        window = self.window(context)
-        body, client = self.body(), self.hook.client
-        read = client.query_aggregates if self.raw else client.iter_aggregate_rows
-        return self.deliver(window, [lambda: read(window, body)], {"endpoint": "aggregates/query", **body})
+        return operators.GenesysConversationAggregatesOperator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from airflow_provider_ccanalytics.core.catalog import endpoint_named, schema_for
 from airflow_provider_ccanalytics.core.cxone import COMPLETED_CONTACTS, EXTRACTION_JOBS, REPORT_JOBS
 from airflow_provider_ccanalytics.core.datasets import Endpoint
-from airflow_provider_ccanalytics.core.genesys import AGGREGATES_QUERY, DETAILS_QUERY, jobs_path
+from airflow_provider_ccanalytics.core.genesys import AGGREGATES_QUERY, DETAILS_QUERY, AggregateFamily, jobs_path
 from airflow_provider_ccanalytics.core.records import DatasetSchema
 
 #: the endpoint each job family reads (by its registry name)
@@ -51,6 +51,9 @@ def endpoint_paths(operator: Any) -> list[str]:
     declared = getattr(operator, "endpoint", None)
     if isinstance(declared, Endpoint):  # EndpointOperator and its vendor operators
         return [declared.path]
+    family = getattr(operator, "declaration", None)
+    if isinstance(family, AggregateFamily):  # an aggregates operator: its family's query, or its jobs
+        return [family.jobs_path if getattr(operator, "mode", "query") == "job" else family.query_path]
     job_type = getattr(operator, "job_type", None)
     if job_type is not None and job_type.name in JOB_ENDPOINTS:
         return [JOB_ENDPOINTS[job_type.name]]

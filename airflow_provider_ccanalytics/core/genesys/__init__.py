@@ -4,7 +4,8 @@
 ``regions.py`` the region domains and base URLs; ``shapes.py`` what its answers look like (paths, job states,
 job ids, the 400s that mean 'split'); ``endpoints.py`` the declared platform lists and users details (a new Genesys
 endpoint goes there); ``schemas.py`` the typed columns of conversation details, aggregates and users
-details; ``flatten.py`` their ``tables`` layout; ``jobs.py`` the details job families; ``users.py`` agent
+details; ``flatten.py`` their ``tables`` layout; ``jobs.py`` the details and aggregates job families;
+``aggregates.py`` the aggregates families (conversations, users, flows, evaluations, surveys); ``users.py`` agent
 activity's partitioning rules.
 
 May import: everything below it (the foundation, ``http``, ``auth``, ``partitions``, ``records``,
@@ -12,6 +13,14 @@ May import: everything below it (the foundation, ``http``, ``auth``, ``partition
 
 from __future__ import annotations
 
+from airflow_provider_ccanalytics.core.genesys.aggregates import (
+    AGGREGATE_FAMILIES,
+    AggregateFamily,
+    aggregate_family,
+    aggregate_rows,
+    aggregates_docs_table,
+    row_start,
+)
 from airflow_provider_ccanalytics.core.genesys.client import GenesysClient, GenesysSettings, details_windows
 from airflow_provider_ccanalytics.core.genesys.endpoints import (
     ENDPOINTS,
@@ -20,7 +29,13 @@ from airflow_provider_ccanalytics.core.genesys.endpoints import (
     user_detail_rows,
 )
 from airflow_provider_ccanalytics.core.genesys.flatten import FLATTENERS, nest_conversations, nest_user_details
-from airflow_provider_ccanalytics.core.genesys.jobs import GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS, JOB_TYPES
+from airflow_provider_ccanalytics.core.genesys.jobs import (
+    GENESYS_AGGREGATE_JOBS,
+    GENESYS_CONVERSATION_JOBS,
+    GENESYS_USER_JOBS,
+    JOB_TYPES,
+    GenesysAggregateJobs,
+)
 from airflow_provider_ccanalytics.core.genesys.regions import DEFAULT_REGION, GENESYS_REGIONS, genesys_base_urls
 from airflow_provider_ccanalytics.core.genesys.schemas import SCHEMAS
 from airflow_provider_ccanalytics.core.genesys.shapes import (
@@ -29,6 +44,14 @@ from airflow_provider_ccanalytics.core.genesys.shapes import (
     DETAILS_QUERY,
     conversation_start,
     jobs_path,
+)
+from airflow_provider_ccanalytics.core.genesys.speech import (
+    TRANSCRIPT_PURPOSES,
+    Communication,
+    download_transcript,
+    transcript_rows,
+    transcript_urls,
+    voice_communications,
 )
 from airflow_provider_ccanalytics.core.genesys.users import (
     first_start,
@@ -40,21 +63,31 @@ from airflow_provider_ccanalytics.core.genesys.users import (
 
 __all__ = [
     "AGGREGATES_QUERY",
+    "AGGREGATE_FAMILIES",
     "DEFAULT_REGION",
     "DETAILS_JOBS",
     "DETAILS_QUERY",
     "ENDPOINTS",
     "EVALUATION_EVENT_DATES",
     "FLATTENERS",
+    "GENESYS_AGGREGATE_JOBS",
     "GENESYS_CONVERSATION_JOBS",
     "GENESYS_REGIONS",
     "GENESYS_USER_JOBS",
     "JOB_TYPES",
     "SCHEMAS",
+    "TRANSCRIPT_PURPOSES",
+    "AggregateFamily",
+    "Communication",
+    "GenesysAggregateJobs",
     "GenesysClient",
     "GenesysSettings",
+    "aggregate_family",
+    "aggregate_rows",
+    "aggregates_docs_table",
     "conversation_start",
     "details_windows",
+    "download_transcript",
     "evaluation_rows",
     "first_start",
     "genesys_base_urls",
@@ -63,7 +96,11 @@ __all__ = [
     "merge_user_details",
     "nest_conversations",
     "nest_user_details",
+    "row_start",
     "split_by_partition",
+    "transcript_rows",
+    "transcript_urls",
     "user_detail_rows",
     "user_has_open_interval",
+    "voice_communications",
 ]

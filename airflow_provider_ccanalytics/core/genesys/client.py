@@ -22,8 +22,8 @@ from airflow_provider_ccanalytics.core.errors import (
     ResultCapExceededError,
     UnexpectedResponseError,
 )
+from airflow_provider_ccanalytics.core.genesys.aggregates import aggregate_family, aggregate_rows
 from airflow_provider_ccanalytics.core.genesys.shapes import (
-    AGGREGATES_QUERY,
     DETAILS_JOBS,
     DETAILS_QUERY,
     JOB_FAILURE_STATES,
@@ -298,28 +298,24 @@ class GenesysClient(ApiClient):
 
     # -- aggregates -----------------------------------------------------------------------------
 
-    def query_aggregates(self, window: Window, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Raw aggregate ``results`` groups, one query per sub-window of at most ``max_interval``.
+    def query_aggregates(
+        self, window: Window, body: dict[str, Any], family: str = "conversations"
+    ) -> Iterator[dict[str, Any]]:
+        """Raw aggregate ``results`` groups of a family's ``aggregates/query``, one query per sub-window of at most
+        ``max_interval``.
 
         :param body: ``metrics`` (required), ``granularity``, ``groupBy``, ``filter``, ``timeZone``...
+        :param family: ``conversations``, ``users``, ``flows``, ``evaluations`` or ``surveys``.
         """
         if not body.get("metrics"):
             raise ConfigurationError("metrics", "aggregates need at least one metric, e.g. ['nConnected', 'tHandle']")
+        path = aggregate_family(family).query_path
         for part in window.split(self.settings.max_interval):
-            answer = self.call_json("POST", AGGREGATES_QUERY, json={**body, "interval": part.interval()})
+            answer = self.call_json("POST", path, json={**body, "interval": part.interval()})
             yield from answer.get("results") or []
 
-    def iter_aggregate_rows(self, window: Window, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Aggregates flattened to one row per group x interval x metric x stat."""
-        for result in self.query_aggregates(window, body):
-            group = result.get("group") or {}
-            for bucket in result.get("data") or []:
-                for metric in bucket.get("metrics") or []:
-                    for stat, value in sorted((metric.get("stats") or {}).items()):
-                        yield {
-                            **group,
-                            "interval": bucket.get("interval"),
-                            "metric": metric.get("metric"),
-                            "stat": stat,
-                            "value": value,
-                        }
+    def iter_aggregate_rows(
+        self, window: Window, body: dict[str, Any], family: str = "conversations"
+    ) -> Iterator[dict[str, Any]]:
+        """Aggregates flattened to one row per group x interval x metric x stat (:func:`.aggregates.aggregate_rows`)."""
+        return aggregate_rows(self.query_aggregates(window, body, family))

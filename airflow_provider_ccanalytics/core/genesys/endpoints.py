@@ -202,6 +202,59 @@ GENESYS_EVALUATIONS = Endpoint(
     guess="page size 100; whether a DATE_RANGE's end is inclusive (the client keeps [start, end) either way)",
 )
 
+# -- speech & text analytics (issue 25); source: the official SDK, build/docs/SpeechTextAnalyticsApi.md ---------
+#: ``get_speechandtextanalytics_conversation_communication_transcripturls`` -> ``TranscriptUrls``
+#: (``conversation``, ``communicationId``, ``urls[]`` of ``SegmentUrl``: ``recording``, ``url``, a pre-signed S3 URL);
+#: Requires ANY of ``recording:recording:view``, ``recording:recordingSegment:view``
+GENESYS_TRANSCRIPT_URLS = (
+    "/api/v2/speechandtextanalytics/conversations/{conversationId}/communications/{communicationId}/transcripturls"
+)
+GENESYS_TOPICS = Endpoint(
+    "genesys",
+    "topics",
+    # get_speechandtextanalytics_topics -> TopicsEntityListing (entities[] of ListedTopic, pageSize, total,
+    # nextUri, pageCount); params nextPage, pageSize (default 20, "The max that will be returned is 500"),
+    # pageNumber, state (latest, published), ...; permission speechAndTextAnalytics:topic:view
+    "/api/v2/speechandtextanalytics/topics",
+    "entities",
+    paging="platform",
+    options=("state",),
+    page_size=100,  # under the documented maximum (500), as for the other platform lists
+    schema=columns(
+        _ID,
+        string("description", "strictness", "matchingType", "dialect", "participants"),
+        boolean("published"),
+        int64("programsCount", "phrasesCount"),
+        string_list("tags"),
+        json_text("modifiedBy"),
+        timestamp("dateModified"),
+        _REF,
+    ),
+    doc="speech & text analytics topics (state=latest unless options={'state': 'published'})",
+    guess="that nextUri carries the listing's nextPage cursor (the platform paginator follows it either way)",
+)
+GENESYS_TRANSCRIPTS = Endpoint(
+    "genesys",
+    "transcripts",
+    GENESYS_TRANSCRIPT_URLS,
+    "urls",
+    paging="none",
+    partition="by_time",
+    # read by GenesysTranscriptsOperator: one transcripturls call per voice communication of the window's
+    # conversation details, then each pre-signed transcript fetched without auth; a row per transcript file
+    time_field="conversationStart",
+    settings=(),
+    key=("communicationId", "recordingId"),
+    schema=columns(
+        string("conversationId", "communicationId", "recordingId", "organizationId", "mediaType", "uri"),
+        timestamp("conversationStart"),
+        int64("conversationStartTime", "startTime"),
+        json_text("duration", "transcripts", "participants"),
+    ),
+    doc="speech & text analytics transcripts of voice communications, in the partition of the conversation's start",
+    guess="the communication id is the customer participant's voice sessionId; no transcript answers 404",
+)
+
 #: every declared Genesys endpoint (the registry, :mod:`airflow_provider_ccanalytics.core.catalog`, reads this)
 ENDPOINTS: tuple[Endpoint, ...] = (
     GENESYS_USERS,
@@ -213,4 +266,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     GENESYS_FLOWS,
     GENESYS_USER_DETAILS,
     GENESYS_EVALUATIONS,
+    GENESYS_TOPICS,
+    GENESYS_TRANSCRIPTS,
 )

@@ -1,4 +1,5 @@
-"""Genesys Cloud's remote-job families (:class:`...datasets.jobs.JobType`): conversation and users details jobs.
+"""Genesys Cloud's remote-job families (:class:`...datasets.jobs.JobType`): conversation and users details jobs, and
+the aggregates jobs of every aggregates family (one class, one object per family).
 
 Shapes follow the official Genesys SDK (``AsyncConversationQuery``, ``AsyncQueryStatus``,
 ``AnalyticsConversationAsyncQueryResponse``, ``AsyncUserDetailsQuery``, ``AnalyticsUserDetailsAsyncQueryResponse``).
@@ -13,6 +14,7 @@ from typing import Any
 
 from airflow_provider_ccanalytics.core.datasets import JobStatus, JobType
 from airflow_provider_ccanalytics.core.errors import UnexpectedResponseError
+from airflow_provider_ccanalytics.core.genesys.aggregates import AGGREGATE_FAMILIES, aggregate_family, aggregate_rows
 from airflow_provider_ccanalytics.core.genesys.shapes import (
     JOB_FAILURE_STATES,
     JOB_SUCCESS_STATES,
@@ -88,8 +90,52 @@ class GenesysUserJobs(GenesysDetailsJobs):
             yield from records
 
 
+class GenesysAggregateJobs(JobType):
+    """``/api/v2/analytics/{family}/aggregates/jobs`` of one aggregates family (SDK ``...AsyncAggregationQuery``:
+    the query body plus ``pageSize``; status ``AsyncQueryStatus``; results ``...AsyncAggregateQueryResponse``:
+    ``results[]``, ``cursor``). The states are the details jobs'. Genesys documents no availability watermark for
+    aggregates jobs (None). The job's ``results`` are flattened to rows (:func:`.aggregates.aggregate_rows`).
+
+    :param family: the aggregates family (:data:`.aggregates.AGGREGATE_FAMILIES`).
+    """
+
+    vendor = "genesys"
+
+    def __init__(self, family: str) -> None:
+        self.family = aggregate_family(family)
+        self.name = f"genesys.{self.family.dataset}_jobs"
+
+    def submit(self, client: Any, window: Window, **spec: Any) -> str:
+        """``spec``: ``body`` (the family's query body, :meth:`AggregateFamily.body`)."""
+        body = {**(spec.get("body") or {}), "interval": window.interval(), "pageSize": client.settings.job_page_size}
+        what = f"Genesys {self.family.family} aggregates job"
+        job_id = client.create_job("POST", self.family.jobs_path, job_id_from_answer, what=what, json=body)
+        log.info("Submitted %s %s for %s", what, job_id, window.interval())
+        return job_id
+
+    def status(self, client: Any, job_id: str) -> JobStatus:
+        body = client.call_json("GET", f"{self.family.jobs_path}/{job_id}")
+        state = str(body.get("state") or "UNKNOWN").upper()
+        return JobStatus.of(state, JOB_SUCCESS_STATES, JOB_FAILURE_STATES, str(body.get("errorMessage") or ""))
+
+    def cancel(self, client: Any, job_id: str) -> None:
+        client.call("DELETE", f"{self.family.jobs_path}/{job_id}", ok=(200, 202, 204, 404))
+        log.info("Cancelled Genesys %s aggregates job %s", self.family.family, job_id)
+
+    def results(self, client: Any, job_id: str, window: Window, **spec: Any) -> Iterator[dict[str, Any]]:
+        """The job's aggregate rows (one per group x interval x metric x stat), every page by ``cursor``."""
+        request = PageRequest("GET", f"{self.family.jobs_path}/{job_id}/results")
+        paginator = CursorPaginator(client.settings.job_page_size)
+        what = f"{self.family.family} aggregates job {job_id}"
+        for _body, results in client.pages(request, paginator, "results", what=what):
+            yield from aggregate_rows(results)
+
+
 GENESYS_CONVERSATION_JOBS = GenesysConversationJobs("genesys.conversation_details", "conversations", "conversations")
 GENESYS_USER_JOBS = GenesysUserJobs("genesys.user_details", "users", "userDetails")
 
+#: the aggregates job family of each aggregates family, by family (``conversations``, ``users``...)
+GENESYS_AGGREGATE_JOBS = {family: GenesysAggregateJobs(family) for family in AGGREGATE_FAMILIES}
+
 #: the Genesys job families (the registry reads this)
-JOB_TYPES: tuple[JobType, ...] = (GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS)
+JOB_TYPES: tuple[JobType, ...] = (GENESYS_CONVERSATION_JOBS, GENESYS_USER_JOBS, *GENESYS_AGGREGATE_JOBS.values())

@@ -10,6 +10,7 @@ activity. The evolution rule is :mod:`...records.schemas`'.
 
 from __future__ import annotations
 
+from airflow_provider_ccanalytics.core.genesys.aggregates import AGGREGATE_FAMILIES
 from airflow_provider_ccanalytics.core.records import (
     DatasetSchema,
     boolean,
@@ -175,4 +176,6 @@ SCHEMAS: tuple[DatasetSchema, ...] = (
         1,
         columns(string("userId"), _INTERVAL, string("routingStatus"), int64("durationMilliseconds")),
     ),
+    # the other aggregates families' rows, from their declarations (aggregates.AGGREGATE_FAMILIES)
+    *(family.schema() for family in AGGREGATE_FAMILIES.values() if family.family != "conversations"),
 )

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_ccanalytics.core.errors import RateLimitedError
+from airflow_provider_ccanalytics.core.errors import RateLimitedError, RequestBudgetExhausted
 
 
 @dataclass
@@ -19,12 +19,26 @@ class TransportStats:
     reauthentications: int = 0
     possible_orphan_jobs: int = 0
     retried_failures: list[str] = field(default_factory=list)
+    #: the value of ``requests`` at which sending stops (a task's ``max_requests``; None: no limit)
+    request_limit: int | None = None
+    #: the ``max_requests`` behind ``request_limit`` (named in the error)
+    request_budget: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, **counts: int) -> None:
         with self._lock:
             for name, value in counts.items():
                 setattr(self, name, getattr(self, name) + value)
+
+    def count_request(self) -> None:
+        """Count one HTTP request about to be sent (every attempt: pages, retries, token requests, downloads).
+
+        :raises RequestBudgetExhausted: when ``request_limit`` is reached; the request is then not sent.
+        """
+        with self._lock:
+            if self.request_limit is not None and self.requests >= self.request_limit:
+                raise RequestBudgetExhausted(self.request_budget)
+            self.requests += 1
 
     def note_retry(self, error: BaseException) -> None:
         with self._lock:

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import requests
 
-from airflow_provider_ccanalytics import __version__
 from airflow_provider_ccanalytics.core.errors import (
     CcAnalyticsError,
     ConnectionFailedError,
@@ -54,6 +53,7 @@ from airflow_provider_ccanalytics.core.http.retry import (
     retrying,
 )
 from airflow_provider_ccanalytics.core.http.stats import TransportStats
+from airflow_provider_ccanalytics.core.version import __version__
 
 __all__ = [  # what vendor modules import from the one request path
     "BODY_ERRORS",
@@ -250,7 +250,7 @@ class HttpTransport:
             streamed = bool(kwargs.get("stream"))
             call = {**kwargs, "headers": headers, "allow_redirects": False, "stream": True}
             call.setdefault("timeout", self.timeout)
-            self.stats.add(requests=1)
+            self.stats.count_request()  # the one place requests are counted (and a max_requests enforced)
             try:  # unless the caller streams, the body is read here, inside the attempt, and bounded
                 response = self.session.request(method, url, **call)
                 if not streamed:

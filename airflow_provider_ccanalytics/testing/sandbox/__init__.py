@@ -3,14 +3,16 @@
 One HTTP/1.1 server on 127.0.0.1 serves both vendors under path prefixes, with the vendors'
 real paths below them, so only base URLs differ from production:
 
-- Genesys login ``/genesys/login`` (``/oauth/token``, ``/oauth/authorize``), API ``/genesys/api``.
+- Genesys login ``/genesys/login`` (``/oauth/token``, ``/oauth/authorize``), API ``/genesys/api``, pre-signed
+  transcript files ``/genesys/s3`` (``genesys_speech``).
 - CXone issuer ``/cxone/issuer`` (discovery, ``/auth/token``, ``/auth/authorize``), API ``/cxone/api``,
   pre-signed result files ``/cxone/files``.
 - ``/_sandbox/stats`` (counters) and ``/_sandbox/reset`` for scripts in other processes.
 
 Modules, one per vendor and concern: ``config`` (behaviour, faults), ``problems`` (error bodies), ``base`` (state,
 bearer and rate limit), ``oauth``, ``genesys_analytics``, ``genesys_jobs``, ``genesys_users``, ``genesys_org``,
-``cxone_reporting``, ``cxone_jobs``, ``foreign`` (another host, and faults that point links and redirects at it),
+``genesys_quality``, ``genesys_speech`` (transcript URLs and files, topics), ``cxone_reporting``, ``cxone_jobs``,
+``foreign`` (another host, and faults that point links and redirects at it),
 ``hostile`` (answers nested too deep, too large, or with control characters), ``list_routes`` (the sandbox's table
 of GET lists: Genesys platform lists, CXone admin lists and summaries; :func:`register_sandbox_route` adds one),
 ``listings`` (serves them), ``routing`` (dispatch), ``http`` (the request handler) and ``app`` (:class:`Sandbox`).

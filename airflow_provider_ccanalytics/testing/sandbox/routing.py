@@ -17,9 +17,14 @@ from airflow_provider_ccanalytics.testing.data import iso
 from airflow_provider_ccanalytics.testing.sandbox.config import Fault
 from airflow_provider_ccanalytics.testing.sandbox.cxone_jobs import CxoneJobsMixin
 from airflow_provider_ccanalytics.testing.sandbox.cxone_reporting import CxoneReportingMixin
-from airflow_provider_ccanalytics.testing.sandbox.genesys_jobs import GenesysJobsMixin
+from airflow_provider_ccanalytics.testing.sandbox.genesys_aggregates import GenesysAggregatesMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_org import ORGANIZATION, GenesysOrgMixin
 from airflow_provider_ccanalytics.testing.sandbox.genesys_quality import EVALUATIONS_SEARCH, GenesysQualityMixin
+from airflow_provider_ccanalytics.testing.sandbox.genesys_speech import (
+    TRANSCRIPT_FILES,
+    TRANSCRIPT_URLS,
+    GenesysSpeechMixin,
+)
 from airflow_provider_ccanalytics.testing.sandbox.listings import ListRoutesMixin
 from airflow_provider_ccanalytics.testing.sandbox.oauth import OAuthMixin
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem, RawJson, genesys_problem, json_body
@@ -33,9 +38,10 @@ GENESYS_JOB_FAMILIES = (
 
 class Router(
     OAuthMixin,
-    GenesysJobsMixin,
+    GenesysAggregatesMixin,
     GenesysOrgMixin,
     GenesysQualityMixin,
+    GenesysSpeechMixin,
     CxoneReportingMixin,
     CxoneJobsMixin,
     ListRoutesMixin,
@@ -98,6 +104,7 @@ class Router(
             ("/cxone/issuer", self._cxone_issuer),
             ("/cxone/api", self._cxone_api),
             ("/cxone/files/", self._cxone_file),
+            (TRANSCRIPT_FILES, self._transcript_file),  # pre-signed: no bearer token (genesys_speech)
             ("/_sandbox", self._control),
         ]
 
@@ -140,6 +147,12 @@ class Router(
             return "genesys users details/query", 200, {}, self._users_details_query(json_body(body))
         if path == EVALUATIONS_SEARCH and method == "POST":
             return "genesys evaluations/search", 200, {}, self._evaluations_search(json_body(body))
+        transcript = TRANSCRIPT_URLS.fullmatch(path)
+        if transcript and method == "GET":
+            return "genesys transcripturls", 200, {}, self._transcript_urls(transcript.group(1), transcript.group(2))
+        aggregates = self._aggregates_route(method, path, query, body)  # every family's aggregates query and jobs
+        if aggregates is not None:
+            return aggregates
         for kind, jobs, label in GENESYS_JOB_FAMILIES:
             if path.startswith(jobs):
                 return self._genesys_jobs_route(kind, label, method, path[len(jobs) :], query, body)
