@@ -130,8 +130,9 @@ def run_row(row: Row, urls: dict[str, Any], spec_args: list[str], redis_url: str
     truth = truth_count(spec_args, days)
     summary: dict[str, Any] = {"wall": wall, "truth": truth, **counts}
     summary["rss"] = max(r["peak_rss_mb"] for r in results)
-    print(f"  retries {[r.get('retries') for r in results]}, limiters {[r.get('limiter') for r in results]}",
-          file=sys.stderr, flush=True)  # fmt: skip
+    first = min(r["started"] for r in results)
+    print(f"  retries {[r.get('retries') for r in results]}, limiters {[r.get('limiter') for r in results]}, "
+          f"ended at {[round(r['ended'] - first, 1) for r in results]} s", file=sys.stderr, flush=True)  # fmt: skip
     if row.readback:
         ids = [i for r in results for i in r["ids"]]
         unique = len(set(ids))
