@@ -28,13 +28,16 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow_provider_ccanalytics.compat import in_task_runtime
+from airflow_provider_ccanalytics.compat import get_variable, set_variable
 from airflow_provider_ccanalytics.core.cxone import contact_start
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, PartitionBusyError
 from airflow_provider_ccanalytics.core.partitions import PartitionStatus, Window, iso_z, parse_instant, unit_of, units
 from airflow_provider_ccanalytics.operators.partitions import current_context
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
 from airflow_provider_ccanalytics.outputs import PartitionChangedError, partition_path, read_manifest, read_partition
+
+#: the description Airflow shows beside the Variables this module writes
+_DESCRIPTION = "CXone change-capture watermark of airflow-provider-ccanalytics (see the README)"
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -55,7 +58,7 @@ def watermark_variable(conn_id: str) -> str:
 
 def load_watermark(name: str) -> datetime | None:
     """The stored watermark (the vendor's ``lastPollTime``), or None when none was set."""
-    raw = _get(name)
+    raw = get_variable(name)
     if not raw:
         return None
     try:
@@ -69,7 +72,7 @@ def load_watermark(name: str) -> datetime | None:
 def save_watermark(name: str, moment: datetime) -> None:
     """Store the watermark (JSON ``{"lastPollTime", "saved_at"}``)."""
     record = {"lastPollTime": iso_z(moment), "saved_at": iso_z(datetime.now(timezone.utc))}
-    _set(name, json.dumps(record))
+    set_variable(name, json.dumps(record), _DESCRIPTION)
 
 
 def latest_versions(records: Iterator[dict[str, Any]], grain: str) -> dict[Window, dict[str, dict[str, Any]]]:
@@ -256,27 +259,3 @@ class ChangeCapture:
                 for manifest in written
             ],
         }
-
-
-def _get(name: str) -> str | None:
-    if in_task_runtime():
-        from airflow.sdk import Variable
-
-        value = Variable.get(name, default=None)
-    else:
-        from airflow.models.variable import Variable as StoredVariable
-
-        value = StoredVariable.get(name, default_var=None)
-    return None if value is None else str(value)
-
-
-def _set(name: str, value: str) -> None:
-    description = "CXone change-capture watermark of airflow-provider-ccanalytics (see the README)"
-    if in_task_runtime():
-        from airflow.sdk import Variable
-
-        Variable.set(name, value, description=description)
-    else:
-        from airflow.models.variable import Variable as StoredVariable
-
-        StoredVariable.set(name, value, description=description)
