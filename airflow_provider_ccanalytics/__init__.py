@@ -49,6 +49,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_ccanalytics.operators.cxone",
                     "airflow_provider_ccanalytics.operators.endpoints",
+                    "airflow_provider_ccanalytics.operators.cxone_agent_states",
                 ],
             },
         ],

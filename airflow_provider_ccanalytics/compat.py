@@ -10,6 +10,9 @@ here, in one place, with a test (``tests/test_compat.py``) instead of at a user'
   own ``SUPERVISOR_COMMS`` (private) is the sign every version sets.
 - :func:`task_state_store`: the task's state store (``context["task_state_store"]``), new in Airflow 3.3
   (Task SDK 1.3); None on 3.1 and 3.2 and outside a task.
+- :func:`get_variable`, :func:`set_variable`: an Airflow Variable read or written through the Task SDK inside a
+  task or the triggerer, else through the metadata database (``airflow.models.variable``), which a task on
+  Airflow 3 may not reach directly.
 - :func:`secrets_backend_names`: the secrets backends a connection is looked up in, for an error message; from
   the Task SDK's private ``ensure_secrets_backend_loaded``, with Airflow's documented default order when absent.
 """
@@ -29,8 +32,10 @@ DEFAULT_SECRETS_BACKENDS = ("EnvironmentVariablesBackend", "MetastoreBackend")
 __all__ = [
     "DEFAULT_SECRETS_BACKENDS",
     "AirflowNotFoundException",
+    "get_variable",
     "in_task_runtime",
     "secrets_backend_names",
+    "set_variable",
     "task_state_store",
 ]
 
@@ -62,3 +67,36 @@ def task_state_store() -> Any:
         return get_current_context().get("task_state_store")
     except Exception:  # outside a task (no context), or an Airflow without the Task SDK's context
         return None
+
+
+def get_variable(name: str) -> str | None:
+    """The Variable ``name``'s value, or None when it does not exist.
+
+    :param name: the Variable's key.
+    """
+    if in_task_runtime():
+        from airflow.sdk import Variable
+
+        value = Variable.get(name, default=None)
+    else:
+        from airflow.models.variable import Variable as StoredVariable
+
+        value = StoredVariable.get(name, default_var=None)
+    return None if value is None else str(value)
+
+
+def set_variable(name: str, value: str, description: str) -> None:
+    """Write the Variable ``name`` (created or replaced).
+
+    :param name: the Variable's key.
+    :param value: its value (text).
+    :param description: what writes it, shown in Airflow's UI.
+    """
+    if in_task_runtime():
+        from airflow.sdk import Variable
+
+        Variable.set(name, value, description=description)
+    else:
+        from airflow.models.variable import Variable as StoredVariable
+
+        StoredVariable.set(name, value, description=description)

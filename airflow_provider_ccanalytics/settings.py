@@ -27,6 +27,17 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "example": "30",
         "default": "30",
     },
+    "partition_key": {
+        "description": (
+            "The partition key of the asset events of operators that do not set partition_key: 'interval' "
+            "(the partition's window start, 2026-01-01T00:00:00Z) or 'org|interval' (the org or tenant id, '|', "
+            "then the window start: a composite key for Airflow's ProductMapper)."
+        ),
+        "version_added": "0.3.0",
+        "type": "string",
+        "example": "org|interval",
+        "default": "interval",
+    },
 }
 
 
@@ -41,6 +52,16 @@ def default_of(name: str) -> str:
     :param name: the option name (``min_deferral_seconds``).
     """
     return str(OPTIONS[name]["default"])
+
+
+def option_str(name: str) -> str:
+    """A text option as Airflow's configuration has it, else its declared default.
+
+    :param name: the option name.
+    """
+    from airflow.configuration import conf
+
+    return str(conf.get(SECTION, name, fallback=default_of(name)))
 
 
 def option_float(name: str) -> float:

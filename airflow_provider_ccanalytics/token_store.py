@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import logging
 
-from airflow_provider_ccanalytics.compat import in_task_runtime
+from airflow_provider_ccanalytics.compat import get_variable, set_variable
 from airflow_provider_ccanalytics.core.auth import Token
+
+#: the description Airflow shows beside the Variables this module writes
+_DESCRIPTION = "OAuth tokens of airflow-provider-ccanalytics (managed; do not edit)"
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -32,7 +35,7 @@ class VariableTokenStore:
         return f"{self.prefix}{key}"
 
     def load(self, key: str) -> Token | None:
-        raw = self._get(self.name(key))
+        raw = get_variable(self.name(key))
         if not raw:
             return None
         try:
@@ -42,26 +45,4 @@ class VariableTokenStore:
             return None
 
     def save(self, key: str, token: Token) -> None:
-        self._set(self.name(key), json.dumps(token.to_record()))
-
-    def _get(self, name: str) -> str | None:
-        if in_task_runtime():
-            from airflow.sdk import Variable
-
-            value = Variable.get(name, default=None)
-        else:
-            from airflow.models.variable import Variable as StoredVariable
-
-            value = StoredVariable.get(name, default_var=None)
-        return None if value is None else str(value)
-
-    def _set(self, name: str, value: str) -> None:
-        description = "OAuth tokens of airflow-provider-ccanalytics (managed; do not edit)"
-        if in_task_runtime():
-            from airflow.sdk import Variable
-
-            Variable.set(name, value, description=description)
-        else:
-            from airflow.models.variable import Variable as StoredVariable
-
-            StoredVariable.set(name, value, description=description)
+        set_variable(self.name(key), json.dumps(token.to_record()), _DESCRIPTION)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import scale_rate_true
 from run import sandbox_process
 from scale_support import redis_server, run_workers, sandbox_counts
 
@@ -130,8 +131,9 @@ def run_row(row: Row, urls: dict[str, Any], spec_args: list[str], redis_url: str
     truth = truth_count(spec_args, days)
     summary: dict[str, Any] = {"wall": wall, "truth": truth, **counts}
     summary["rss"] = max(r["peak_rss_mb"] for r in results)
-    print(f"  retries {[r.get('retries') for r in results]}, limiters {[r.get('limiter') for r in results]}",
-          file=sys.stderr, flush=True)  # fmt: skip
+    first = min(r["started"] for r in results)
+    print(f"  retries {[r.get('retries') for r in results]}, limiters {[r.get('limiter') for r in results]}, "
+          f"ended at {[round(r['ended'] - first, 1) for r in results]} s", file=sys.stderr, flush=True)  # fmt: skip
     if row.readback:
         ids = [i for r in results for i in r["ids"]]
         unique = len(set(ids))
@@ -178,29 +180,6 @@ def table(rows: list[Row]) -> str:
     lines = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
     lines += ["| " + " | ".join(fmt(row)) + " |" for row in rows]
     return "\n".join(lines)
-
-
-#: the rate-true scale (issue 23): Genesys' rate, 5 requests/s per token, kept; only the window shortened to 10 s, so
-#: a Retry-After pause (whole seconds) is as long against the rate as at Genesys, which a 10x time scale hides
-RATE_TRUE_LIMIT, RATE_TRUE_WINDOW = 50, 10.0
-
-
-def rate_true_plan(per_day: int) -> list[tuple[list[str], list[Row]]]:
-    """1 and 4 workers with each limiter at Genesys' rate in a 10 s window.
-
-    An unscaled row (300 per 60 s) needs more than 300 requests per worker to leave the first window (4 workers: about
-    4 minutes at 5 requests/s); it is not run here (see BENCHMARKS.md).
-    """
-    sandbox = ["--rate-limit", str(RATE_TRUE_LIMIT), "--rate-window", str(RATE_TRUE_WINDOW), "--latency", "0.05"]
-    true = {"scale": 1.0, "limit": RATE_TRUE_LIMIT, "window": RATE_TRUE_WINDOW}
-    rows = [
-        Row("(r1) rate-true 5/s in 10 s, 1 worker, adaptive", [[0]], extras={"rate_limiter": "adaptive"}, **true),
-        Row("(r4) rate-true 5/s in 10 s, 4 workers, adaptive", [[0], [1], [2], [3]],
-            extras={"rate_limiter": "adaptive"}, **true),
-        Row("(r4r) rate-true 5/s in 10 s, 4 workers, Redis", [[0], [1], [2], [3]],
-            extras={"rate_limiter": "redis"}, **true),
-    ]  # fmt: skip
-    return [(sandbox_args(per_day, 4, *sandbox), rows)]
 
 
 def scenarios(per_day: int, quick: bool) -> list[tuple[list[str], list[Row]]]:
@@ -252,9 +231,13 @@ def main() -> int:
     parser.add_argument(
         "--rate-true", type=int, metavar="PER_DAY", help="only the rate-true rows (issue 23), PER_DAY conversations"
     )
+    parser.add_argument("--unscaled", action="store_true", help="with --rate-true: add the rows at 300 per 60 s")
     args = parser.parse_args()
     per_day = 3_000 if args.quick else 30_000
-    plan = rate_true_plan(args.rate_true) if args.rate_true else scenarios(per_day, args.quick)
+    if args.rate_true:
+        plan = scale_rate_true.plan(Row, sandbox_args, args.rate_true, args.unscaled)
+    else:
+        plan = scenarios(per_day, args.quick)
     rows = [row for _, group in plan for row in group]
     with redis_server() as redis_url:
         for spec_args, group in plan:
@@ -263,7 +246,7 @@ def main() -> int:
                 continue
             with sandbox_process(*spec_args) as urls:
                 for row in todo:
-                    if row.extras.get("rate_limiter") == "redis" and "no Redis" in row.note:
+                    if (row.extras.get("rate_limiter") == "redis" and "no Redis" in row.note) or "not run" in row.note:
                         continue
                     print(f"running {row.name} ...", file=sys.stderr, flush=True)
                     run_row(row, urls, spec_args, redis_url)
@@ -281,6 +264,7 @@ def main() -> int:
 def add_notes(rows: list[Row]) -> None:
     by_name = {row.name[:3]: row for row in rows if row.result}
     for row in rows:
+        scale_rate_true.note(row)
         if row.name.startswith("(c)") and row.result:
             lifetime = float(row.name.split("lifetime ")[1].split(" s")[0])
             per = row.result["tokens"] / (row.result["wall"] / lifetime)

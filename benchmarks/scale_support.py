@@ -170,6 +170,7 @@ def sandbox_counts(base_url: str) -> dict[str, int]:
         "429 injected": stats.get("fault 429", 0),
         "faults": injected + stats.get("fault reset", 0),
         "tokens": stats.get("POST genesys oauth/token", 0),
+        "401": stats.get("status 401", 0),
         "details pages": stats.get("POST genesys details/query", 0),
         "job pages": stats.get("GET genesys jobs results", 0),
     }

@@ -112,7 +112,7 @@ result: dict[str, Any] = {
     "transport_requests": hook.transport.stats.requests,
     "retries": hook.transport.stats.retries,
     # the adaptive limiter's state at the end: its rate as a share of its ceiling, and the 429s it was told of
-    "limiter": {name: getattr(hook.transport.limiter, name, None) for name in ("rate", "ceiling", "throttles")},
+    "limiter": {name: getattr(hook.transport.limiter, name, None) for name in ("rate", "ceiling", "throttles", "cuts")},
 }
 if config.get("readback", True):
     ids: list[str] = []

@@ -11,7 +11,8 @@ with SIGKILL at the N-th storage step. After each kill three readers look at the
   absent (the commit window).
 
 Then the writer runs again to completion; nothing may be left behind (no temp files, no orphan parts, no
-unfinished multipart uploads). S3 is moto's server on 127.0.0.1 (ephemeral port), started and stopped here.
+unfinished multipart uploads). S3 is moto's server on 127.0.0.1 (ephemeral port), in its own process
+(``tests/support/moto.py``, shared with the other S3 tests), stopped by its PID.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import pytest
 
 from airflow_provider_ccanalytics.outputs.reader import iter_records
 from tests.support.crash_writer import VERSIONS, records
+from tests.support.moto import moto_server
 
 WRITER = Path(__file__).parent / "support" / "crash_writer.py"
 BUCKET = "crash-test"
@@ -201,25 +203,10 @@ def spread(steps: int, count: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
+    """The shared moto S3 server (``tests/support/moto.py``: its own process, stopped by its PID), with the bucket."""
     pytest.importorskip("s3fs")
     boto3 = pytest.importorskip("boto3")
-    import requests
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                requests.get(endpoint, timeout=30)
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+    with moto_server() as endpoint:
         boto3.client(
             "s3",
             endpoint_url=endpoint,
@@ -228,8 +215,6 @@ def moto_endpoint() -> Iterator[str]:
             aws_secret_access_key="testing",
         ).create_bucket(Bucket=BUCKET)
         yield endpoint
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -148,11 +148,13 @@ def test_a_killed_job_task_cancels_the_remote_job(
     sandbox_factory: Callable[..., Sandbox], connect: Any, run_dag: Callable[..., Any]
 ) -> None:
     sandbox = sandbox_factory(job_seconds=120)
+    # the timeout must fall after the job is created even on a busy machine (2 s did not, at load 7), and long
+    # before the 120 s job ends
     connect("genesys_cloud_default", sandbox.genesys_connection())
     run = run_dag(
         dag_source(
             "GenesysConversationDetailsJobOperator(task_id='job', deferrable=False, "
-            "poll_interval=0.2, execution_timeout=timedelta(seconds=2))"
+            "poll_interval=0.2, execution_timeout=timedelta(seconds=10))"
         ),
         utc(2026, 1, 2),
     )

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -119,15 +120,38 @@ def fields(dataset: dict[str, Any]) -> list[str]:
     return [field["name"] for field in dataset["facets"]["schema"]["fields"]]
 
 
-def test_a_real_run_reports_endpoints_partitions_schemas_and_row_counts(
+@pytest.fixture
+def run_lineage_dag(
     sandbox: Sandbox, connect: Any, airflow_db: Path, out_dir: Path, tmp_path: Path
-) -> None:
+) -> Callable[[str], tuple[str, Path]]:
+    """Run the test DAG against the sandbox in its own process (``prelude`` first), OpenLineage's file transport
+    into a fresh file; returns the process's output and the events file."""
     connect("genesys_cloud_default", sandbox.genesys_connection())
     connect("nice_cxone_default", sandbox.cxone_connection())
-    events = tmp_path / "openlineage.jsonl"
-    dag_file = write_dag(out_dir)
-    done = run_in_process(RUN, str(dag_file), env=lineage_env(events))
-    assert "STATE success" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+
+    def run(prelude: str = "") -> tuple[str, Path]:
+        events = tmp_path / "openlineage.jsonl"
+        done = run_in_process(prelude + RUN, str(write_dag(out_dir)), env=lineage_env(events))
+        assert "STATE success" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout, events
+
+    return run
+
+
+def assert_partition_output(event: dict[str, Any], folder: Path, dataset: str) -> int:
+    """The event's one output is the partition ``folder`` with the dataset's schema and row count; the rows."""
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    [output] = event["outputs"]
+    assert (output["namespace"], output["name"]) == ("file", str(folder))
+    assert fields(output) == [column.name for column in schema_for(dataset).columns]
+    assert output["outputFacets"]["outputStatistics"]["rowCount"] == manifest["record_count"] > 0
+    return int(manifest["record_count"])
+
+
+def test_a_real_run_reports_endpoints_partitions_schemas_and_row_counts(
+    sandbox: Sandbox, out_dir: Path, run_lineage_dag: Callable[[str], tuple[str, Path]]
+) -> None:
+    _output, events = run_lineage_dag("")
     found = complete_events(
         events,
         {f"lineage_test.{task}" for task in ("details", "contacts", "details_xcom", "tables", "delta")},
@@ -140,23 +164,14 @@ def test_a_real_run_reports_endpoints_partitions_schemas_and_row_counts(
         (f"genesys://{org}", "/api/v2/analytics/conversations/details/query")
     ]
     folder = partition_dir(out_dir, "genesys", "conversation_details", "2026-01-01")
-    manifest = json.loads((folder / "_manifest.json").read_text())
-    [output] = details["outputs"]
-    assert (output["namespace"], output["name"]) == ("file", str(folder))
-    assert fields(output) == [column.name for column in schema_for("conversation_details").columns]
-    assert output["outputFacets"]["outputStatistics"]["rowCount"] == manifest["record_count"] > 0
-    details_rows = manifest["record_count"]
+    details_rows = assert_partition_output(details, folder, "conversation_details")
 
     contacts = found["lineage_test.contacts"]
     assert [(d["namespace"], d["name"]) for d in contacts["inputs"]] == [
         (f"cxone://{tenant}", "/inContactAPI/services/v34.0/contacts/completed")
     ]
     folder = partition_dir(out_dir, "cxone", "completed_contacts", "2026-01-01")
-    manifest = json.loads((folder / "_manifest.json").read_text())
-    [output] = contacts["outputs"]
-    assert (output["namespace"], output["name"]) == ("file", str(folder))
-    assert fields(output) == [column.name for column in schema_for("completed_contacts").columns]
-    assert output["outputFacets"]["outputStatistics"]["rowCount"] == manifest["record_count"] > 0
+    assert_partition_output(contacts, folder, "completed_contacts")
 
     xcom = found["lineage_test.details_xcom"]  # records to XCom: the endpoint read, no output
     assert [(d["namespace"], d["name"]) for d in xcom["inputs"]] == [
@@ -183,15 +198,10 @@ def test_a_real_run_reports_endpoints_partitions_schemas_and_row_counts(
 
 
 def test_without_the_provider_the_operators_run_and_nothing_is_emitted(
-    sandbox: Sandbox, connect: Any, airflow_db: Path, out_dir: Path, tmp_path: Path
+    out_dir: Path, run_lineage_dag: Callable[[str], tuple[str, Path]]
 ) -> None:
-    connect("genesys_cloud_default", sandbox.genesys_connection())
-    connect("nice_cxone_default", sandbox.cxone_connection())
-    events = tmp_path / "openlineage.jsonl"
-    dag_file = write_dag(out_dir)
-    done = run_in_process(HIDE_PROVIDER + RUN, str(dag_file), env=lineage_env(events))
-    assert "STATE success" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "LINEAGE_MODULES []" in done.stdout  # the client, the provider, and ours
+    output, events = run_lineage_dag(HIDE_PROVIDER)
+    assert "LINEAGE_MODULES []" in output  # the client, the provider, and ours
     assert partition_dir(out_dir, "genesys", "conversation_details", "2026-01-01").joinpath("_manifest.json").exists()
     assert not events.exists()
 

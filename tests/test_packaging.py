@@ -48,6 +48,12 @@ def test_the_wheel_carries_the_licence_the_typing_marker_and_the_python_versions
     for minor in (10, 11, 12, 13):
         assert f"Programming Language :: Python :: 3.{minor}" in classifiers
     assert "Typing :: Typed" in classifiers
+    urls = dict(entry.split(", ", 1) for entry in metadata.get_all("Project-URL") or [])
+    assert sorted(urls) == ["Changelog", "Documentation", "Homepage", "Issues"], urls
+    home = urls["Homepage"]
+    assert home.startswith("https://") and home.endswith("/airflow-provider-ccanalytics")
+    assert urls["Documentation"] == f"{home}/blob/main/README.md"
+    assert urls["Changelog"] == f"{home}/blob/main/CHANGELOG.md" and urls["Issues"] == f"{home}/issues"
 
 
 def test_the_sdist_carries_the_licence(dist: Path) -> None:

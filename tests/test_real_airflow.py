@@ -72,6 +72,8 @@ with DAG("resumable_jobs", schedule=None, start_date=datetime(2025, 12, 1, tzinf
 # one run writes a day of hourly partitions (24 partitioned asset events); the roll-up (the README's) runs once
 ROLLUP_DAGS = """
 from airflow.partition_mappers.base import RollupMapper
+from airflow.partition_mappers.identity import IdentityMapper
+from airflow.partition_mappers.product import ProductMapper
 from airflow.partition_mappers.temporal import StartOfDayMapper
 from airflow.partition_mappers.window import DayWindow
 from airflow.providers.standard.operators.empty import EmptyOperator
@@ -80,14 +82,24 @@ from airflow_provider_ccanalytics.core.partitions import PARTITION_KEY_FORMAT
 from airflow_provider_ccanalytics.operators.cxone import CxoneCompletedContactsOperator
 
 hourly = Asset("{out}/cxone/completed_contacts")
+by_org = Asset("{out}/by_org/cxone/completed_contacts")  # the same partitions, under composite org|interval keys
 with DAG("hourly_contacts", schedule=None, start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False):
     CxoneCompletedContactsOperator(task_id="contacts", start="2026-01-01T00:00:00Z", end="2026-01-02T00:00:00Z",
                                    grain="hour", lookback=None, late_data_margin=0, output="{out}", outlets=[hourly],
+                                   nice_cxone_conn_id="cxone_resumable")
+    CxoneCompletedContactsOperator(task_id="contacts_by_org", start="2026-01-01T00:00:00Z",
+                                   end="2026-01-02T00:00:00Z", grain="hour", lookback=None, late_data_margin=0,
+                                   output="{out}/by_org", outlets=[by_org], partition_key="org|interval",
                                    nice_cxone_conn_id="cxone_resumable")
 daily_rollup = RollupMapper(upstream_mapper=StartOfDayMapper(input_format=PARTITION_KEY_FORMAT), window=DayWindow())
 with DAG("contacts_by_day", schedule=PartitionedAssetTimetable(assets=hourly, default_partition_mapper=daily_rollup),
          start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False):
     EmptyOperator(task_id="roll_up")
+by_org_and_day = ProductMapper(IdentityMapper(), StartOfDayMapper(input_format=PARTITION_KEY_FORMAT))
+with DAG("contacts_by_org_and_day",
+         schedule=PartitionedAssetTimetable(assets=by_org, default_partition_mapper=by_org_and_day),
+         start_date=datetime(2025, 12, 1, tzinfo=timezone.utc), catchup=False):
+    EmptyOperator(task_id="load")
 """
 
 INSTANT_DAG = """
@@ -176,12 +188,13 @@ def _wait_healthy(port: int, components: tuple[str, ...], processes: dict[str, s
 
 
 def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    """SIGTERM every component's process group at once, then SIGKILL what is left after 30 s."""
+    """SIGTERM every component's process group at once, then SIGKILL what is left after 10 s (the scheduler's
+    LocalExecutor workers often outlive SIGTERM: the wait was 30 s of each module's teardown)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):  # LocalExecutor workers can outlive SIGTERM
         for process in processes.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, sig)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 10
         for process in processes.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -478,6 +491,18 @@ def test_a_day_roll_up_of_hourly_partitions_runs_once_under_a_real_scheduler(clu
         assert time.monotonic() < deadline, f"roll-up runs: {runs}; producer: {producer}\n{cluster.tail()}"
         time.sleep(1)
     events = cluster.query(
-        "SELECT count(*), count(DISTINCT partition_key) FROM asset_event WHERE source_dag_id = 'hourly_contacts'"
+        "SELECT source_task_id, count(*), count(DISTINCT partition_key) FROM asset_event "
+        "WHERE source_dag_id = 'hourly_contacts' GROUP BY source_task_id ORDER BY source_task_id"
     )
-    assert events == [(24, 24)]
+    assert events == [("contacts", 24, 24), ("contacts_by_org", 24, 24)]
+    # the composite keys (tenant|hour) map to one tenant|day key: every run of the ProductMapper DAG has it
+    tenant = cluster.resumable.config.cxone_tenant_id
+    sql = "SELECT DISTINCT partition_key, state FROM dag_run WHERE dag_id = 'contacts_by_org_and_day'"
+    while (keyed := cluster.query(sql)) != [(f"{tenant}|2026-01-01", "success")]:
+        assert all(key == f"{tenant}|2026-01-01" for key, _state in keyed), keyed
+        assert time.monotonic() < deadline, f"composite runs: {keyed}\n{cluster.tail()}"
+        time.sleep(1)
+    composite = cluster.query(
+        "SELECT partition_key FROM asset_event WHERE source_task_id = 'contacts_by_org' ORDER BY partition_key"
+    )
+    assert composite[0] == (f"{tenant}|2026-01-01T00:00:00Z",) and composite[-1][0].endswith("|2026-01-01T23:00:00Z")

@@ -1,4 +1,5 @@
-"""What both vendor hooks share: reading the connection, the transport, the token manager, job status."""
+"""What both vendor hooks share: reading the connection, the token manager, job status; the transport (limiter,
+hosts, retry policy) from :class:`~airflow_provider_ccanalytics.hooks.transport.HookTransport`."""
 
 from __future__ import annotations
 
@@ -25,21 +26,17 @@ from airflow_provider_ccanalytics.core.catalog import job_type
 from airflow_provider_ccanalytics.core.datasets import JobStatus, JobType
 from airflow_provider_ccanalytics.core.errors import CcAnalyticsError, ConfigurationError
 from airflow_provider_ccanalytics.core.http import (
-    AdaptiveRateLimiter,
-    HostPolicy,
-    HttpTransport,
-    Limiter,
     Redactor,
     RetryPolicy,
     checked_base_url,
-    host_list,
 )
+from airflow_provider_ccanalytics.hooks.transport import HookTransport
 from airflow_provider_ccanalytics.token_store import DEFAULT_TOKEN_PREFIX, VariableTokenStore
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
 
-class CcAnalyticsHook(BaseHook):
+class CcAnalyticsHook(HookTransport, BaseHook):
     """Base of the vendor hooks; the only place that reads Connections.
 
     :param conn_id: the Airflow connection id.
@@ -56,12 +53,8 @@ class CcAnalyticsHook(BaseHook):
     hook_name = ""
     #: grant types this vendor supports; the first is the default.
     grant_types: tuple[str, ...] = ()
-    #: client-side pacing default, per connection and process (0: none)
-    default_requests_per_minute: float = 300.0
     #: the registry name of the vendor's job type when none is given (core.catalog.job_type)
     default_job_type: str = ""
-    #: domains pre-signed downloads may come from when the ``download_hosts`` extra is empty
-    default_download_hosts: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -183,78 +176,9 @@ class CcAnalyticsHook(BaseHook):
         """This connection's shared state in this process: token cache, limiter, discovered org / tenant."""
         return connection_runtime(self.token_key) if self.share_tokens else ConnectionRuntime(self.token_key)
 
-    def make_limiter(self) -> Limiter | None:
-        """The limiter the connection's extras ask for: ``rate_limiter`` ``adaptive`` (default, in this process),
-        ``redis`` (one bucket in ``redis_url`` with ``redis_password``, for all workers) or ``none``; paced to
-        ``requests_per_minute`` per ``rate_window_seconds``."""
-        kind = str(self.extras.get("rate_limiter") or "adaptive").lower()
-        per_minute = self.setting("requests_per_minute", self.default_requests_per_minute)
-        if kind == "none" or per_minute <= 0:
-            return None
-        window = self.setting("rate_window_seconds", 60.0)
-        if kind == "adaptive":
-            return AdaptiveRateLimiter(per_minute, window=window, max_pause=self.retry.max_retry_after)
-        if kind == "redis":
-            from airflow_provider_ccanalytics.core.http import RedisRateLimiter, redis_client
-
-            url = self.require(self.extras.get("redis_url"), "redis_url", "the Redis URL of the shared limiter")
-            password = self.extras.get("redis_password") or None
-            if password:
-                self.redactor.add(str(password))
-            client = redis_client(url, password)
-            return RedisRateLimiter(
-                client, self.token_key, per_minute, window=window, max_pause=self.retry.max_retry_after
-            )
-        raise ConfigurationError("rate_limiter", f"'{kind}' is not a limiter; use 'adaptive', 'redis' or 'none'")
-
-    @cached_property
-    def transport(self) -> HttpTransport:
-        limiter = self.runtime.limiter(self.make_limiter)
-        timeout = (self.setting("connect_timeout_seconds", 10.0), self.setting("read_timeout_seconds", 120.0))
-        return HttpTransport(
-            retry=self.retry,
-            limiter=limiter,
-            timeout=timeout,
-            redactor=self.redactor,
-            hosts=self.hosts,
-            max_body_bytes=int(self.setting("max_response_mb", 32) * 2**20),
-        )
-
-    @cached_property
-    def hosts(self) -> HostPolicy:
-        """The hosts this connection's requests may go to: its own URLs, the vendor's discovery, ``allowed_hosts``;
-        pre-signed downloads also to ``download_hosts`` (default :attr:`default_download_hosts`)."""
-        downloads = self.extras.get("download_hosts")
-        return HostPolicy(
-            self.host_urls(),
-            extra_hosts=host_list(self.extras.get("allowed_hosts")),
-            download_hosts=host_list(downloads) if downloads else self.default_download_hosts,
-            discover=self.discovered_hosts(),
-        )
-
-    def host_urls(self) -> list[str]:
-        """The base URLs this connection's settings name (login, API, issuer)."""
-        return [str(self.extras[name]) for name in ("login_url", "api_url", "issuer") if self.extras.get(name)]
-
-    def discovered_hosts(self) -> list[Any]:
-        """Callables returning base URLs the vendor's discovery gives (asked when a host is not yet known)."""
-        return []
-
     def partition_scope(self) -> str:
         """The partition folder of this connection's org or tenant (``org=<id>``), below the dataset."""
         raise NotImplementedError
-
-    @cached_property
-    def retry(self) -> RetryPolicy:
-        """The retry policy: the hook's argument, else the connection's ``retry_*`` extras."""
-        if self._retry is not None:
-            return self._retry
-        return RetryPolicy(
-            max_attempts=int(self.setting("retry_max_attempts", RetryPolicy.max_attempts)),
-            backoff_max=self.setting("retry_backoff_max_seconds", RetryPolicy.backoff_max),
-            max_retry_after=self.setting("retry_after_max_seconds", RetryPolicy.max_retry_after),
-            max_seconds=self.setting("retry_max_seconds", RetryPolicy.max_seconds),
-        )
 
     def credential_fingerprint(self) -> str:
         """A short hash of who asks and where: client id, a hash of the secret, access key id and a hash of its

@@ -12,6 +12,7 @@ _LAZY = {
     "GenesysFlowAggregatesOperator": "genesys_aggregates",
     "GenesysEvaluationAggregatesOperator": "genesys_aggregates",
     "GenesysSurveyAggregatesOperator": "genesys_aggregates",
+    "CxoneAgentStateHistoryOperator": "cxone_agent_states",
 }
 
 

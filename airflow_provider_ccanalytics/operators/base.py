@@ -13,7 +13,14 @@ from airflow.triggers.base import BaseTrigger
 
 from airflow_provider_ccanalytics.core.datasets import JobType
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, JobFailedError
-from airflow_provider_ccanalytics.core.partitions import Window, grain_step, iso_z, parse_instant, require_aligned
+from airflow_provider_ccanalytics.core.partitions import (
+    Window,
+    check_key_form,
+    grain_step,
+    iso_z,
+    parse_instant,
+    require_aligned,
+)
 from airflow_provider_ccanalytics.core.records import check_layout
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.operators.budget import check_max_requests
@@ -80,6 +87,9 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
     :param max_workers: parts fetched and written concurrently.
     :param partitioned_asset_events: on Airflow 3.2+, key each outlet asset event by its partition's
         ``interval_start`` (downstream DAGs then need a partition-aware schedule); False: one plain event.
+    :param partition_key: the key of those events: ``interval`` (the partition's ``interval_start``) or
+        ``org|interval`` (the org / tenant id, ``|``, then ``interval_start``: a composite key for Airflow's
+        ``ProductMapper``); None (default): the ``[ccanalytics] partition_key`` option (default ``interval``).
     :param settle_horizon: how long after a window's end the vendor documents no further change, on its
         clock/watermark: ``"auto"`` (default: the dataset's, see the README), a duration, or None (never
         ``settled``). Shorter than the vendor's documented change window: accepted with a warning.
@@ -113,6 +123,7 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
         max_xcom_records: int = 10_000,
         max_workers: int = 4,
         partitioned_asset_events: bool = True,
+        partition_key: str | None = None,
         settle_horizon: Any = "auto",
         settle: bool = False,
         force_lookback: bool = False,
@@ -141,6 +152,7 @@ class AnalyticsOperator(PartitionedOutput, BaseOperator):
         self.max_xcom_records = max_xcom_records
         self.max_workers = max_workers
         self.partitioned_asset_events = partitioned_asset_events
+        self.partition_key = None if partition_key is None else check_key_form(partition_key)
         self.settle_horizon = settle_horizon
         self.settle = settle
         self.force_lookback = force_lookback

@@ -22,10 +22,13 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow_provider_ccanalytics.compat import in_task_runtime
+from airflow_provider_ccanalytics.compat import get_variable, set_variable
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.http import HttpTransport
 from airflow_provider_ccanalytics.core.partitions import iso_z
+
+#: the description Airflow shows beside the Variables this module writes
+_DESCRIPTION = "request-budget checkpoint of airflow-provider-ccanalytics (max_requests; see the README)"
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -87,7 +90,7 @@ class Checkpoint:
 
     def load(self) -> dict[str, Any]:
         """The stored checkpoint ({} when none)."""
-        raw = _get(self.name)
+        raw = get_variable(self.name)
         if not raw:
             return {}
         try:
@@ -103,7 +106,7 @@ class Checkpoint:
     def save(self, **fields: Any) -> dict[str, Any]:
         """Store ``fields`` (plus ``saved_at``) as the checkpoint; returns what was stored."""
         record = {**fields, "saved_at": iso_z(datetime.now(timezone.utc))}
-        _set(self.name, json.dumps(record, sort_keys=True))
+        set_variable(self.name, json.dumps(record, sort_keys=True), _DESCRIPTION)
         return record
 
 
@@ -116,27 +119,3 @@ def checkpoint_variable(context: Any, task_id: str) -> str:
     dag = (context or {}).get("dag")
     dag_id = getattr(dag, "dag_id", None) or "adhoc"
     return f"{CHECKPOINT_PREFIX}{dag_id}.{task_id}"
-
-
-def _get(name: str) -> str | None:
-    if in_task_runtime():
-        from airflow.sdk import Variable
-
-        value = Variable.get(name, default=None)
-    else:
-        from airflow.models.variable import Variable as StoredVariable
-
-        value = StoredVariable.get(name, default_var=None)
-    return None if value is None else str(value)
-
-
-def _set(name: str, value: str) -> None:
-    description = "request-budget checkpoint of airflow-provider-ccanalytics (max_requests; see the README)"
-    if in_task_runtime():
-        from airflow.sdk import Variable
-
-        Variable.set(name, value, description=description)
-    else:
-        from airflow.models.variable import Variable as StoredVariable
-
-        StoredVariable.set(name, value, description=description)

@@ -28,13 +28,16 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airflow_provider_ccanalytics.compat import in_task_runtime
+from airflow_provider_ccanalytics.compat import get_variable, set_variable
 from airflow_provider_ccanalytics.core.cxone import contact_start
 from airflow_provider_ccanalytics.core.errors import ConfigurationError, PartitionBusyError
 from airflow_provider_ccanalytics.core.partitions import PartitionStatus, Window, iso_z, parse_instant, unit_of, units
 from airflow_provider_ccanalytics.operators.partitions import current_context
 from airflow_provider_ccanalytics.operators.runs import emit_asset_events
 from airflow_provider_ccanalytics.outputs import PartitionChangedError, partition_path, read_manifest, read_partition
+
+#: the description Airflow shows beside the Variables this module writes
+_DESCRIPTION = "CXone change-capture watermark of airflow-provider-ccanalytics (see the README)"
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -55,7 +58,7 @@ def watermark_variable(conn_id: str) -> str:
 
 def load_watermark(name: str) -> datetime | None:
     """The stored watermark (the vendor's ``lastPollTime``), or None when none was set."""
-    raw = _get(name)
+    raw = get_variable(name)
     if not raw:
         return None
     try:
@@ -69,7 +72,7 @@ def load_watermark(name: str) -> datetime | None:
 def save_watermark(name: str, moment: datetime) -> None:
     """Store the watermark (JSON ``{"lastPollTime", "saved_at"}``)."""
     record = {"lastPollTime": iso_z(moment), "saved_at": iso_z(datetime.now(timezone.utc))}
-    _set(name, json.dumps(record))
+    set_variable(name, json.dumps(record), _DESCRIPTION)
 
 
 def latest_versions(records: Iterator[dict[str, Any]], grain: str) -> dict[Window, dict[str, dict[str, Any]]]:
@@ -145,9 +148,9 @@ class ChangeCapture:
                 iso_z(window.end),
             )
             return self._full(affected, window, floor, "watermark too old")
-        return self._changes(own, window, since, floor)
+        return self._changes(own, window, since)
 
-    def _changes(self, own: list[Window], window: Window, since: datetime, floor: datetime) -> dict[str, Any]:
+    def _changes(self, own: list[Window], window: Window, since: datetime) -> dict[str, Any]:
         client, polls = self.op.hook.client, PartitionStatus(window, datetime.now(timezone.utc))
         touched = latest_versions(
             client.iter_completed_contacts(
@@ -161,25 +164,34 @@ class ChangeCapture:
             self._commit(unit, touched.get(unit, {}), polls.vendor_now, polls.watermark or since)
             for unit in sorted({*touched, *own}, key=lambda unit: unit.start)
         ]
-        # the vendor's clock at the first page; without a page (nothing changed) a lower bound of it
-        advanced = max(since, polls.watermark or floor)
+        # the vendor's clock at the first page. Without a page (204: nothing changed, no lastPollTime) the watermark
+        # stays: the worker's clock (the run's ``floor``) may be ahead of the vendor's, and moving to it would skip the
+        # contacts that appear in between (tests/test_cdc_default_model.py, a quiet tenant)
+        advanced = max(since, polls.watermark) if polls.watermark else since
         save_watermark(self.name, advanced)
         return self._summary(window, own, written, "changes", since, advanced, changed)
 
     def _full(self, affected: list[Window], window: Window, floor: datetime, why: str) -> dict[str, Any]:
         client, op = self.op.hook.client, self.op
         seen: list[datetime] = []
+        first_answered: list[bool] = []  # whether the first partition extracted answered a page
 
         def sources(unit: Window, status: PartitionStatus) -> list[Any]:
             def on_page(body: dict[str, Any]) -> None:
                 status.saw_vendor_time(body.get("lastPollTime"))
                 if status.watermark is not None:
                     seen.append(status.watermark)
+                    first_answered.append(unit == affected[0])
 
             return [lambda: client.iter_completed_contacts(unit, on_page=on_page)]
 
         written = [self._write(unit, sources) for unit in affected]
-        advanced = min([*seen, floor])  # the vendor's clock before the first extraction
+        # the vendor's clock before the first extraction: the first partition's first lastPollTime. When that
+        # partition was answered 204 (no lastPollTime), neither a later page's lastPollTime nor the worker's clock
+        # (``floor``, which can be ahead of the vendor's) bounds it: the run's window start does (the vendor's clock
+        # passed it unless it is more than the window plus late_data_margin behind the worker's)
+        below = [] if any(first_answered) else [window.start]
+        advanced = min([*seen, floor, *below])
         save_watermark(self.name, advanced)
         op.log.info("Watermark %s set to %s (%s)", self.name, iso_z(advanced), why)
         own = units(window, op.grain)
@@ -247,27 +259,3 @@ class ChangeCapture:
                 for manifest in written
             ],
         }
-
-
-def _get(name: str) -> str | None:
-    if in_task_runtime():
-        from airflow.sdk import Variable
-
-        value = Variable.get(name, default=None)
-    else:
-        from airflow.models.variable import Variable as StoredVariable
-
-        value = StoredVariable.get(name, default_var=None)
-    return None if value is None else str(value)
-
-
-def _set(name: str, value: str) -> None:
-    description = "CXone change-capture watermark of airflow-provider-ccanalytics (see the README)"
-    if in_task_runtime():
-        from airflow.sdk import Variable
-
-        Variable.set(name, value, description=description)
-    else:
-        from airflow.models.variable import Variable as StoredVariable
-
-        StoredVariable.set(name, value, description=description)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pendulum
 
-from airflow_provider_ccanalytics.core.partitions import Window, parse_instant
+from airflow_provider_ccanalytics.core.partitions import Window, check_key_form, parse_instant, partition_key
 
 log = logging.getLogger("airflow_provider_ccanalytics")
 
@@ -48,8 +48,8 @@ def emit_asset_events(
 
     Each event's extra holds ``partitions``: ``{interval_start: {window, record_count, available, settled,
     complete (deprecated alias of available), path, lookback}}``. Where Airflow has partitioned asset events
-    (3.2+) and ``partitioned`` is set, every partition is its own event keyed by its ``interval_start``;
-    otherwise one event carries them all.
+    (3.2+) and ``partitioned`` is set, every partition is its own event keyed by its ``interval_start``
+    (or ``<org>|<interval_start>``: see :func:`key_form`); otherwise one event carries them all.
     """
     from airflow.sdk import Asset
 
@@ -70,11 +70,24 @@ def emit_asset_events(
         for manifest in manifests
     }
     emitted = 1
+    form = key_form(context)
     for asset in assets:
         accessor = events[asset]
         accessor.extra["partitions"] = {**accessor.extra.get("partitions", {}), **partitions}
         if partitioned and hasattr(accessor, "add_partitions"):
-            accessor.add_partitions(sorted(partitions))
+            scope = context["task"].partition_scope() if form != "interval" else None
+            accessor.add_partitions(sorted(partition_key(label, scope, form) for label in partitions))
             emitted = len(partitions)
     log.info("Asset events for %d partition(s) on %d asset(s)", len(partitions), len(assets))
     return emitted
+
+
+def key_form(context: Any) -> str:
+    """The partition key form of the running operator's asset events: its ``partition_key`` argument, else the
+    ``[ccanalytics] partition_key`` option (``interval`` or ``org|interval``)."""
+    form = getattr(context.get("task"), "partition_key", None)
+    if form in (None, ""):
+        from airflow_provider_ccanalytics.settings import option_str
+
+        form = option_str("partition_key")
+    return check_key_form(form)

@@ -6,13 +6,15 @@ of that delay it still shows no ``conversationEnd`` (Genesys has not closed it y
 it has ended but lacks its wrap-up segment, its after-call-work metrics and its MOS; then it is
 final. CXone: each contact becomes visible ``settle`` seconds after it ends (a range per contact
 with ``contact_settle_seconds``), and a share changes once more (``lastUpdateTime`` moves, the
-duration grows by after-call work) up to ``contact_change_max_seconds`` after that.
+duration grows by after-call work) up to ``contact_change_max_seconds`` after that; each version's
+``lastUpdateTime`` is when reporting wrote it, the instant it became visible (:mod:`.contacts`).
 
 Sources: Genesys' help FAQ "Why can my data change?" (reprocessing until a conversation is about
 3 days old; practitioners report wrap-up segments appearing in a later extract) and NICE's note that
 contacts settle about 30 minutes after they end. *Guessed*: the order in which a Genesys conversation
 gains its parts (end first, then wrap-up, metrics and MOS), and that a CXone contact's
-``lastUpdateTime`` is at least the time it became visible (what ``updatedSince`` relies on).
+``lastUpdateTime`` is the time it became visible (what passing ``lastPollTime`` as the next
+``updatedSince``, as NICE's docs advise, relies on: :meth:`.contacts.ContactsMixin.contact_written_ms`).
 
 Genesys' nightly pipeline (``reprocess_fraction``): a share of conversations changes once more when the
 pipeline reprocesses them. The FAQ (https://help.mypurecloud.com/faqs/why-can-my-data-change): the
@@ -109,16 +111,3 @@ def contact_settle(seed: int, index: int, settle_range: tuple[float, float] | No
     if settle_range is None:
         return default
     return random.Random(f"{seed}:settle:{index}").uniform(*settle_range)
-
-
-def contact_as_of(
-    final: dict[str, Any], first_update: str, acw_seconds: float, changes_at: float | None, as_of: float | None
-) -> dict[str, Any]:
-    """The contact as reporting showed it at ``as_of``: before ``changes_at``, without its late change."""
-    if changes_at is None or as_of is None or as_of >= changes_at:
-        return final
-    return {
-        **final,
-        "totalDurationSeconds": round(final["totalDurationSeconds"] - acw_seconds, 3),
-        "lastUpdateTime": first_update,
-    }

@@ -63,13 +63,13 @@ def read_bounded(response: requests.Response, method: str, url: str, limit: int)
             response._content_consumed = True  # type: ignore[attr-defined]
             return
     response.close()
-    raise HostileResponseError(
-        response.status_code,
+    raise _refused(
+        HostileResponseError,
+        response,
+        method,
+        url,
         f"the answer is larger than {limit // 2**20} MiB (Content-Length {announced or 'not given'}); not read "
         "whole. Lower the page size, or raise the connection's max_response_mb if the vendor really sends this",
-        correlation_id=correlation_id(response),
-        method=method,
-        path=urlsplit(url).path,
     )
 
 
@@ -81,18 +81,25 @@ def check_json(response: requests.Response, method: str, url: str) -> None:
     try:
         decoded_json(response)
     except NestedTooDeepError:
-        raise HostileResponseError(
-            response.status_code,
-            f"the JSON answer ({len(response.content)} bytes) is nested deeper than any vendor answer; refused",
-            correlation_id=correlation_id(response),
-            method=method,
-            path=urlsplit(url).path,
-        ) from None
+        size = len(response.content)
+        message = f"the JSON answer ({size} bytes) is nested deeper than any vendor answer; refused"
+        raise _refused(HostileResponseError, response, method, url, message) from None
     except ValueError:
-        raise TruncatedResponseError(
-            response.status_code,
-            f"the JSON body ended after {len(response.content)} bytes (cut off on the way)",
-            correlation_id=correlation_id(response),
-            method=method,
-            path=urlsplit(url).path,
-        ) from None
+        message = f"the JSON body ended after {len(response.content)} bytes (cut off on the way)"
+        raise _refused(TruncatedResponseError, response, method, url, message) from None
+
+
+def _refused(
+    kind: type[UnexpectedResponseError], response: requests.Response, method: str, url: str, message: str
+) -> UnexpectedResponseError:
+    """The error refusing an answer's body, with what identifies the request (never the query string).
+
+    :param kind: :class:`HostileResponseError` (not retried) or :class:`TruncatedResponseError` (retried).
+    :param response: the answer refused.
+    :param method: the request's method.
+    :param url: the request's URL (only its path is kept).
+    :param message: what is wrong with the body.
+    """
+    return kind(
+        response.status_code, message, correlation_id=correlation_id(response), method=method, path=urlsplit(url).path
+    )

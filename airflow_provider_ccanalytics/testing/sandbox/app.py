@@ -33,7 +33,7 @@ class Sandbox(Router):
 
     def __init__(self, config: SandboxConfig | None = None, port: int = 0, host: str = "127.0.0.1") -> None:
         self.config = config or SandboxConfig()
-        self.data = Dataset(self.config.data)
+        self.data = Dataset(self.config.data, self.config.settle_seconds)
         self.clock: Callable[[], float] = time.time
         self.counters: Counter[str] = Counter()
         self.faults: list[Fault] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_ccanalytics.testing.contacts import DEFAULT_SETTLE_SECONDS
 from airflow_provider_ccanalytics.testing.data import DataSpec
 
 
@@ -56,7 +57,7 @@ class SandboxConfig:
     extraction_seconds: float = 1.0
     extraction_create_interval: float = 30.0
     result_url_ttl: float = 30.0
-    settle_seconds: float = 1800.0
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS  # CXone: a contact is visible this long after it ends
     cxone_max_top: int = 10_000
     # CXone shapes that public sources leave open: each variant the client must read (see README, "Vendor
     # shapes we are unsure of"); the defaults follow the client generated from NICE's spec.

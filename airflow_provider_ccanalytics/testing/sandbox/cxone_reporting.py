@@ -2,7 +2,11 @@
 
 Sources: NICE's v34 reporting API: ``GET /contacts/completed`` with ``startDate``, ``endDate``, ``updatedSince``,
 ``skip``, ``top``, ``orderBy`` answering ``totalRecords``, ``lastPollTime``, ``_links`` and
-``completedContacts[]``, 204 when empty; ``POST /report-jobs/{reportId}`` and ``GET /report-jobs/{jobId}``
+``completedContacts[]``, 204 when empty. ``lastPollTime`` is what NICE's docs advise passing as the next
+``updatedSince`` (singer-io/tap-nice-incontact ``streams.py``: "`lastPollTime` is suggested by the Docs to be used in
+subsequent requests"); a contact's ``lastUpdateTime`` is when it became visible (a GUESS: see
+``testing/contacts.py``), so no record updated before a ``lastPollTime`` appears after it.
+``POST /report-jobs/{reportId}`` and ``GET /report-jobs/{jobId}``
 (``jobResult.state``, ``resultFileURL``): a GUESS kept as it was (NICE's spec answers a flat object and takes no
 dates); ``POST /report-jobs/datadownload/{reportId}`` as the spec has it (see ``_data_download``).
 """
@@ -13,6 +17,7 @@ import base64
 from typing import Any
 from urllib.parse import urlencode
 
+from airflow_provider_ccanalytics.testing.contacts import ms_down
 from airflow_provider_ccanalytics.testing.data import iso, parse_ts
 from airflow_provider_ccanalytics.testing.sandbox.cxone_common import CxoneCommon
 from airflow_provider_ccanalytics.testing.sandbox.problems import ApiProblem
@@ -112,11 +117,7 @@ class CxoneReportingMixin(CxoneCommon):
         top = min(max(top, 1), self.config.cxone_max_top)
         self._check_order_by(query.get("orderBy"))
         now = self.clock()
-        visible = [
-            i
-            for i in self.data.contacts_started(start, end)
-            if self.data.contact_settles_at(i, self.config.settle_seconds) <= now
-        ]
+        visible = [i for i in self.data.contacts_started(start, end) if self.data.contact_visible(i, now)]
         if "updatedSince" in query:
             since = parse_ts(query["updatedSince"])
             visible = [i for i in visible if parse_ts(self.data.contact(i, now)["lastUpdateTime"]) > since]
@@ -130,7 +131,10 @@ class CxoneReportingMixin(CxoneCommon):
             links["previous"] = self._contacts_link(query, max(0, skip - top), top)
         return 200, {
             "totalRecords": len(visible),
-            "lastPollTime": iso(now),
+            # the server's clock to the millisecond, rounded down: every record updated until then is visible now
+            # (a record's lastUpdateTime is when it became visible: testing/contacts.py), so passing it as the next
+            # updatedSince, as NICE's docs advise, misses no record and repeats none
+            "lastPollTime": iso(ms_down(now) / 1000),
             "_links": links,
             "completedContacts": [self.contact_record(i, now) for i in page],
         }
