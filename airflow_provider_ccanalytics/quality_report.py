@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from airflow_provider_ccanalytics.outputs import read_partition
+from airflow_provider_ccanalytics.report import text_table
 
 Row = dict[str, Any]
 
@@ -116,14 +117,6 @@ def format_report(report: dict[str, list[Row]]) -> str:
             blocks.append(f"{title}: no rows")
             continue
         header = list(rows[0])
-        cells = [header, *[["" if row[key] is None else str(row[key]) for key in header] for row in rows]]
-        widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-        lines = [
-            "  ".join(
-                cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-            )
-            for line in cells
-        ]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        blocks.append(f"{title}\n" + "\n".join(lines))
+        cells = [["" if row[key] is None else str(row[key]) for key in header] for row in rows]
+        blocks.append(f"{title}\n" + text_table(header, cells))
     return "\n\n".join(blocks)

@@ -143,10 +143,14 @@ def queue_report(root: Any, day: str) -> list[dict[str, Any]]:
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
 
 
-def format_table(rows: list[dict[str, Any]]) -> str:
-    """The report as an aligned text table."""
-    header = ("queue", "conversations", "mean handle s", "abandon rate %")
-    cells = [header, *[tuple("" if row[c] is None else str(row[c]) for c in COLUMNS) for row in rows]]
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Rows as an aligned text table: the first column left-aligned, the others right-aligned, a rule under
+    the header.
+
+    :param header: the column titles.
+    :param rows: the cells, as text, one list per row.
+    """
+    cells = [header, *rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
     lines = [
         "  ".join(
@@ -156,3 +160,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """The report as an aligned text table."""
+    header = ["queue", "conversations", "mean handle s", "abandon rate %"]
+    return text_table(header, [["" if row[c] is None else str(row[c]) for c in COLUMNS] for row in rows])

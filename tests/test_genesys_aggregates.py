@@ -19,6 +19,7 @@ from airflow_provider_ccanalytics.testing.aggregates import FAMILY_FACTS, aggreg
 from airflow_provider_ccanalytics.testing.data import parse_ts
 from tests import clients
 from tests.conftest import partition_dir, task_states, utc
+from tests.support.state_store import MemoryStateStore
 
 DAYS = ("2026-01-01", "2026-01-02")
 SPEC = DataSpec(conversations=2000, end="2026-01-03T00:00:00Z")
@@ -224,22 +225,6 @@ def test_the_readme_aggregates_table_is_generated_from_the_declarations() -> Non
     assert table.strip() == aggregates_docs_table(), "regenerate the README's table from aggregates_docs_table()"
 
 
-class _Store:
-    """A task state store (Airflow 3.3's ``task_state_store``) in memory."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def get(self, key: str) -> Any:
-        return self.values.get(key)
-
-    def set(self, key: str, value: Any, retention: Any = None) -> None:
-        self.values[key] = value
-
-    def delete(self, key: str) -> None:
-        self.values.pop(key, None)
-
-
 @pytest.mark.airflow
 def test_a_retry_reattaches_to_the_aggregates_job_an_earlier_try_started(
     sandbox_factory: Callable[..., Sandbox], connect: Any, monkeypatch: pytest.MonkeyPatch, airflow_db: Path
@@ -250,7 +235,7 @@ def test_a_retry_reattaches_to_the_aggregates_job_an_earlier_try_started(
 
     sandbox = sandbox_factory(SPEC, rate_limit=None, job_seconds=0.5)
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    store = _Store()
+    store = MemoryStateStore()
     monkeypatch.setattr(resume, "task_state_store", lambda: store)
     window = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
     operator = GenesysAggregatesOperator(

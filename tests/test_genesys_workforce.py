@@ -17,6 +17,7 @@ from airflow_provider_ccanalytics.testing.common import iso, parse_ts
 from airflow_provider_ccanalytics.testing.sandbox.foreign import ForeignHost
 from airflow_provider_ccanalytics.testing.workforce import Adherence, management_units
 from tests.conftest import ROOT, manifest_records, partition_dir, partition_dirs, task_states, utc, xcom_result
+from tests.support.state_store import MemoryStateStore
 
 TWO_DAYS = DataSpec(conversations=600, start="2026-01-01T00:00:00Z", end="2026-01-03T00:00:00Z")
 DAYS = ("2026-01-01", "2026-01-02")
@@ -237,22 +238,6 @@ def test_the_quality_and_workforce_example_reports_the_ground_truth(
     assert partition_dir(root, "genesys", "evaluation_aggregates", day).is_dir()
 
 
-class StateStore:
-    """A task state store in memory (Airflow 3.3's ``task_state_store``: kept across a task's tries)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def get(self, key: str) -> Any:
-        return self.values.get(key)
-
-    def set(self, key: str, value: Any, retention: Any = None) -> None:
-        self.values[key] = value
-
-    def delete(self, key: str) -> None:
-        self.values.pop(key, None)
-
-
 @pytest.mark.airflow
 def test_a_retry_reattaches_to_the_adherence_job_an_earlier_try_started(
     sandbox_factory: Any, connect: Any, monkeypatch: pytest.MonkeyPatch, airflow_db: Path
@@ -263,7 +248,7 @@ def test_a_retry_reattaches_to_the_adherence_job_an_earlier_try_started(
 
     sandbox = sandbox_factory(TWO_DAYS, rate_limit=None)
     connect("genesys_cloud_default", sandbox.genesys_connection())
-    store = StateStore()
+    store = MemoryStateStore()
     monkeypatch.setattr(resume, "task_state_store", lambda: store)
     window = Window.of("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
     units = [unit["id"] for unit in management_units()]
