@@ -1,114 +1,26 @@
-"""NICE CXone operators: completed contacts and Data Extraction jobs."""
+"""NICE CXone operators: completed contacts, Data Extraction and report jobs, custom reports.
+
+What they share (the connection, the late-data margin and waiting it out) is ``_CxoneOperator`` in
+:mod:`.cxone_base`; agent state history is in :mod:`.cxone_agent_states`, change capture in :mod:`.cxone_changes`.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
-from functools import cached_property
+from datetime import timedelta
 from typing import Any
 
 from airflow_provider_ccanalytics.core.catalog import schema_for
 from airflow_provider_ccanalytics.core.cxone import CXONE_EXTRACTION_JOBS, CXONE_REPORT_JOBS
 from airflow_provider_ccanalytics.core.errors import ConfigurationError
-from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window, iso_z, parse_instant
+from airflow_provider_ccanalytics.core.partitions import PartitionStatus, Window, parse_instant
 from airflow_provider_ccanalytics.core.records import conform_rows
-from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
-from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
-from airflow_provider_ccanalytics.operators.base import (
-    AnalyticsOperator,
-    JobOperatorMixin,
-    default_deferrable,
-    seconds,
-)
+from airflow_provider_ccanalytics.operators.base import AnalyticsOperator, seconds
+from airflow_provider_ccanalytics.operators.cxone_base import _CxoneOperator
 from airflow_provider_ccanalytics.operators.cxone_changes import DEFAULT_MAX_WATERMARK_AGE, ChangeCapture
+from airflow_provider_ccanalytics.operators.jobs import JobOperatorMixin
 from airflow_provider_ccanalytics.operators.spool import merged_source
 from airflow_provider_ccanalytics.outputs import partition_path, read_manifest
-from airflow_provider_ccanalytics.triggers.jobs import WaitUntilTrigger
-
-
-class _CxoneOperator(AnalyticsOperator):
-    """Shared by the CXone operators: the connection and the late-data margin.
-
-    :param nice_cxone_conn_id: the NICE CXone connection.
-    :param late_data_margin: how long after a window ends before its contacts are complete (30 min).
-    :param wait_for_late_data: wait out the margin (True) or fail at once (False).
-    :param deferrable: wait in the triggerer instead of a worker slot.
-    """
-
-    vendor = "cxone"
-
-    def __init__(
-        self,
-        *,
-        nice_cxone_conn_id: str = NiceCxoneHook.default_conn_name,
-        late_data_margin: timedelta | float = timedelta(minutes=30),
-        wait_for_late_data: bool = True,
-        deferrable: bool = default_deferrable(),
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.nice_cxone_conn_id = nice_cxone_conn_id
-        self.late_data_margin = seconds(late_data_margin)
-        self.wait_for_late_data = wait_for_late_data
-        self.deferrable = deferrable
-
-    @cached_property
-    def hook(self) -> NiceCxoneHook:
-        return NiceCxoneHook(self.nice_cxone_conn_id)
-
-    def get_hook(self) -> CcAnalyticsHook:
-        return self.hook
-
-    _clock_floor: datetime | None = None
-
-    def vendor_reference(self, plan: PartitionPlan) -> datetime | None:
-        """A lower bound of the vendor's clock as the run starts: the run's window end plus the settle time
-        (the run waits for that), or now if earlier. Each extraction then reads ``lastPollTime``."""
-        return min(datetime.now(timezone.utc), plan.window.end + timedelta(seconds=self.late_data_margin))
-
-    def prepare_partitions(self, plan: PartitionPlan) -> None:
-        """Keep the lower bound of the vendor's clock, for partitions whose extraction saw no page (204)."""
-        self._clock_floor = self.vendor_reference(plan)
-
-    def partition_status(self, unit: Window) -> PartitionStatus:
-        """Available once the window's end plus the settle time (``late_data_margin``) has passed."""
-        status = super().partition_status(unit)
-        status.settle = timedelta(seconds=self.late_data_margin)
-        status.clock_floor = self._clock_floor
-        return status
-
-    def settled_window(self, context: Any) -> Window | None:
-        """The window once its contacts settled; None when the task deferred to wait for that."""
-        window = self.window(context)
-        settled_at = window.end + timedelta(seconds=self.late_data_margin)
-        wait = (settled_at - datetime.now(timezone.utc)).total_seconds()
-        if wait <= 0:
-            return window
-        if not self.wait_for_late_data:
-            raise ConfigurationError(
-                "wait_for_late_data",
-                f"the window ends {iso_z(window.end)}, inside the {self.late_data_margin:.0f} s "
-                "late-data margin: its contacts are not settled yet. Run later, or set wait_for_late_data=True",
-            )
-        self.log.info("Window ends inside the late-data margin; waiting %.0f s until %s", wait, iso_z(settled_at))
-        if self.deferrable:
-            self.defer(trigger=WaitUntilTrigger(iso_z(settled_at)), method_name="execute_settled")
-        time.sleep(wait)
-        return window
-
-    def execute(self, context: Any) -> Any:
-        window = self.settled_window(context)
-        assert window is not None
-        return self.extract(context, window)
-
-    def execute_settled(self, context: Any, event: dict[str, Any]) -> Any:
-        """Resume after the late-data margin."""
-        return self.extract(context, self.window(context))
-
-    def extract(self, context: Any, window: Window) -> Any:
-        raise NotImplementedError
-
 
 #: how much longer than the settle time a contact may take to appear (long contacts end after their window)
 CXONE_LOOKBACK_MARGIN = timedelta(hours=1)

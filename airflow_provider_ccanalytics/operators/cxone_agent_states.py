@@ -16,7 +16,7 @@ from airflow_provider_ccanalytics.core.errors import ConfigurationError
 from airflow_provider_ccanalytics.core.http import mapping_argument
 from airflow_provider_ccanalytics.core.partitions import PartitionStatus, Window, iso_z, parse_instant
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
-from airflow_provider_ccanalytics.operators.cxone import _CxoneOperator
+from airflow_provider_ccanalytics.operators.cxone_base import _CxoneOperator
 from airflow_provider_ccanalytics.operators.endpoint_base import EndpointOperator
 from airflow_provider_ccanalytics.operators.spool import merged_source
 from airflow_provider_ccanalytics.outputs import partition_path, read_manifest

@@ -18,8 +18,8 @@ from airflow_provider_ccanalytics.core.http import mapping_argument
 from airflow_provider_ccanalytics.core.partitions import Window
 from airflow_provider_ccanalytics.hooks.cxone import NiceCxoneHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
-from airflow_provider_ccanalytics.operators.cxone import _CxoneOperator
 from airflow_provider_ccanalytics.operators.cxone_agent_states import STATE_KEY, CxoneAgentStateHistoryOperator
+from airflow_provider_ccanalytics.operators.cxone_base import _CxoneOperator
 from airflow_provider_ccanalytics.operators.endpoint_base import HOOKS, EndpointOperator
 
 __all__ = [

@@ -21,12 +21,8 @@ from airflow_provider_ccanalytics.core.partitions import (
 )
 from airflow_provider_ccanalytics.hooks.base import CcAnalyticsHook
 from airflow_provider_ccanalytics.hooks.genesys import GenesysCloudHook
-from airflow_provider_ccanalytics.operators.base import (
-    AnalyticsOperator,
-    JobOperatorMixin,
-    default_deferrable,
-    seconds,
-)
+from airflow_provider_ccanalytics.operators.base import AnalyticsOperator, default_deferrable, seconds
+from airflow_provider_ccanalytics.operators.jobs import JobOperatorMixin
 from airflow_provider_ccanalytics.operators.partitions import current_context
 from airflow_provider_ccanalytics.operators.spool import PartitionSpool
 from airflow_provider_ccanalytics.triggers.jobs import DataAvailabilityTrigger

@@ -26,8 +26,9 @@ from airflow_provider_ccanalytics.core.genesys import (
     row_start,
 )
 from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window
-from airflow_provider_ccanalytics.operators.base import AnalyticsOperator, JobOperatorMixin, default_deferrable, seconds
+from airflow_provider_ccanalytics.operators.base import AnalyticsOperator, default_deferrable, seconds
 from airflow_provider_ccanalytics.operators.genesys import _GenesysOperator
+from airflow_provider_ccanalytics.operators.jobs import JobOperatorMixin
 from airflow_provider_ccanalytics.operators.partitions import current_context
 from airflow_provider_ccanalytics.operators.spool import PartitionSpool
 

@@ -19,13 +19,9 @@ from typing import Any
 from airflow_provider_ccanalytics.core.datasets import JobType, iter_endpoint
 from airflow_provider_ccanalytics.core.genesys import GENESYS_ADHERENCE_JOBS, GENESYS_MANAGEMENT_UNITS, day_start
 from airflow_provider_ccanalytics.core.partitions import PartitionPlan, PartitionStatus, Window
-from airflow_provider_ccanalytics.operators.base import (
-    AnalyticsOperator,
-    JobOperatorMixin,
-    default_deferrable,
-    seconds,
-)
+from airflow_provider_ccanalytics.operators.base import AnalyticsOperator, default_deferrable, seconds
 from airflow_provider_ccanalytics.operators.genesys import _GenesysOperator
+from airflow_provider_ccanalytics.operators.jobs import JobOperatorMixin
 from airflow_provider_ccanalytics.operators.spool import PartitionSpool
 
 
