@@ -11,7 +11,7 @@ the rate where the throttling happened, so processes converge on their share of 
 to each other. A cut gives back the slots reserved at the old rate: the requests waiting for them take new ones
 after the pause (sent at their old slots, they meet the full window the 429 reported), and a paused bucket refills
 from the end of the pause, so that no burst follows it (four workers on one token at Genesys' rate: 429s from 29-32 %
-to 14 % of the requests). A stray 429 (a vendor hiccup, not the limit: the other answers went through) only delays
+to 11.7 % of the requests). A stray 429 (a vendor hiccup, not the limit: the other answers went through) only delays
 its own request, which the retry policy resends after its ``Retry-After``; cutting the rate for each would let
 scattered 429s drive it down to the floor. For one budget shared exactly by every worker, use the Redis limiter
 (:mod:`.redis_limiter`): a limiter in each process cannot tell its share of a token from 429s alone (BENCHMARKS.md)."""

@@ -147,17 +147,7 @@ class GenesysAggregatesMixin(GenesysJobsMixin):
         return aggregate(facts, start, end, step, group_by, list(metrics), time_dimension)
 
     def _aggregate_job_page(self, family: str, job: _Job, query: dict[str, str]) -> dict[str, Any]:
-        state = self._genesys_job_state(job)
-        if state != "FULFILLED":
-            raise genesys_problem(
-                400, f"Job {job.job_id} is {state}; results are available once FULFILLED", "bad.request"
-            )
-        offset = 0
-        if query.get("cursor"):
-            try:
-                offset = int(base64.urlsafe_b64decode(query["cursor"].encode()).decode())
-            except ValueError:
-                raise genesys_problem(400, "Invalid cursor", "invalid.value") from None
+        offset = self._results_offset(job, query)
         size = int(job.query.get("pageSize") or 100)
         results = self._aggregate_results(family, job.query)
         answer: dict[str, Any] = {"results": results[offset : offset + size]}

@@ -89,19 +89,24 @@ class GenesysJobsMixin(GenesysUsersMixin):
             answer["errorMessage"] = "The job failed in the sandbox (scripted)"
         return answer
 
-    def _job_results(self, job: _Job, query: dict[str, str]) -> RawJson | dict[str, Any]:
+    def _results_offset(self, job: _Job, query: dict[str, str]) -> int:
+        """Where a results page of a FULFILLED job starts: 0, or the offset its ``cursor`` names; 400 for a job
+        not yet fulfilled or a cursor the sandbox did not issue."""
         state = self._genesys_job_state(job)
         if state != "FULFILLED":
             raise genesys_problem(
                 400, f"Job {job.job_id} is {state}; results are available once FULFILLED", "bad.request"
             )
+        if not query.get("cursor"):
+            return 0
+        try:
+            return int(base64.urlsafe_b64decode(query["cursor"].encode()).decode())
+        except ValueError:
+            raise genesys_problem(400, "Invalid cursor", "invalid.value") from None
+
+    def _job_results(self, job: _Job, query: dict[str, str]) -> RawJson | dict[str, Any]:
+        offset = self._results_offset(job, query)
         size = min(int(query.get("pageSize", 1000)), 10_000)
-        offset = 0
-        if query.get("cursor"):
-            try:
-                offset = int(base64.urlsafe_b64decode(query["cursor"].encode()).decode())
-            except ValueError:
-                raise genesys_problem(400, "Invalid cursor", "invalid.value") from None
         if job.kind == "users":
             return self._users_job_page(job.start, job.end, job.availability, query, offset)
         indexes = [
